@@ -1,0 +1,12 @@
+//! Configuration with the `config` crate: the documented defaults in `config/clacks.toml` are
+//! compiled in, then a file (`--config` / `CLACKS_CONFIG`), then `CLACKS_SECTION__KEY`
+//! environment variables and short forms, then explicit overrides (command-line flags).
+
+mod loader;
+mod settings;
+
+pub use loader::{load, DEFAULTS};
+pub use settings::{
+    is_valid_name, CallSettings, HttpListen, HttpSettings, LogSettings, NodeSettings,
+    PluginSettings, Settings, SupervisionSettings,
+};

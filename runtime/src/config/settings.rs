@@ -1,0 +1,292 @@
+//! The node's settings as typed structs, with the checks the type system cannot make (names,
+//! addresses, ranges). Every failed check names the key, the value and what is allowed.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::supervision::{Intensity, Strategy, SupervisorConfig};
+use crate::Error;
+
+/// All settings of a node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `[node]`
+    pub node: NodeSettings,
+    /// `[http]`
+    pub http: HttpSettings,
+    /// `[calls]`
+    pub calls: CallSettings,
+    /// `[supervision]`
+    pub supervision: SupervisionSettings,
+    /// `[log]`
+    pub log: LogSettings,
+    /// `[plugins.NAME]`
+    #[serde(default)]
+    pub plugins: BTreeMap<String, PluginSettings>,
+}
+
+/// `[node]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSettings {
+    /// Node name; empty means the host name.
+    pub name: String,
+    /// Domain name.
+    pub domain: String,
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    /// `HOST:PORT` or `off`.
+    pub listen: String,
+    /// Body limit in bytes.
+    pub max_body: usize,
+    /// Worker threads.
+    pub workers: usize,
+    /// Allow non-loopback without authentication.
+    pub insecure_public: bool,
+    /// Identity of HTTP callers.
+    pub user: String,
+}
+
+/// `[calls]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSettings {
+    /// Default deadline, seconds.
+    pub timeout: f64,
+    /// Per-plugin in-flight limit.
+    pub in_flight: usize,
+}
+
+/// `[supervision]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionSettings {
+    /// Restarts tolerated in the period.
+    pub max_restarts: u32,
+    /// The period, seconds.
+    pub period: f64,
+    /// Root strategy.
+    pub strategy: String,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// Default filter.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+/// `[plugins.NAME]`: the supervision keys, plus anything the plugin reads itself.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct PluginSettings {
+    /// Whether the node runs the plugin.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// Override of `supervision.max_restarts`.
+    pub max_restarts: Option<u32>,
+    /// Override of `supervision.period`.
+    pub period: Option<f64>,
+    /// Override of `calls.in_flight`.
+    pub in_flight: Option<usize>,
+    /// The plugin's own keys.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// Where the HTTP gateway listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpListen {
+    /// No gateway.
+    Off,
+    /// This address.
+    At(SocketAddr),
+}
+
+fn bad(key: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
+    Error::config(key, format!("value \"{value}\" is not allowed: {allowed}"))
+}
+
+/// True for names usable in queue names: letters, digits, `-`, `_` (and `.` when `dots`).
+pub fn is_valid_name(name: &str, dots: bool) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || (dots && c == '.'))
+        && !name.starts_with('.')
+        && !name.ends_with('.')
+}
+
+fn positive_seconds(key: &str, value: f64) -> Result<Duration, Error> {
+    if value.is_finite() && value > 0.0 && value < 1e9 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(bad(key, value, "a number of seconds greater than 0"))
+    }
+}
+
+impl Settings {
+    /// Checks every value; the first wrong one is the error.
+    pub fn validate(&self) -> Result<(), Error> {
+        if !self.node.name.is_empty() && !is_valid_name(&self.node.name, false) {
+            return Err(bad(
+                "node.name",
+                &self.node.name,
+                "letters, digits, '-' and '_' (at most 64), or empty for the host name",
+            ));
+        }
+        if !is_valid_name(&self.node.domain, true) {
+            return Err(bad(
+                "node.domain",
+                &self.node.domain,
+                "letters, digits, '.', '-' and '_' (at most 64), not starting or ending with '.'",
+            ));
+        }
+        self.http_listen()?;
+        if self.http.max_body == 0 {
+            return Err(bad("http.max_body", 0, "a number of bytes greater than 0"));
+        }
+        if !(1..=64).contains(&self.http.workers) {
+            return Err(bad("http.workers", self.http.workers, "1 to 64"));
+        }
+        self.default_timeout()?;
+        if self.calls.in_flight == 0 {
+            return Err(bad("calls.in_flight", 0, "at least 1"));
+        }
+        self.root_supervision()?;
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(bad("log.format", &self.log.format, "\"text\" or \"json\""));
+        }
+        for (name, plugin) in &self.plugins {
+            if !is_valid_name(name, false) {
+                return Err(bad("plugins", name, "plugin names are letters, digits, '-' and '_'"));
+            }
+            if let Some(period) = plugin.period {
+                positive_seconds(&format!("plugins.{name}.period"), period)?;
+            }
+            if plugin.in_flight == Some(0) {
+                return Err(bad(&format!("plugins.{name}.in_flight"), 0, "at least 1"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `http.listen` parsed.
+    pub fn http_listen(&self) -> Result<HttpListen, Error> {
+        let value = self.http.listen.trim();
+        if value.eq_ignore_ascii_case("off") {
+            return Ok(HttpListen::Off);
+        }
+        let value = value.strip_prefix("localhost:").map_or(value.to_owned(), |port| {
+            format!("127.0.0.1:{port}")
+        });
+        value.parse::<SocketAddr>().map(HttpListen::At).map_err(|_| {
+            bad(
+                "http.listen",
+                &self.http.listen,
+                "HOST:PORT with an IP address (e.g. 127.0.0.1:8080, [::1]:0) or \"off\"",
+            )
+        })
+    }
+
+    /// `calls.timeout` as a duration.
+    pub fn default_timeout(&self) -> Result<Duration, Error> {
+        positive_seconds("calls.timeout", self.calls.timeout)
+    }
+
+    /// The root supervisor's policy.
+    pub fn root_supervision(&self) -> Result<SupervisorConfig, Error> {
+        let strategy: Strategy = self
+            .supervision
+            .strategy
+            .parse()
+            .map_err(|e: String| Error::config("supervision.strategy", e))?;
+        Ok(SupervisorConfig {
+            strategy,
+            intensity: Intensity {
+                max_restarts: self.supervision.max_restarts,
+                period: positive_seconds("supervision.period", self.supervision.period)?,
+            },
+        })
+    }
+
+    /// The policy of plugin `name`'s supervisor.
+    pub fn plugin_supervision(&self, name: &str) -> Result<SupervisorConfig, Error> {
+        let root = self.root_supervision()?;
+        let plugin = self.plugins.get(name);
+        let max_restarts = plugin
+            .and_then(|p| p.max_restarts)
+            .unwrap_or(root.intensity.max_restarts);
+        let period = match plugin.and_then(|p| p.period) {
+            Some(p) => positive_seconds(&format!("plugins.{name}.period"), p)?,
+            None => root.intensity.period,
+        };
+        Ok(SupervisorConfig {
+            strategy: Strategy::OneForOne,
+            intensity: Intensity {
+                max_restarts,
+                period,
+            },
+        })
+    }
+
+    /// The in-flight limit of plugin `name`.
+    pub fn plugin_in_flight(&self, name: &str) -> usize {
+        self.plugins
+            .get(name)
+            .and_then(|p| p.in_flight)
+            .unwrap_or(self.calls.in_flight)
+    }
+
+    /// Whether plugin `name` runs.
+    pub fn plugin_enabled(&self, name: &str) -> bool {
+        self.plugins.get(name).is_none_or(|p| p.enabled)
+    }
+
+    /// The plugin's own keys as JSON (`null` when it has none).
+    pub fn plugin_config(&self, name: &str) -> Value {
+        self.plugins
+            .get(name)
+            .filter(|p| !p.extra.is_empty())
+            .map_or(Value::Null, |p| Value::Object(p.extra.clone()))
+    }
+
+    /// The node name: `node.name`, or the host name's first label made name-safe.
+    pub fn node_name(&self) -> String {
+        if !self.node.name.is_empty() {
+            return self.node.name.clone();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+            .unwrap_or_default();
+        let label: String = host
+            .trim()
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .take(64)
+            .collect();
+        if label.is_empty() {
+            "node".to_owned()
+        } else {
+            label
+        }
+    }
+}

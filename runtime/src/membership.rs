@@ -1,0 +1,132 @@
+//! The membership view: which nodes are in the domain, which plugins and commands each offers,
+//! and an index from `plugin.command` to its route (call type, timeout). Transports keep it up
+//! to date (the local transport on attach/detach, the AMQP transport from membership events);
+//! the dispatcher reads the index on every call, so a lookup is one hash probe.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::call::CallType;
+use crate::plugin::CommandSpec;
+
+/// One node as the domain sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeRecord {
+    /// Node name.
+    pub name: String,
+    /// Domain name.
+    pub domain: String,
+    /// Plugin name → status (`running`, `failed`, …).
+    pub plugins: BTreeMap<String, String>,
+    /// Every command the node offers.
+    pub commands: Vec<CommandSpec>,
+    /// When it joined, Unix ms.
+    pub joined_ms: u64,
+    /// When it was last heard of, Unix ms.
+    pub last_seen_ms: u64,
+}
+
+/// How a command is routed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// Call type.
+    pub call_type: CallType,
+    /// Per-command timeout override in ms.
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Default)]
+struct View {
+    nodes: BTreeMap<String, NodeRecord>,
+    routes: HashMap<String, Route>,
+}
+
+/// Shared membership view of one domain.
+#[derive(Clone, Default)]
+pub struct Membership {
+    inner: Arc<RwLock<View>>,
+}
+
+impl Membership {
+    // A poisoned lock only means a panic happened while it was held; the view stays usable.
+    fn read(&self) -> RwLockReadGuard<'_, View> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, View> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds or replaces a node.
+    pub fn upsert(&self, record: NodeRecord) {
+        let mut view = self.write();
+        view.nodes.insert(record.name.clone(), record);
+        Self::reindex(&mut view);
+    }
+
+    /// Removes a node.
+    pub fn remove(&self, name: &str) -> Option<NodeRecord> {
+        let mut view = self.write();
+        let removed = view.nodes.remove(name);
+        Self::reindex(&mut view);
+        removed
+    }
+
+    fn reindex(view: &mut View) {
+        let mut routes = HashMap::new();
+        for node in view.nodes.values() {
+            for cmd in &node.commands {
+                routes.entry(cmd.method()).or_insert(Route {
+                    call_type: cmd.call_type,
+                    timeout_ms: cmd.timeout_ms,
+                });
+            }
+        }
+        view.routes = routes;
+    }
+
+    /// The route of `method`, if any node offers it.
+    pub fn route(&self, method: &str) -> Option<Route> {
+        self.read().routes.get(method).copied()
+    }
+
+    /// Names of the nodes offering `plugin`, sorted.
+    pub fn providers(&self, plugin: &str) -> Vec<String> {
+        self.read()
+            .nodes
+            .values()
+            .filter(|n| n.plugins.contains_key(plugin))
+            .map(|n| n.name.clone())
+            .collect()
+    }
+
+    /// Every node, sorted by name.
+    pub fn nodes(&self) -> Vec<NodeRecord> {
+        self.read().nodes.values().cloned().collect()
+    }
+
+    /// One node.
+    pub fn node(&self, name: &str) -> Option<NodeRecord> {
+        self.read().nodes.get(name).cloned()
+    }
+
+    /// Every distinct command in the domain, sorted by method.
+    pub fn commands(&self) -> Vec<CommandSpec> {
+        let view = self.read();
+        let mut seen = BTreeMap::new();
+        for node in view.nodes.values() {
+            for cmd in &node.commands {
+                seen.entry(cmd.method()).or_insert_with(|| cmd.clone());
+            }
+        }
+        seen.into_values().collect()
+    }
+
+    /// Updates one plugin's status on one node.
+    pub fn set_plugin_status(&self, node: &str, plugin: &str, status: &str) {
+        if let Some(record) = self.write().nodes.get_mut(node) {
+            record.plugins.insert(plugin.to_owned(), status.to_owned());
+        }
+    }
+}

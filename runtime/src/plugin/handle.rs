@@ -1,0 +1,169 @@
+//! The stable front of a plugin on one node. Callers hold a [`PluginHandle`]; behind it the
+//! plugin's actor may be running, restarting or failed. The handle counts calls in flight
+//! (actix does not expose mailbox length), refuses new ones past the limit with `busy`, and
+//! re-sends a call whose actor ended before serving it to the restarted actor, so a restart
+//! never loses a queued call.
+
+use actix::{Addr, MailboxError};
+use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::actor::{Dispatch, PluginActor};
+use crate::call::{CallError, CallRequest};
+
+/// What a plugin on one node is doing now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginStatus {
+    /// Not started yet.
+    Starting,
+    /// Serving calls.
+    Running,
+    /// Its actor ended and its supervisor is restarting it; calls wait.
+    Restarting,
+    /// Its supervisor gave up; calls get -32002 until an admin restarts it.
+    Failed(String),
+    /// Stopped by an admin or by shutdown.
+    Stopped(String),
+}
+
+impl PluginStatus {
+    /// `starting`, `running`, `restarting`, `failed` or `stopped`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PluginStatus::Starting => "starting",
+            PluginStatus::Running => "running",
+            PluginStatus::Restarting => "restarting",
+            PluginStatus::Failed(_) => "failed",
+            PluginStatus::Stopped(_) => "stopped",
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Slot {
+    status: PluginStatus,
+    addr: Option<Addr<PluginActor>>,
+}
+
+struct Inner {
+    name: String,
+    slot: watch::Sender<Slot>,
+    in_flight: Arc<AtomicUsize>,
+    limit: usize,
+}
+
+/// Clonable handle to one plugin on one node.
+#[derive(Clone)]
+pub struct PluginHandle {
+    inner: Arc<Inner>,
+}
+
+/// Decrements the in-flight counter however the call ends (drop guard).
+struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl PluginHandle {
+    /// A handle for plugin `name` accepting at most `limit` calls in flight.
+    pub fn new(name: &str, limit: usize) -> Self {
+        let (slot, _) = watch::channel(Slot {
+            status: PluginStatus::Starting,
+            addr: None,
+        });
+        PluginHandle {
+            inner: Arc::new(Inner {
+                name: name.to_owned(),
+                slot,
+                in_flight: Arc::new(AtomicUsize::new(0)),
+                limit: limit.max(1),
+            }),
+        }
+    }
+
+    /// The plugin name.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The current status.
+    pub fn status(&self) -> PluginStatus {
+        self.inner.slot.borrow().status.clone()
+    }
+
+    /// Calls queued or in progress.
+    pub fn in_flight(&self) -> usize {
+        self.inner.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// The in-flight limit (also the actor's mailbox capacity).
+    pub fn limit(&self) -> usize {
+        self.inner.limit
+    }
+
+    pub(crate) fn counter(&self) -> Arc<AtomicUsize> {
+        self.inner.in_flight.clone()
+    }
+
+    pub(crate) fn set_running(&self, addr: Addr<PluginActor>) {
+        self.inner.slot.send_replace(Slot {
+            status: PluginStatus::Running,
+            addr: Some(addr),
+        });
+    }
+
+    pub(crate) fn set_status(&self, status: PluginStatus) {
+        self.inner.slot.send_replace(Slot { status, addr: None });
+    }
+
+    /// Serves `request` on this plugin before `deadline`.
+    pub async fn call(
+        &self,
+        request: Arc<CallRequest>,
+        deadline: Instant,
+    ) -> Result<Value, CallError> {
+        let name = &self.inner.name;
+        let before = self.inner.in_flight.fetch_add(1, Ordering::AcqRel);
+        let _in_flight = InFlight(self.inner.in_flight.clone());
+        if before >= self.inner.limit {
+            return Err(CallError::busy(name, self.inner.limit));
+        }
+        let mut slot = self.inner.slot.subscribe();
+        loop {
+            let current = slot.borrow_and_update().clone();
+            match (current.status, current.addr) {
+                (PluginStatus::Running, Some(addr)) => {
+                    let dispatch = Dispatch {
+                        request: request.clone(),
+                    };
+                    match tokio::time::timeout_at(deadline, addr.send(dispatch)).await {
+                        Ok(Ok(result)) => return result,
+                        // The actor ended before serving this call: wait for its successor.
+                        Ok(Err(MailboxError::Closed)) => {}
+                        Ok(Err(MailboxError::Timeout)) | Err(_) => {
+                            return Err(CallError::timeout(&request.method))
+                        }
+                    }
+                }
+                (PluginStatus::Failed(reason), _) => {
+                    return Err(CallError::unavailable(name, format!("failed: {reason}")))
+                }
+                (PluginStatus::Stopped(reason), _) => {
+                    return Err(CallError::unavailable(name, format!("stopped: {reason}")))
+                }
+                _ => {}
+            }
+            match tokio::time::timeout_at(deadline, slot.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(CallError::unavailable(name, "node shut down")),
+                Err(_) => return Err(CallError::timeout(&request.method)),
+            }
+        }
+    }
+}

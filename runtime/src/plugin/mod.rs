@@ -1,0 +1,22 @@
+//! Plugins and commands. A plugin is a struct whose `#[command]` methods (see the `#[plugin]`
+//! macro) become `plugin.command`s; its [`PluginDef`] gives the node a factory and the command
+//! specs; on the node it lives as a [`PluginActor`] behind a [`PluginHandle`].
+//!
+//! Data flow: a [`CallRequest`](crate::call::CallRequest) → [`PluginHandle::call`] (in-flight
+//! limit, retry across restarts) → [`PluginActor`] (`catch_unwind`) → the macro-generated
+//! [`Plugin::dispatch`] → [`ArgReader`] → your method → [`to_result`] → the reply.
+
+mod actor;
+mod args;
+mod command_spec;
+mod definition;
+mod handle;
+mod plugin_trait;
+
+pub use actor::{panic_message, PluginActor};
+pub use args::{to_result, ArgReader};
+pub use clacks_macros::plugin;
+pub use command_spec::{schema_for_rust_type, ArgSpec, CommandSpec};
+pub use definition::{PluginContext, PluginDef};
+pub use handle::{PluginHandle, PluginStatus};
+pub use plugin_trait::Plugin;

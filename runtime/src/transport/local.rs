@@ -1,0 +1,172 @@
+//! The in-process transport: several nodes of one domain in one process, calling each other's
+//! plugin handles directly. It is the embedded default (no broker configured) and the fast test
+//! bed. NORMAL calls go to the provider with the fewest calls in flight (ties rotate), which is
+//! what competing consumers with a prefetch converge to: a slow node holds its calls longer and
+//! so gets fewer new ones.
+
+use futures_util::future::{self, BoxFuture, FutureExt};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use tokio::time::Instant;
+
+use super::{LocalNode, Transport};
+use crate::call::{unix_millis_now, CallError, CallRequest};
+use crate::membership::{Membership, NodeRecord};
+use crate::plugin::{PluginHandle, PluginStatus};
+use crate::Error;
+
+/// In-process transport for one domain; clone the `Arc` into every node of the domain.
+pub struct LocalTransport {
+    domain: String,
+    nodes: RwLock<BTreeMap<String, LocalNode>>,
+    membership: Membership,
+    rotation: AtomicUsize,
+}
+
+impl LocalTransport {
+    /// A transport for `domain`.
+    pub fn new(domain: &str) -> Arc<Self> {
+        Arc::new(LocalTransport {
+            domain: domain.to_owned(),
+            nodes: RwLock::new(BTreeMap::new()),
+            membership: Membership::default(),
+            rotation: AtomicUsize::new(0),
+        })
+    }
+
+    fn pick(&self, plugin: &str) -> Option<(String, PluginHandle)> {
+        let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
+        let candidates: Vec<(&String, &PluginHandle)> = nodes
+            .iter()
+            .filter_map(|(name, node)| node.plugins.get(plugin).map(|h| (name, h)))
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let start = self.rotation.fetch_add(1, Ordering::Relaxed) % candidates.len();
+        let rotated = candidates[start..].iter().chain(&candidates[..start]);
+        // Healthy providers first; among them the least loaded.
+        let rank = |h: &PluginHandle| match h.status() {
+            PluginStatus::Running => 0,
+            PluginStatus::Starting | PluginStatus::Restarting => 1,
+            PluginStatus::Failed(_) | PluginStatus::Stopped(_) => 2,
+        };
+        rotated
+            .min_by_key(|(_, h)| (rank(h), h.in_flight()))
+            .map(|(n, h)| ((*n).clone(), (*h).clone()))
+    }
+}
+
+impl Transport for LocalTransport {
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+
+    fn attach(&self, node: LocalNode) -> Result<(), Error> {
+        if node.domain != self.domain {
+            return Err(Error::transport(
+                "local",
+                format!(
+                    "node {} belongs to domain {}, this transport serves {}",
+                    node.name, node.domain, self.domain
+                ),
+            ));
+        }
+        let mut nodes = self.nodes.write().unwrap_or_else(|p| p.into_inner());
+        if nodes.contains_key(&node.name) {
+            return Err(Error::transport(
+                "local",
+                format!("a node named {} is already in domain {}", node.name, self.domain),
+            ));
+        }
+        let now = unix_millis_now();
+        self.membership.upsert(NodeRecord {
+            name: node.name.clone(),
+            domain: node.domain.clone(),
+            plugins: node
+                .plugins
+                .iter()
+                .map(|(name, h)| (name.clone(), h.status().as_str().to_owned()))
+                .collect(),
+            commands: node.commands.clone(),
+            joined_ms: now,
+            last_seen_ms: now,
+        });
+        nodes.insert(node.name.clone(), node);
+        Ok(())
+    }
+
+    fn detach(&self, node: &str) {
+        let mut nodes = self.nodes.write().unwrap_or_else(|p| p.into_inner());
+        nodes.remove(node);
+        self.membership.remove(node);
+    }
+
+    fn send(
+        &self,
+        plugin: &str,
+        node: Option<&str>,
+        request: Arc<CallRequest>,
+        deadline: Instant,
+    ) -> BoxFuture<'static, Result<Value, CallError>> {
+        let target = match node {
+            None => self.pick(plugin).ok_or_else(|| {
+                CallError::unavailable(plugin, "no node in the domain provides it")
+            }),
+            Some(name) => {
+                let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
+                match nodes.get(name) {
+                    None => Err(CallError::unavailable(
+                        plugin,
+                        format!("node {name} is not in domain {}", self.domain),
+                    )
+                    .with("node", name)),
+                    Some(n) => match n.plugins.get(plugin) {
+                        None => Err(CallError::unavailable(
+                            plugin,
+                            format!("node {name} does not provide it"),
+                        )
+                        .with("node", name)),
+                        Some(h) => Ok((name.to_owned(), h.clone())),
+                    },
+                }
+            }
+        };
+        match target {
+            Err(err) => future::ready(Err(err)).boxed(),
+            Ok((name, handle)) => async move {
+                handle
+                    .call(request, deadline)
+                    .await
+                    .map_err(|e| e.with_node_default(&name))
+            }
+            .boxed(),
+        }
+    }
+
+    fn membership(&self) -> &Membership {
+        &self.membership
+    }
+
+    fn nodes(&self) -> Vec<NodeRecord> {
+        let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
+        let now = unix_millis_now();
+        self.membership
+            .nodes()
+            .into_iter()
+            .map(|mut record| {
+                if let Some(local) = nodes.get(&record.name) {
+                    for (name, handle) in &local.plugins {
+                        record
+                            .plugins
+                            .insert(name.clone(), handle.status().as_str().to_owned());
+                    }
+                    record.last_seen_ms = now;
+                }
+                record
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,63 @@
+//! Transports carry calls between the nodes of a domain. The [`Transport`] trait is all the
+//! dispatcher needs: make a node's plugins reachable ([`attach`](Transport::attach)), deliver one
+//! call to some provider of a plugin or to one named node ([`send`](Transport::send)), and keep
+//! the [`Membership`] view. Two implementations pass one conformance suite (`tests/`): the
+//! in-process [`LocalTransport`] here and the AMQP transport in `clacks-actors`.
+
+mod local;
+
+pub use local::LocalTransport;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::time::Instant;
+
+use crate::call::{CallError, CallRequest};
+use crate::membership::{Membership, NodeRecord};
+use crate::plugin::{CommandSpec, PluginHandle};
+use crate::Error;
+
+/// A node's local side, as it attaches to a transport.
+#[derive(Clone)]
+pub struct LocalNode {
+    /// Node name.
+    pub name: String,
+    /// Domain name.
+    pub domain: String,
+    /// Its plugins by name.
+    pub plugins: BTreeMap<String, PluginHandle>,
+    /// Every command it offers.
+    pub commands: Vec<CommandSpec>,
+}
+
+/// How calls travel between the nodes of one domain.
+pub trait Transport: Send + Sync + 'static {
+    /// `local` or `amqp`.
+    fn kind(&self) -> &'static str;
+
+    /// Makes `node`'s plugins callable in the domain.
+    fn attach(&self, node: LocalNode) -> Result<(), Error>;
+
+    /// Withdraws `node` from the domain (clean shutdown).
+    fn detach(&self, node: &str);
+
+    /// Delivers `request` to one provider of `plugin` (competing consumers), or to `node` when
+    /// given, and resolves with its reply or a typed error no later than `deadline`.
+    fn send(
+        &self,
+        plugin: &str,
+        node: Option<&str>,
+        request: Arc<CallRequest>,
+        deadline: Instant,
+    ) -> BoxFuture<'static, Result<Value, CallError>>;
+
+    /// The membership view this transport maintains.
+    fn membership(&self) -> &Membership;
+
+    /// The nodes of the domain with current plugin statuses.
+    fn nodes(&self) -> Vec<NodeRecord> {
+        self.membership().nodes()
+    }
+}
