@@ -1,1 +1,60 @@
-fn main() {}
+//! `clacks`: the one binary. `clacks node` runs a node; `call`, `describe` and `tree` talk to a
+//! running node over its HTTP JSON-RPC gateway. Exit codes follow PROTOCOL.md: 0 success, 1 the
+//! call returned an error, 2 usage or config error, 3 cannot reach the node, 4 timeout.
+//!
+//! Layout: `commands/` holds one file per subcommand; `client.rs` the JSON-RPC client;
+//! `exit.rs` the exit codes; `logging.rs` the tracing setup.
+
+mod client;
+mod commands;
+mod exit;
+mod logging;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+use exit::Exit;
+
+/// Clacks: an actor-model infrastructure service framework.
+///
+/// Start a node with `clacks node`, then call its commands with `clacks call core.ping`.
+#[derive(Parser)]
+#[command(name = "clacks", version, propagate_version = true, arg_required_else_help = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a node: its plugins, supervision tree and HTTP JSON-RPC gateway.
+    Node(commands::node::NodeArgs),
+    /// Call a command anywhere in the domain and print its result as JSON.
+    Call(commands::call::CallArgs),
+    /// List every command of the domain with its signature and docs.
+    Describe(commands::describe::DescribeArgs),
+    /// Draw the actor tree of the domain's nodes.
+    Tree(commands::tree::TreeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return match err.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => Exit::Usage.into(),
+            };
+        }
+    };
+    let exit = match cli.command {
+        Command::Node(args) => commands::node::run(args),
+        Command::Call(args) => commands::call::run(args),
+        Command::Describe(args) => commands::describe::run(args),
+        Command::Tree(args) => commands::tree::run(args),
+    };
+    exit.into()
+}

@@ -19,6 +19,7 @@
 //! - [`membership`]: the domain view: nodes, their commands, routes.
 //! - [`node`]: building, running and talking to a node.
 //! - [`config`]: settings from `config/clacks.toml`, files, environment and flags.
+//! - [`codec`]: JSON-RPC 2.0 envelopes (requests, batches, responses).
 //! - [`error`]: the crate's [`Error`].
 //!
 //! ## Data flow of one call
@@ -36,6 +37,7 @@
 extern crate self as clacks_runtime;
 
 pub mod call;
+pub mod codec;
 pub mod config;
 pub mod error;
 pub mod membership;

@@ -6,9 +6,8 @@
 
 use std::sync::Arc;
 
-use clacks_macros::plugin;
 use clacks_runtime::call::{CallContext, CallError, CallRequest, CallType, Params, RpcErrorKind};
-use clacks_runtime::plugin::{ArgSpec, CommandSpec, Plugin};
+use clacks_runtime::plugin::{plugin, ArgSpec, CommandSpec, Plugin};
 use clacks_runtime::serde_json::{json, Value};
 use serde::{Deserialize, Serialize};
 

@@ -12,7 +12,10 @@ use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta, UnOp};
 /// The last path segment of `attr` is `name` (so `#[command]` and `#[clacks::command]` both
 /// count; helper attributes are matched by name because `#[plugin]` sees them unresolved).
 pub(crate) fn is_attr(attr: &Attribute, name: &str) -> bool {
-    attr.path().segments.last().is_some_and(|seg| seg.ident == name)
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|seg| seg.ident == name)
 }
 
 /// Stores `value` in `slot`, refusing a key given twice (the second would silently win).
@@ -30,7 +33,10 @@ fn set_once<T>(slot: &mut Option<T>, meta: &ParseNestedMeta, value: T) -> syn::R
 pub(crate) fn check_name(name: &str, span: Span, what: &str) -> syn::Result<()> {
     let mut chars = name.chars();
     let Some(first) = chars.next() else {
-        return Err(syn::Error::new(span, format!("the {what} name must not be empty")));
+        return Err(syn::Error::new(
+            span,
+            format!("the {what} name must not be empty"),
+        ));
     };
     if name.contains('.') {
         return Err(syn::Error::new(
@@ -178,7 +184,7 @@ impl CommandArgs {
             })?,
             Meta::NameValue(nv) => {
                 return Err(syn::Error::new_spanned(
-                    &nv.eq_token,
+                    nv.eq_token,
                     "write #[command] or #[command(key = value, ...)]",
                 ))
             }
@@ -395,8 +401,10 @@ mod tests {
         assert_eq!(args.timeout_ms, Some(2_500));
         assert_eq!(args.call_type, CallTypeArg::FirstResult);
 
-        assert!(error(command(parse_quote!(#[command(call_type = "sometimes")])))
-            .contains("unknown call type `sometimes`"));
+        assert!(
+            error(command(parse_quote!(#[command(call_type = "sometimes")])))
+                .contains("unknown call type `sometimes`")
+        );
         assert!(error(command(parse_quote!(#[command(timeout = 0)]))).contains("positive"));
         assert!(error(command(parse_quote!(#[command(timeout = -1)]))).contains("positive"));
         assert!(error(command(parse_quote!(#[command(timeout = 0.0001)]))).contains("millisecond"));
@@ -431,6 +439,9 @@ mod tests {
             parse_quote!(#[doc = include_str!("x.md")]),
         ];
         let tokens = Doc::from_attrs(&attrs).tokens().to_string();
-        assert!(tokens.contains("concat") && tokens.contains("include_str"), "{tokens}");
+        assert!(
+            tokens.contains("concat") && tokens.contains("include_str"),
+            "{tokens}"
+        );
     }
 }

@@ -17,8 +17,8 @@ use crate::types;
 pub(crate) enum Param {
     /// `&CallContext`: receives the context of the call being served.
     Context,
-    /// An argument read from the call's params.
-    Value(ValueParam),
+    /// An argument read from the call's params (boxed: it is large and `Context` is empty).
+    Value(Box<ValueParam>),
 }
 
 /// An argument read from JSON.
@@ -38,10 +38,10 @@ pub(crate) struct ValueParam {
 pub(crate) enum Return {
     /// No return type: the result is JSON `null`.
     Unit,
-    /// Serialized as is.
-    Plain { rust_type: String },
-    /// `Ok` is serialized; `Err` converts into `CallError`. `span` locates the conversion so a
-    /// missing `Into<CallError>` is reported on the return type.
+    /// Serialized as is. `span` (the return type) locates a missing `Serialize`.
+    Plain { rust_type: String, span: Span },
+    /// `Ok` is serialized; `Err` converts into `CallError`. `span` (the return type) locates the
+    /// conversion, so a missing `Into<CallError>` or `Serialize` is reported there.
     Result { ok_rust_type: String, span: Span },
 }
 
@@ -50,7 +50,7 @@ impl Return {
     pub(crate) fn rust_type(&self) -> &str {
         match self {
             Return::Unit => "()",
-            Return::Plain { rust_type } => rust_type,
+            Return::Plain { rust_type, .. } => rust_type,
             Return::Result { ok_rust_type, .. } => ok_rust_type,
         }
     }
@@ -203,13 +203,13 @@ impl Command {
             }
             seen.push((name.clone(), ident.span()));
             let ty = (*pat_type.ty).clone();
-            params.push(Param::Value(ValueParam {
+            params.push(Param::Value(Box::new(ValueParam {
                 name,
                 rust_type: types::type_string(&ty),
                 optional: types::is_option(&ty),
                 ty,
                 default,
-            }));
+            })));
         }
 
         let ret = match &method.sig.output {
@@ -222,6 +222,7 @@ impl Command {
             },
             ReturnType::Type(_, ty) => Return::Plain {
                 rust_type: types::type_string(ty),
+                span: ty.span(),
             },
         };
 

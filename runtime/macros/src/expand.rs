@@ -7,10 +7,10 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{Attribute, FnArg, ImplItem, ItemImpl};
+use syn::{Attribute, FnArg, Ident, ImplItem, ItemImpl};
 
 use crate::attrs::{is_attr, CommandArgs, Doc, PluginArgs};
-use crate::command::{Command, Param, Return};
+use crate::command::{Command, Param, Return, ValueParam};
 use crate::errors::Errors;
 
 /// `#[plugin(args)] item`. Never fails: errors become `compile_error!`s next to the (stripped)
@@ -43,8 +43,9 @@ pub(crate) fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
 
     match (errors.finish(), plugin_args) {
         (Ok(()), Some(plugin_args)) => {
+            let defaults = default_fns(&item_impl, &commands);
             let plugin_impl = plugin_impl(&plugin_args, &item_impl, &commands);
-            quote!(#item_impl #plugin_impl)
+            quote!(#item_impl #defaults #plugin_impl)
         }
         (Err(err), _) => {
             let err = err.to_compile_error();
@@ -136,6 +137,49 @@ fn check_unique_names(commands: &[Command], errors: &mut Errors) {
     }
 }
 
+/// The associated function holding an argument's default expression.
+fn default_fn(command: &Command, value: &ValueParam) -> Ident {
+    let method = syn::ext::IdentExt::unraw(&command.method);
+    format_ident!("__clacks_default_{}_{}", method, value.name)
+}
+
+/// One hidden associated function per `#[arg(default = EXPR)]`, returning `EXPR` as the
+/// argument's type. Both `commands()` (to record it) and `dispatch()` (to use it) call it, so the
+/// expression is written once and a type mismatch is reported once, on the expression.
+fn default_fns(item: &ItemImpl, commands: &[Command]) -> TokenStream {
+    let mut fns = Vec::new();
+    for command in commands {
+        let cfgs = &command.cfgs;
+        for param in &command.params {
+            let Param::Value(value) = param else {
+                continue;
+            };
+            if let Some(expr) = &value.default {
+                let ident = default_fn(command, value);
+                let ty = &value.ty;
+                fns.push(quote! {
+                    #(#cfgs)*
+                    #[doc(hidden)]
+                    #[allow(non_snake_case)]
+                    fn #ident() -> #ty {
+                        #expr
+                    }
+                });
+            }
+        }
+    }
+    if fns.is_empty() {
+        return TokenStream::new();
+    }
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let self_ty = &item.self_ty;
+    quote! {
+        impl #impl_generics #self_ty #where_clause {
+            #(#fns)*
+        }
+    }
+}
+
 /// `impl ::clacks_runtime::plugin::Plugin for Self`.
 fn plugin_impl(args: &PluginArgs, item: &ItemImpl, commands: &[Command]) -> TokenStream {
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
@@ -208,9 +252,12 @@ fn command_spec(plugin: &str, command: &Command) -> TokenStream {
             // The default is recorded as JSON for describe/OpenRPC; a default that does not
             // serialize is recorded as absent rather than failing registration.
             let default = match &value.default {
-                Some(expr) => quote! {
-                    ::clacks_runtime::serde_json::to_value::<#ty>(#expr).ok()
-                },
+                Some(_) => {
+                    let default_fn = default_fn(command, value);
+                    quote! {
+                        ::clacks_runtime::serde_json::to_value::<#ty>(Self::#default_fn()).ok()
+                    }
+                }
                 None => quote!(::core::option::Option::None),
             };
             Some(quote! {
@@ -264,11 +311,12 @@ fn dispatch_arm(plugin: &str, command: &Command) -> TokenStream {
                 let index = names.len();
                 let var = format_ident!("__clacks_arg{}", index);
                 let ty = &value.ty;
-                let read = if let Some(default) = &value.default {
+                let read = if value.default.is_some() {
+                    let default_fn = default_fn(command, value);
                     quote! {
                         match __clacks_args.get::<#ty>(#index)? {
                             ::core::option::Option::Some(__clacks_value) => __clacks_value,
-                            ::core::option::Option::None => #default,
+                            ::core::option::Option::None => Self::#default_fn(),
                         }
                     }
                 } else if value.optional {
@@ -291,21 +339,28 @@ fn dispatch_arm(plugin: &str, command: &Command) -> TokenStream {
             #call;
             ::core::result::Result::Ok(::clacks_runtime::serde_json::Value::Null)
         },
-        Return::Plain { .. } => quote! {
-            let __clacks_r = #call;
-            ::clacks_runtime::plugin::to_result(#method_name, __clacks_r)
-        },
+        Return::Plain { span, .. } => {
+            // Spanned on the return type: a result that is not `Serialize` is reported there.
+            let to_result = quote_spanned! {*span=>
+                ::clacks_runtime::plugin::to_result(#method_name, __clacks_r)
+            };
+            quote! {
+                let __clacks_r = #call;
+                #to_result
+            }
+        }
         Return::Result { span, .. } => {
-            // Spanned on the return type: an error type without `Into<CallError>` is reported
-            // there, where the author can change it.
+            // Spanned on the return type: an error type without `Into<CallError>`, or a success
+            // type without `Serialize`, is reported there, where the author can change it.
             let into = quote_spanned! {*span=>
                 ::core::convert::Into::<::clacks_runtime::call::CallError>::into(__clacks_e)
             };
+            let to_result = quote_spanned! {*span=>
+                ::clacks_runtime::plugin::to_result(#method_name, __clacks_v)
+            };
             quote! {
                 match #call {
-                    ::core::result::Result::Ok(__clacks_v) => {
-                        ::clacks_runtime::plugin::to_result(#method_name, __clacks_v)
-                    }
+                    ::core::result::Result::Ok(__clacks_v) => #to_result,
                     ::core::result::Result::Err(__clacks_e) => ::core::result::Result::Err(#into),
                 }
             }
@@ -328,5 +383,148 @@ fn dispatch_arm(plugin: &str, command: &Command) -> TokenStream {
             #(#reads)*
             #finish
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages of the `compile_error!`s in an expansion (empty when it succeeded).
+    fn errors(args: TokenStream, item: TokenStream) -> Vec<String> {
+        let out = plugin(args, item).to_string();
+        out.split("compile_error !")
+            .skip(1)
+            .filter_map(|rest| {
+                let start = rest.find('"')?;
+                let end = rest[start + 1..].find("\" }")?;
+                Some(rest[start + 1..start + 1 + end].to_owned())
+            })
+            .collect()
+    }
+
+    fn assert_error(item: TokenStream, expected: &str) {
+        let errors = errors(quote!(name = "p"), item);
+        assert!(
+            errors.iter().any(|e| e.contains(expected)),
+            "expected an error containing {expected:?}, got {errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_valid_block_expands_without_errors_and_without_helper_attributes() {
+        let item = quote! {
+            impl P {
+                #[command(call_type = "cumulative", timeout = 1)]
+                fn a(&mut self, ctx: &CallContext, #[arg(default = 2)] n: u32) -> Result<u32, String> {
+                    Ok(n)
+                }
+                fn helper(&self) {}
+            }
+        };
+        let out = plugin(quote!(name = "p"), item).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("# [command"), "{out}");
+        assert!(!out.contains("# [arg"), "{out}");
+        assert!(out.contains("Plugin for P"), "{out}");
+        assert!(out.contains("__clacks_default_a_n"), "{out}");
+        assert!(out.contains("CallType :: Cumulative"), "{out}");
+    }
+
+    #[test]
+    fn invalid_methods_are_refused_with_a_reason() {
+        assert_error(
+            quote!(impl P { #[command] async fn a(&self) {} }),
+            "cannot be async",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a() {} }),
+            "need a `&self` or `&mut self` receiver",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a(self) {} }),
+            "take `&self` or `&mut self`",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a<T>(&self, t: T) {} }),
+            "cannot have generic parameters",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a(&self, (x, y): (u8, u8)) {} }),
+            "must be plain names",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a(&self, s: &str) {} }),
+            "must be owned types",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a(&self, s: impl Into<String>) {} }),
+            "cannot be `impl Trait`",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a(&self, ctx: &mut CallContext) {} }),
+            "take `&CallContext`",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a(&self, _x: u8, x: u8) {} }),
+            "both named `x`",
+        );
+        assert_error(
+            quote!(impl P { #[command] fn a(&self) {} #[command(name = "a")] fn b(&self) {} }),
+            "command `a` is defined twice",
+        );
+        assert_error(
+            quote!(impl P { #[command] #[command] fn a(&self) {} }),
+            "given twice",
+        );
+        assert_error(
+            quote!(impl P { #[command] const A: u8 = 1; }),
+            "applies to methods",
+        );
+        assert_error(
+            quote!(impl P { fn a(&self, #[arg(default = 1)] x: u8) {} }),
+            "#[arg] applies to parameters of #[command] methods",
+        );
+        assert_error(
+            quote!(impl P { #[command(call_type = "often")] fn a(&self) {} }),
+            "unknown call type `often`",
+        );
+        assert_error(quote!(impl Trait for P {}), "not on a trait impl");
+        assert_error(
+            quote!(
+                struct P;
+            ),
+            "goes on an impl block",
+        );
+    }
+
+    #[test]
+    fn plugin_arguments_are_checked() {
+        let item = quote!(impl P {});
+        let missing = errors(quote!(), item.clone());
+        assert!(
+            missing.iter().any(|e| e.contains("needs a name")),
+            "{missing:?}"
+        );
+        let dotted = errors(quote!(name = "a.b"), item);
+        assert!(dotted.iter().any(|e| e.contains("dots")), "{dotted:?}");
+    }
+
+    #[test]
+    fn every_mistake_is_reported_and_helper_attributes_are_stripped_anyway() {
+        let item = quote! {
+            impl P {
+                #[command(timeout = 0)]
+                fn a(&self, #[arg(default = 1)] n: u8) {}
+                #[command]
+                async fn b(&self) {}
+            }
+        };
+        let out = plugin(quote!(name = "p"), item.clone());
+        let text = out.to_string();
+        assert!(!text.contains("# [command"), "{text}");
+        assert!(!text.contains("# [arg"), "{text}");
+        assert!(!text.contains("Plugin for"), "{text}");
+        assert_eq!(errors(quote!(name = "p"), item).len(), 2);
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! ```ignore
 //! use clacks_runtime::call::{CallContext, CallError};
-//! use clacks_macros::plugin;
+//! use clacks_runtime::plugin::plugin; // re-export of clacks_macros::plugin
 //!
 //! /// Counts things.
 //! pub struct Counter {

@@ -194,18 +194,21 @@ pub(crate) fn unreadable_part(ty: &Type) -> Option<(proc_macro2::Span, &'static 
         Type::Path(path) => {
             let qself = path.qself.as_ref().and_then(|q| unreadable_part(&q.ty));
             qself.or_else(|| {
-                path.path.segments.iter().find_map(|seg| match &seg.arguments {
-                    PathArguments::AngleBracketed(args) => {
-                        args.args.iter().find_map(|arg| match arg {
-                            GenericArgument::Type(ty) => unreadable_part(ty),
-                            GenericArgument::Lifetime(lifetime) => {
-                                Some((lifetime.span(), BORROWED))
-                            }
-                            _ => None,
-                        })
-                    }
-                    _ => None,
-                })
+                path.path
+                    .segments
+                    .iter()
+                    .find_map(|seg| match &seg.arguments {
+                        PathArguments::AngleBracketed(args) => {
+                            args.args.iter().find_map(|arg| match arg {
+                                GenericArgument::Type(ty) => unreadable_part(ty),
+                                GenericArgument::Lifetime(lifetime) => {
+                                    Some((lifetime.span(), BORROWED))
+                                }
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    })
             })
         }
         _ => None,
@@ -221,7 +224,7 @@ mod tests {
     fn prints_types_the_way_people_write_them() {
         let cases: Vec<(Type, &str)> = vec![
             (parse_quote!(Option<String>), "Option<String>"),
-            (parse_quote!(Option < String >), "Option<String>"),
+            (parse_quote!(Option<String>), "Option<String>"),
             (
                 parse_quote!(std::collections::HashMap<String, Vec<u32>>),
                 "std::collections::HashMap<String, Vec<u32>>",
@@ -232,9 +235,15 @@ mod tests {
             (parse_quote!((u32, String)), "(u32, String)"),
             (parse_quote!((u32,)), "(u32,)"),
             (parse_quote!(()), "()"),
-            (parse_quote!(Box<dyn Fn(u32) -> u32 + Send>), "Box<dyn Fn(u32) -> u32 + Send>"),
+            (
+                parse_quote!(Box<dyn Fn(u32) -> u32 + Send>),
+                "Box<dyn Fn(u32) -> u32 + Send>",
+            ),
             (parse_quote!(<T as Trait>::Out), "<T as Trait>::Out"),
-            (parse_quote!(Box<dyn Iterator<Item = u8>>), "Box<dyn Iterator<Item = u8>>"),
+            (
+                parse_quote!(Box<dyn Iterator<Item = u8>>),
+                "Box<dyn Iterator<Item = u8>>",
+            ),
         ];
         for (ty, expected) in cases {
             assert_eq!(type_string(&ty), expected);
@@ -248,7 +257,10 @@ mod tests {
         assert!(!is_option(&parse_quote!(Vec<Option<u32>>)));
         assert!(is_result(&parse_quote!(io::Result<u32>)));
         let ty: Type = parse_quote!(Result<Vec<u8>, String>);
-        assert_eq!(result_ok_type(&ty).map(type_string).as_deref(), Some("Vec<u8>"));
+        assert_eq!(
+            result_ok_type(&ty).map(type_string).as_deref(),
+            Some("Vec<u8>")
+        );
         assert!(context_reference(&parse_quote!(&CallContext)).is_some());
         assert!(context_reference(&parse_quote!(&'a clacks_runtime::call::CallContext)).is_some());
         assert!(context_reference(&parse_quote!(CallContext)).is_none());

@@ -128,6 +128,19 @@ impl NodeHandle {
             .map_err(|e| CallError::internal(format!("{path}: {e}")))
     }
 
+    /// Asks the supervisor of `path` to restart or stop it, without waiting for the outcome
+    /// (for handlers, which run synchronously inside their actor).
+    pub fn control_nowait(&self, path: &str, op: ControlOp) -> Result<(), CallError> {
+        let link = self.inner.table.control(path).ok_or_else(|| {
+            CallError::invalid_params(format!("no actor at path '{path}' on node {}", self.name()))
+        })?;
+        link.supervisor.do_send(ControlChild {
+            index: link.index,
+            op,
+        });
+        Ok(())
+    }
+
     /// The domain's nodes as the transport sees them.
     pub fn nodes(&self) -> Vec<NodeRecord> {
         self.inner.transport.nodes()

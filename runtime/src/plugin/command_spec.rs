@@ -69,7 +69,15 @@ impl CommandSpec {
                 p
             })
             .collect();
-        let summary = self.doc.lines().next().unwrap_or("").trim().to_owned();
+        // The first paragraph, unwrapped: doc comments wrap at ~100 columns.
+        let summary = self
+            .doc
+            .split("\n\n")
+            .next()
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         json!({
             "name": self.method(),
             "summary": summary,

@@ -1,0 +1,105 @@
+//! The HTTP(S) JSON-RPC gateway as a supervised actor. [`gateway_child`] makes the child spec
+//! the node's root supervisor runs: its start function serves on an already bound listener (so a
+//! restart never loses the port, and port 0 is resolved once), and the actor ends, reporting to
+//! its supervisor, when the server stops.
+
+mod routes;
+mod rpc;
+
+pub use routes::GatewayState;
+pub use rpc::serve_body;
+
+use actix::fut::wrap_future;
+use actix::prelude::*;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, App, HttpServer};
+use clacks_runtime::supervision::{ChildHandle, ChildSpec, ExitGuard, RestartType};
+use clacks_runtime::NodeHandle;
+use std::net::TcpListener;
+
+/// Gateway settings.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Body limit in bytes.
+    pub max_body: usize,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// The identity of HTTP callers.
+    pub user: String,
+}
+
+struct GatewayActor {
+    server: Option<actix_web::dev::Server>,
+    handle: actix_web::dev::ServerHandle,
+    guard: ExitGuard,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct StopGateway;
+
+impl Actor for GatewayActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        if let Some(server) = self.server.take() {
+            ctx.spawn(wrap_future::<_, Self>(server).map(|result, act, ctx| {
+                if let Err(err) = result {
+                    act.guard.fail(format!("HTTP server failed: {err}"));
+                }
+                ctx.stop();
+            }));
+        }
+    }
+}
+
+impl Handler<StopGateway> for GatewayActor {
+    type Result = ();
+
+    fn handle(&mut self, _: StopGateway, ctx: &mut Context<Self>) {
+        let handle = self.handle.clone();
+        // Graceful: in-flight requests finish; the server future then ends and stops us.
+        ctx.spawn(wrap_future::<_, Self>(async move { handle.stop(true).await }));
+    }
+}
+
+/// The gateway child for `node`, serving on `listener`.
+pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayConfig) -> ChildSpec {
+    let node = node.clone();
+    if let Ok(addr) = listener.local_addr() {
+        node.set_http_url(format!("http://{addr}/rpc"));
+    }
+    ChildSpec::new("gateway", "gateway", RestartType::Permanent, move |link| {
+        let listener = listener
+            .try_clone()
+            .map_err(|e| format!("cannot reuse the HTTP listener: {e}"))?;
+        let state = web::Data::new(GatewayState {
+            node: node.clone(),
+            max_body: config.max_body,
+            user: config.user.clone(),
+        });
+        let name = node.name().to_owned();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(DefaultHeaders::new().add(("x-clacks-node", name.clone())))
+                .route("/rpc", web::post().to(routes::rpc))
+                .route("/health", web::get().to(routes::health))
+                .route("/ready", web::get().to(routes::ready))
+        })
+        .workers(config.workers)
+        .disable_signals()
+        .shutdown_timeout(5)
+        .listen(listener)
+        .map_err(|e| format!("cannot serve HTTP: {e}"))?
+        .run();
+        let handle = server.handle();
+        let addr = GatewayActor {
+            server: Some(server),
+            handle,
+            guard: link.into_guard(),
+        }
+        .start();
+        Ok(ChildHandle::new(move || addr.do_send(StopGateway)))
+    })
+}

@@ -1,0 +1,123 @@
+//! The HTTP routes of PROTOCOL.md: `POST /rpc`, `GET /health`, `GET /ready`. Content type and
+//! body size are checked before any parsing, and the body is read incrementally so an
+//! oversized upload is cut off at the limit instead of being buffered whole.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use clacks_runtime::call::{CallError, RpcErrorKind};
+use clacks_runtime::codec::json_rpc;
+use clacks_runtime::NodeHandle;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use super::rpc::serve_body;
+
+/// What every route needs.
+pub struct GatewayState {
+    /// The node served.
+    pub node: NodeHandle,
+    /// Body limit in bytes.
+    pub max_body: usize,
+    /// The identity of HTTP callers.
+    pub user: String,
+}
+
+fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")))
+        .body(body.to_string())
+}
+
+fn too_large(max_body: usize) -> HttpResponse {
+    let error = CallError::new(
+        RpcErrorKind::InvalidRequest,
+        format!("invalid request: body larger than {max_body} bytes"),
+    )
+    .with("detail", format!("the limit is {max_body} bytes (http.max_body)"));
+    json_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &json_rpc::error_response(Value::Null, &error),
+    )
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// `POST /rpc`
+pub async fn rpc(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
+    if !is_json(&req) {
+        let got = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none");
+        let error = CallError::new(
+            RpcErrorKind::Parse,
+            format!("parse error: Content-Type must be application/json, not {got}"),
+        );
+        return json_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &json_rpc::error_response(Value::Null, &error),
+        );
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > state.max_body) {
+        return too_large(state.max_body);
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(state.max_body));
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            let error = CallError::new(RpcErrorKind::Parse, "parse error: body could not be read");
+            return json_response(StatusCode::BAD_REQUEST, &json_rpc::error_response(Value::Null, &error));
+        };
+        if body.len() + chunk.len() > state.max_body {
+            return too_large(state.max_body);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let deadline_ms = req
+        .headers()
+        .get("x-deadline")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match serve_body(&state.node, &state.user, deadline_ms, &body).await {
+        Some(answer) => json_response(StatusCode::OK, &answer),
+        None => HttpResponse::NoContent().finish(),
+    }
+}
+
+/// `GET /health`: 200 while the node runs.
+pub async fn health(state: web::Data<GatewayState>) -> HttpResponse {
+    let node = &state.node;
+    json_response(
+        StatusCode::OK,
+        &json!({"status": "ok", "node": node.name(), "domain": node.domain()}),
+    )
+}
+
+/// `GET /ready`: 200 when every plugin runs, else 503 listing the others.
+pub async fn ready(state: web::Data<GatewayState>) -> HttpResponse {
+    let not_ready = state.node.not_ready();
+    if not_ready.is_empty() {
+        json_response(StatusCode::OK, &json!({"ready": true, "node": state.node.name()}))
+    } else {
+        json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"ready": false, "node": state.node.name(), "not_ready": not_ready}),
+        )
+    }
+}

@@ -1,0 +1,107 @@
+//! The `core` plugin: liveness (`ping`), self-description (`describe`, an OpenRPC document of
+//! every command in the domain), membership (`nodes`) and the admin view of the supervision
+//! tree (`actor_tree`, `restart`, `stop`). Every node runs it.
+
+use clacks_runtime::call::{unix_millis_now, CallContext, CallError};
+use clacks_runtime::plugin::{plugin, PluginContext, PluginDef};
+use clacks_runtime::serde_json::{json, Value};
+use clacks_runtime::supervision::{ActorInfo, ControlOp};
+use clacks_runtime::NodeHandle;
+
+/// The `core` plugin's state: the node it administers.
+pub struct CorePlugin {
+    node: NodeHandle,
+}
+
+impl CorePlugin {
+    /// The plugin definition to add to a node.
+    pub fn definition() -> PluginDef {
+        PluginDef::new(|ctx: &PluginContext| {
+            Ok(CorePlugin {
+                node: ctx.node.clone(),
+            })
+        })
+    }
+
+    fn control(&self, path: &str, op: ControlOp) -> Result<Value, CallError> {
+        self.node.control_nowait(path, op)?;
+        let verb = match op {
+            ControlOp::Restart => "restart",
+            ControlOp::Stop => "stop",
+        };
+        Ok(json!({"node": self.node.name(), "path": path, "requested": verb}))
+    }
+}
+
+/// Node administration: liveness, self-description, membership and the actor tree.
+#[plugin(name = "core")]
+impl CorePlugin {
+    /// Answers with the serving node's name: proves the domain routes calls to a live node.
+    #[command(timeout = 10)]
+    fn ping(&self, ctx: &CallContext) -> Value {
+        json!({"pong": true, "node": ctx.node(), "domain": self.node.domain(), "time_ms": unix_millis_now()})
+    }
+
+    /// Every command in the domain with its signature, docs, call type, timeout and right, as
+    /// an OpenRPC 1.2 document.
+    #[command]
+    fn describe(&self) -> Value {
+        let methods: Vec<Value> = self
+            .node
+            .domain_commands()
+            .iter()
+            .map(|c| c.to_openrpc())
+            .collect();
+        json!({
+            "openrpc": "1.2.6",
+            "info": {
+                "title": format!("Clacks domain {}", self.node.domain()),
+                "version": env!("CARGO_PKG_VERSION"),
+            },
+            "methods": methods,
+        })
+    }
+
+    /// The nodes of the domain: name, plugins with their status, commands, join and last-seen
+    /// times (Unix ms).
+    #[command]
+    fn nodes(&self) -> Value {
+        let nodes: Vec<Value> = self
+            .node
+            .nodes()
+            .into_iter()
+            .map(|n| {
+                let commands: Vec<String> = n.commands.iter().map(|c| c.method()).collect();
+                json!({
+                    "name": n.name,
+                    "domain": n.domain,
+                    "plugins": n.plugins,
+                    "commands": commands,
+                    "joined_ms": n.joined_ms,
+                    "last_seen_ms": n.last_seen_ms,
+                })
+            })
+            .collect();
+        Value::Array(nodes)
+    }
+
+    /// Every actor of every node: path, kind, state, restarts in the intensity window, mailbox
+    /// depth, uptime and last error. Target one node with `call_on` (`--node`).
+    #[command(call_type = "cumulative")]
+    fn actor_tree(&self) -> Vec<ActorInfo> {
+        self.node.actor_tree()
+    }
+
+    /// Restarts the actor at `path` (as `core.actor_tree` names it) on the serving node; a
+    /// failed plugin comes back this way. Target the node with `call_on` (`--node`).
+    #[command(right = "x")]
+    fn restart(&self, path: String) -> Result<Value, CallError> {
+        self.control(&path, ControlOp::Restart)
+    }
+
+    /// Stops the actor at `path` on the serving node and leaves it stopped.
+    #[command(right = "x")]
+    fn stop(&self, path: String) -> Result<Value, CallError> {
+        self.control(&path, ControlOp::Stop)
+    }
+}

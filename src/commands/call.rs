@@ -1,0 +1,131 @@
+//! `clacks call [--node N] [--timeout S] METHOD [ARG…]`: ARG is a JSON value, or `name=JSON`
+//! for a named argument (not both kinds in one call); a bare word that is not JSON is a string.
+
+use clacks_runtime::call::{CallRequest, Params};
+use clap::Args;
+use serde_json::{Map, Value};
+
+use super::Target;
+use crate::client::ClientError;
+use crate::exit::{fail, Exit};
+
+/// Arguments of `clacks call`.
+#[derive(Args, Debug)]
+pub struct CallArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Run on this node only (call_on) instead of letting the domain choose.
+    #[arg(long)]
+    node: Option<String>,
+    /// Print the whole JSON-RPC response on one line (errors too, on stdout).
+    #[arg(long)]
+    json: bool,
+    /// The command, `plugin.command`.
+    method: String,
+    /// Arguments: JSON values by position, or name=JSON by name. A bare word is a string.
+    args: Vec<String>,
+}
+
+/// A JSON value, or the text itself as a string when it is not JSON.
+fn json_or_string(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// `name=value` with an identifier name, as a named argument.
+fn split_named(arg: &str) -> Option<(&str, &str)> {
+    let (name, value) = arg.split_once('=')?;
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    ((first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    .then_some((name, value))
+}
+
+/// Builds the params from command-line words.
+pub fn parse_params(args: &[String]) -> Result<Params, String> {
+    let named: Vec<Option<(&str, &str)>> = args.iter().map(|a| split_named(a)).collect();
+    let count = named.iter().filter(|n| n.is_some()).count();
+    if count == 0 {
+        return Ok(Params::Positional(args.iter().map(|a| json_or_string(a)).collect()));
+    }
+    if count != args.len() {
+        return Err(
+            "mix of positional and name=value arguments; use one kind per call \
+             (quote a string containing '=' as JSON, e.g. '\"a=b\"')"
+                .to_owned(),
+        );
+    }
+    let mut map = Map::new();
+    for (name, value) in named.into_iter().flatten() {
+        if map.insert(name.to_owned(), json_or_string(value)).is_some() {
+            return Err(format!("argument '{name}' given twice"));
+        }
+    }
+    Ok(Params::Named(map))
+}
+
+/// Runs `clacks call`.
+pub fn run(args: CallArgs) -> Exit {
+    let params = match parse_params(&args.args) {
+        Ok(p) => p,
+        Err(e) => return fail(Exit::Usage, e),
+    };
+    let mut call = CallRequest::new(args.method.clone(), params);
+    call.node = args.node.clone();
+    let client = args.target.client();
+    let outcome = actix_rt::System::new().block_on(async move { client.call(&call).await });
+    match outcome {
+        Ok((result, response)) => {
+            if args.json {
+                println!("{response}");
+            } else {
+                println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+            }
+            Exit::Ok
+        }
+        Err(error) => {
+            let exit = error.exit();
+            match error {
+                ClientError::Call(err, response) => {
+                    if args.json {
+                        println!("{response}");
+                    }
+                    let data = &response["error"]["data"];
+                    fail(exit, format!("{} failed: {err}\n  data: {data}", args.method))
+                }
+                ClientError::Other(_, message) => fail(exit, message),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn positional_words_are_json_or_strings() {
+        let p = parse_params(&words(&["1", "hello", "[1,2]", "\"a=b\""])).unwrap();
+        assert_eq!(
+            p,
+            Params::Positional(vec![json!(1), json!("hello"), json!([1, 2]), json!("a=b")])
+        );
+    }
+
+    #[test]
+    fn named_words_make_named_params() {
+        let p = parse_params(&words(&["path=node/plugins", "n=3"])).unwrap();
+        assert_eq!(p, Params::Named(json!({"path": "node/plugins", "n": 3}).as_object().unwrap().clone()));
+    }
+
+    #[test]
+    fn mixing_kinds_and_repeating_names_are_usage_errors() {
+        assert!(parse_params(&words(&["1", "a=2"])).is_err());
+        assert!(parse_params(&words(&["a=1", "a=2"])).is_err());
+    }
+}

@@ -1,0 +1,27 @@
+//! Logging through tracing-subscriber on stderr: `RUST_LOG` wins, then `--log`, then the
+//! config's `log.level`; `log.format = "json"` gives one JSON object per line for collectors.
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber; a bad filter is a usage error naming it.
+pub fn init(flag: Option<&str>, configured: &str, json: bool) -> Result<(), String> {
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(env) if !env.is_empty() => EnvFilter::try_new(&env)
+            .map_err(|e| format!("RUST_LOG=\"{env}\" is not a valid log filter: {e}"))?,
+        _ => {
+            let wanted = flag.unwrap_or(configured);
+            EnvFilter::try_new(wanted).map_err(|e| {
+                format!("log filter \"{wanted}\" is not valid (e.g. info, debug, warn,clacks_runtime=debug): {e}")
+            })?
+        }
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let installed = if json {
+        builder.json().try_init()
+    } else {
+        builder.with_target(false).try_init()
+    };
+    installed.map_err(|e| format!("cannot install the logger: {e}"))
+}
