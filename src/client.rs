@@ -43,8 +43,7 @@ impl Client {
         let body = json_rpc::request_object(json!(1), call);
         // Give the node the deadline, and ourselves a little longer, so a node-side timeout
         // arrives as a typed error instead of a cut connection.
-        let deadline =
-            clacks_runtime::call::unix_millis_now() + self.timeout.as_millis() as u64;
+        let deadline = clacks_runtime::call::unix_millis_now() + self.timeout.as_millis() as u64;
         let client = awc::Client::builder()
             .timeout(self.timeout + Duration::from_secs(2))
             .finish();
@@ -57,7 +56,10 @@ impl Client {
         let mut response = sent.map_err(|e| match e {
             awc::error::SendRequestError::Timeout => ClientError::Other(
                 Exit::Timeout,
-                format!("timeout: no answer from {} within {:?}", self.url, self.timeout),
+                format!(
+                    "timeout: no answer from {} within {:?}",
+                    self.url, self.timeout
+                ),
             ),
             other => ClientError::Other(
                 Exit::Unreachable,

@@ -19,7 +19,12 @@ use exit::Exit;
 ///
 /// Start a node with `clacks node`, then call its commands with `clacks call core.ping`.
 #[derive(Parser)]
-#[command(name = "clacks", version, propagate_version = true, arg_required_else_help = true)]
+#[command(
+    name = "clacks",
+    version,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

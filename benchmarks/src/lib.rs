@@ -1,1 +1,84 @@
-//! placeholder
+//! # clacks-benchmarks: speed goals as ratios against a baseline from the same run
+//!
+//! Machines here are shared and noisy, so no benchmark asserts a time: each measures Clacks
+//! and a baseline doing the same work in one process, one after the other, and prints both with
+//! their ratio. Goals (from the issues) are stated beside the ratio.
+//!
+//! ## Layout
+//! - [`Samples`]: latency samples with percentiles and throughput.
+//! - [`report`]: the printed table row.
+//! - `benches/dispatch.rs`: full in-process dispatch (macro → registry → actor → reply) vs a raw
+//!   actix `send` round trip. Run with `cargo bench -p clacks-benchmarks --bench dispatch`.
+
+#![warn(missing_docs)]
+
+use std::time::{Duration, Instant};
+
+/// Per-operation latencies of one measured run.
+pub struct Samples {
+    latencies: Vec<Duration>,
+    total: Duration,
+}
+
+impl Samples {
+    /// Runs `op` `count` times sequentially (after `warmup` unmeasured runs).
+    pub async fn measure<F, Fut>(warmup: usize, count: usize, mut op: F) -> Samples
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        for _ in 0..warmup {
+            op().await;
+        }
+        let mut latencies = Vec::with_capacity(count);
+        let started = Instant::now();
+        for _ in 0..count {
+            let t = Instant::now();
+            op().await;
+            latencies.push(t.elapsed());
+        }
+        let total = started.elapsed();
+        latencies.sort();
+        Samples { latencies, total }
+    }
+
+    /// The `p`-th percentile (0–100).
+    pub fn percentile(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let rank = ((p / 100.0) * (self.latencies.len() - 1) as f64).round() as usize;
+        self.latencies[rank.min(self.latencies.len() - 1)]
+    }
+
+    /// Operations per second over the whole run.
+    pub fn per_second(&self) -> f64 {
+        self.latencies.len() as f64 / self.total.as_secs_f64().max(f64::MIN_POSITIVE)
+    }
+}
+
+/// One printed row: name, p50, p99, ops/s.
+pub fn report(name: &str, s: &Samples) {
+    println!(
+        "{name:<44} p50 {:>9.2} µs   p99 {:>9.2} µs   {:>11.0} ops/s",
+        s.percentile(50.0).as_secs_f64() * 1e6,
+        s.percentile(99.0).as_secs_f64() * 1e6,
+        s.per_second()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_ranks() {
+        let s = Samples {
+            latencies: (1..=100).map(Duration::from_micros).collect(),
+            total: Duration::from_secs(1),
+        };
+        assert_eq!(s.percentile(50.0), Duration::from_micros(51));
+        assert_eq!(s.percentile(99.0), Duration::from_micros(99));
+        assert_eq!(s.per_second().round(), 100.0);
+    }
+}

@@ -24,5 +24,8 @@ use clacks_runtime::plugin::PluginDef;
 
 /// The plugins every `clacks node` runs unless disabled in `[plugins.NAME]`.
 pub fn standard() -> Vec<PluginDef> {
-    vec![core::CorePlugin::definition(), host::HostPlugin::definition()]
+    vec![
+        core::CorePlugin::definition(),
+        host::HostPlugin::definition(),
+    ]
 }

@@ -46,7 +46,9 @@ pub fn parse_params(args: &[String]) -> Result<Params, String> {
     let named: Vec<Option<(&str, &str)>> = args.iter().map(|a| split_named(a)).collect();
     let count = named.iter().filter(|n| n.is_some()).count();
     if count == 0 {
-        return Ok(Params::Positional(args.iter().map(|a| json_or_string(a)).collect()));
+        return Ok(Params::Positional(
+            args.iter().map(|a| json_or_string(a)).collect(),
+        ));
     }
     if count != args.len() {
         return Err(
@@ -79,7 +81,10 @@ pub fn run(args: CallArgs) -> Exit {
             if args.json {
                 println!("{response}");
             } else {
-                println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&result).unwrap_or_default()
+                );
             }
             Exit::Ok
         }
@@ -91,7 +96,10 @@ pub fn run(args: CallArgs) -> Exit {
                         println!("{response}");
                     }
                     let data = &response["error"]["data"];
-                    fail(exit, format!("{} failed: {err}\n  data: {data}", args.method))
+                    fail(
+                        exit,
+                        format!("{} failed: {err}\n  data: {data}", args.method),
+                    )
                 }
                 ClientError::Other(_, message) => fail(exit, message),
             }
@@ -120,7 +128,15 @@ mod tests {
     #[test]
     fn named_words_make_named_params() {
         let p = parse_params(&words(&["path=node/plugins", "n=3"])).unwrap();
-        assert_eq!(p, Params::Named(json!({"path": "node/plugins", "n": 3}).as_object().unwrap().clone()));
+        assert_eq!(
+            p,
+            Params::Named(
+                json!({"path": "node/plugins", "n": 3})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            )
+        );
     }
 
     #[test]

@@ -29,7 +29,11 @@ fn signature(method: &Value) -> String {
                 .map(|p| {
                     let name = p["name"].as_str().unwrap_or("?");
                     let ty = p["x-rust-type"].as_str().unwrap_or("?");
-                    let optional = if p["required"].as_bool() == Some(true) { "" } else { "?" };
+                    let optional = if p["required"].as_bool() == Some(true) {
+                        ""
+                    } else {
+                        "?"
+                    };
                     match p["schema"].get("default") {
                         Some(d) => format!("{name}{optional}: {ty} = {d}"),
                         None => format!("{name}{optional}: {ty}"),
@@ -83,7 +87,10 @@ pub fn run(args: DescribeArgs) -> Exit {
         return Exit::Ok;
     }
     if methods.is_empty() {
-        return fail(Exit::CallFailed, format!("no command matches {:?}", args.filter));
+        return fail(
+            Exit::CallFailed,
+            format!("no command matches {:?}", args.filter),
+        );
     }
     for m in methods {
         let mut extras = vec![m["x-call-type"].as_str().unwrap_or("NORMAL").to_owned()];

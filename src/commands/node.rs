@@ -132,17 +132,17 @@ pub fn run(args: NodeArgs) -> Exit {
         };
         wait_ready(&node).await;
         let http = node.http_url().unwrap_or("off").to_owned();
-        eprintln!(
-            "clacks: node {} domain {} http {http} amqp off ready",
-            node.name(),
-            node.domain()
-        );
         if http != "off" {
             eprintln!(
                 "clacks: try `clacks call --url {http} core.ping` or \
                  `curl -s -H 'Content-Type: application/json' -d '{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"core.ping\"}}' {http}`"
             );
         }
+        eprintln!(
+            "clacks: node {} domain {} http {http} amqp off ready",
+            node.name(),
+            node.domain()
+        );
         let outcome = tokio::select! {
             _ = terminated() => {
                 tracing::info!(node = %node.name(), "signal received; shutting down");

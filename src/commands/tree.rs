@@ -57,7 +57,11 @@ pub fn draw(actors: &[ActorInfo]) -> String {
                 p.len() > level && p[..level] == parts[..level] && p[level] != parts[level]
             });
             if level == depth {
-                prefix.push_str(if later_sibling { "├── " } else { "└── " });
+                prefix.push_str(if later_sibling {
+                    "├── "
+                } else {
+                    "└── "
+                });
             } else {
                 prefix.push_str(if later_sibling { "│   " } else { "    " });
             }
@@ -91,7 +95,10 @@ pub fn run(args: TreeArgs) -> Exit {
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).unwrap_or_default()
+        );
         return Exit::Ok;
     }
     let mut per_node = BTreeMap::new();

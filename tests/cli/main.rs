@@ -1,1 +1,231 @@
+//! The real `clacks` binary as a user runs it: a node started with `clacks node`, then
+//! `clacks call`, `describe` and `tree` against it, with the exit codes of PROTOCOL.md.
 
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_clacks");
+
+/// A `clacks node` process, killed when dropped.
+struct NodeProcess {
+    child: Child,
+    url: String,
+    stderr: Vec<String>,
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_node(name: &str, extra: &[&str]) -> NodeProcess {
+    let mut child = Command::new(BIN)
+        .args([
+            "node",
+            "--http",
+            "127.0.0.1:0",
+            "--name",
+            name,
+            "--log",
+            "warn",
+        ])
+        .args(extra)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clacks node starts");
+    let stderr = child.stderr.take().expect("stderr piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        seen.push(line.clone());
+        // clacks: node NAME domain D http http://ADDR/rpc amqp off ready
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() == 10 && words[0] == "clacks:" && words[9] == "ready" {
+            assert_eq!(words[1..6], ["node", name, "domain", "org.clacks", "http"]);
+            let url = words[6].to_owned();
+            // Keep draining stderr so the node never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return NodeProcess {
+                child,
+                url,
+                stderr: seen,
+            };
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("no ready line from clacks node; stderr: {seen:?}");
+}
+
+fn clacks(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("CLACKS_URL")
+        .output()
+        .expect("clacks runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn node_prints_ready_line_and_example_then_answers_call() {
+    let node = start_node("cli1", &[]);
+    let out = clacks(&["call", "--url", &node.url, "core.ping"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let result: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(result["node"], "cli1");
+    assert!(
+        node.stderr.iter().any(|l| l.contains("clacks call")),
+        "{:?}",
+        node.stderr
+    );
+}
+
+#[test]
+fn call_arguments_by_position_and_name_and_json_output() {
+    let node = start_node("cli2", &[]);
+    let out = clacks(&[
+        "call",
+        "--url",
+        &node.url,
+        "--json",
+        "core.restart",
+        "path=node/nothing",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "an error result exits 1");
+    let response: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(response["error"]["data"]["kind"], "invalid_params");
+    let out = clacks(&["call", "--url", &node.url, "no.such"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("method_not_found"),
+        "{}",
+        stderr(&out)
+    );
+    let out = clacks(&["call", "--url", &node.url, "core.ping", "1", "a=2"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "mixed argument kinds are a usage error"
+    );
+}
+
+#[test]
+fn tree_draws_the_actor_tree_and_describe_lists_commands() {
+    let node = start_node("cli3", &[]);
+    let out = clacks(&["tree", "--url", &node.url]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("cli3\nnode  supervisor  running"),
+        "{text}"
+    );
+    assert!(
+        text.contains("├── gateway") || text.contains("└── gateway"),
+        "{text}"
+    );
+    assert!(text.contains("└── actor  plugin  running"), "{text}");
+    let out = clacks(&["tree", "--url", &node.url, "--node", "cli3", "--json"]);
+    let actors: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(actors
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["path"] == "node/plugins/host/actor"));
+    let out = clacks(&["describe", "--url", &node.url, "core"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("core.restart(path: String) -> Value  [NORMAL, right x]"));
+    assert!(!stdout(&out).contains("host."));
+}
+
+#[test]
+fn unreachable_node_exits_3_and_silent_node_exits_4() {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = clacks(&[
+        "call",
+        "--url",
+        &format!("http://127.0.0.1:{port}/rpc"),
+        "core.ping",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot reach"));
+    // Accepts connections (kernel backlog) but never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/rpc", silent.local_addr().unwrap());
+    let out = clacks(&["call", "--url", &url, "--timeout", "0.5", "core.ping"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+}
+
+#[test]
+fn node_refuses_public_address_and_bad_config_with_exit_2() {
+    let out = clacks(&["node", "--http", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--insecure-public"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(BIN)
+        .args(["node", "--http", "127.0.0.1:0"])
+        .env("CLACKS_SUPERVISION__STRATEGY", "sometimes")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("supervision.strategy"),
+        "{}",
+        stderr(&out)
+    );
+    let out = clacks(&["node", "--config", "/nonexistent/clacks.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/nonexistent/clacks.toml"));
+}
+
+#[test]
+fn sigterm_shuts_the_node_down_cleanly() {
+    let mut node = start_node("cli4", &[]);
+    let pid = node.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = node.child.try_wait().unwrap() {
+            assert_eq!(status.code(), Some(0));
+            break;
+        }
+        assert!(Instant::now() < deadline, "node did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn help_and_version_work_everywhere() {
+    for args in [
+        &["--version"][..],
+        &["call", "--version"],
+        &["node", "--help"],
+        &["tree", "--help"],
+    ] {
+        let out = clacks(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!stdout(&out).is_empty());
+    }
+    let out = clacks(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}

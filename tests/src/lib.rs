@@ -1,1 +1,24 @@
-//! placeholder crate root
+//! # clacks-tests: integration tests and the transport conformance suite
+//!
+//! The tests that cross crates or need several nodes live here (in `tests/tests/`); this
+//! library holds what they share.
+//!
+//! ## Layout
+//! - [`probe`]: test plugins with predictable behaviour (`probe`, `flaky`).
+//! - [`cluster`]: starting nodes of a domain on any transport ([`cluster::TransportFactory`]).
+//! - [`conformance`]: the transport conformance suite, one async function per property,
+//!   instantiated for a transport with [`conformance_suite!`].
+//! - [`http`]: a small JSON-RPC-over-HTTP client for gateway tests.
+//!
+//! ## Data flow
+//! ```text
+//! TransportFactory → Cluster::start (nodes + probe plugins) → conformance checks call through
+//! NodeHandle::call → transport → plugin actors → assertions on results and error kinds
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod cluster;
+pub mod conformance;
+pub mod http;
+pub mod probe;

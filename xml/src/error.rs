@@ -169,7 +169,10 @@ mod tests {
     #[test]
     fn name_list_reads_like_prose() {
         let names = ["A", "B", "C"];
-        assert_eq!(NameList(names.iter().copied()).to_string(), "<A>, <B> or <C>");
+        assert_eq!(
+            NameList(names.iter().copied()).to_string(),
+            "<A>, <B> or <C>"
+        );
         assert_eq!(NameList(names[..1].iter().copied()).to_string(), "<A>");
     }
 }

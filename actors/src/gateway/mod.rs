@@ -59,7 +59,9 @@ impl Handler<StopGateway> for GatewayActor {
     fn handle(&mut self, _: StopGateway, ctx: &mut Context<Self>) {
         let handle = self.handle.clone();
         // Graceful: in-flight requests finish; the server future then ends and stops us.
-        ctx.spawn(wrap_future::<_, Self>(async move { handle.stop(true).await }));
+        ctx.spawn(wrap_future::<_, Self>(
+            async move { handle.stop(true).await },
+        ));
     }
 }
 

@@ -25,7 +25,10 @@ pub struct GatewayState {
 
 fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/json")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ))
         .body(body.to_string())
 }
 
@@ -34,7 +37,10 @@ fn too_large(max_body: usize) -> HttpResponse {
         RpcErrorKind::InvalidRequest,
         format!("invalid request: body larger than {max_body} bytes"),
     )
-    .with("detail", format!("the limit is {max_body} bytes (http.max_body)"));
+    .with(
+        "detail",
+        format!("the limit is {max_body} bytes (http.max_body)"),
+    );
     json_response(
         StatusCode::PAYLOAD_TOO_LARGE,
         &json_rpc::error_response(Value::Null, &error),
@@ -82,7 +88,10 @@ pub async fn rpc(
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
             let error = CallError::new(RpcErrorKind::Parse, "parse error: body could not be read");
-            return json_response(StatusCode::BAD_REQUEST, &json_rpc::error_response(Value::Null, &error));
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json_rpc::error_response(Value::Null, &error),
+            );
         };
         if body.len() + chunk.len() > state.max_body {
             return too_large(state.max_body);
@@ -113,7 +122,10 @@ pub async fn health(state: web::Data<GatewayState>) -> HttpResponse {
 pub async fn ready(state: web::Data<GatewayState>) -> HttpResponse {
     let not_ready = state.node.not_ready();
     if not_ready.is_empty() {
-        json_response(StatusCode::OK, &json!({"ready": true, "node": state.node.name()}))
+        json_response(
+            StatusCode::OK,
+            &json!({"ready": true, "node": state.node.name()}),
+        )
     } else {
         json_response(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -49,8 +49,12 @@ async fn serve_message(
     let started = std::time::Instant::now();
     let outcome = node.call(call).await;
     match &outcome {
-        Ok(_) => tracing::debug!(node = %node.name(), %method, elapsed_us = started.elapsed().as_micros() as u64, "call served"),
-        Err(e) => tracing::debug!(node = %node.name(), %method, code = e.code(), error = %e, "call failed"),
+        Ok(_) => {
+            tracing::debug!(node = %node.name(), %method, elapsed_us = started.elapsed().as_micros() as u64, "call served")
+        }
+        Err(e) => {
+            tracing::debug!(node = %node.name(), %method, code = e.code(), error = %e, "call failed")
+        }
     }
     let id = id?;
     Some(match outcome {

@@ -43,7 +43,10 @@ impl HostPlugin {
         CpuFacts {
             logical: cpus.len(),
             physical: System::physical_core_count(),
-            model: cpus.first().map(|c| c.brand().trim().to_owned()).unwrap_or_default(),
+            model: cpus
+                .first()
+                .map(|c| c.brand().trim().to_owned())
+                .unwrap_or_default(),
             frequency_mhz: cpus.first().map(|c| c.frequency()).unwrap_or(0),
         }
     }

@@ -133,8 +133,11 @@ impl CallError {
     /// -32602 with `data.detail`.
     pub fn invalid_params(detail: impl Into<String>) -> Self {
         let detail = detail.into();
-        Self::new(RpcErrorKind::InvalidParams, format!("invalid params: {detail}"))
-            .with("detail", detail)
+        Self::new(
+            RpcErrorKind::InvalidParams,
+            format!("invalid params: {detail}"),
+        )
+        .with("detail", detail)
     }
 
     /// -32601 for `method`.
@@ -149,7 +152,8 @@ impl CallError {
     /// -32603 `internal`: the handler returned an error.
     pub fn internal(reason: impl Into<String>) -> Self {
         let reason = reason.into();
-        Self::new(RpcErrorKind::Internal, format!("internal error: {reason}")).with("reason", reason)
+        Self::new(RpcErrorKind::Internal, format!("internal error: {reason}"))
+            .with("reason", reason)
     }
 
     /// -32603 `panic`: the handler of `plugin` panicked with `reason`.
@@ -294,7 +298,9 @@ mod tests {
 
     #[test]
     fn inner_node_is_kept_over_default() {
-        let err = CallError::internal("x").with("node", "inner").with_node_default("outer");
+        let err = CallError::internal("x")
+            .with("node", "inner")
+            .with_node_default("outer");
         assert_eq!(err.data("node"), Some(&Value::from("inner")));
     }
 }

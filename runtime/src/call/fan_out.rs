@@ -152,7 +152,10 @@ mod tests {
 
     #[tokio::test]
     async fn first_result_all_null_is_null_and_all_failed_is_error() {
-        let calls = vec![answer("a", 1, Ok(Value::Null)), answer("b", 1, Ok(Value::Null))];
+        let calls = vec![
+            answer("a", 1, Ok(Value::Null)),
+            answer("b", 1, Ok(Value::Null)),
+        ];
         let got = first_result("p.m", calls, Instant::now() + Duration::from_secs(5)).await;
         assert_eq!(got.unwrap(), Value::Null);
         let calls = vec![answer("a", 1, Err(CallError::internal("x")))];

@@ -38,7 +38,9 @@ pub fn parse_body(body: &[u8]) -> Result<Incoming, Value> {
             Value::Null,
             &invalid_request("an empty batch is not a request"),
         )),
-        Value::Array(items) => Ok(Incoming::Batch(items.into_iter().map(parse_message).collect())),
+        Value::Array(items) => Ok(Incoming::Batch(
+            items.into_iter().map(parse_message).collect(),
+        )),
         other => Ok(Incoming::Single(parse_message(other))),
     }
 }
@@ -203,7 +205,10 @@ mod tests {
         let call = CallRequest::new("a.b", Params::Positional(vec![json!(1)])).on_node("n");
         let back = parse_message(request_object(json!(1), &call)).unwrap();
         assert_eq!(back.call.node.as_deref(), Some("n"));
-        assert_eq!(read_response(&result_response(json!(1), json!(2))).unwrap(), json!(2));
+        assert_eq!(
+            read_response(&result_response(json!(1), json!(2))).unwrap(),
+            json!(2)
+        );
         let err = read_response(&error_response(json!(1), &CallError::internal("x"))).unwrap_err();
         assert_eq!(err.code(), -32603);
     }

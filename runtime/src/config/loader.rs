@@ -10,7 +10,12 @@ use crate::Error;
 pub const DEFAULTS: &str = include_str!("../../../config/clacks.toml");
 
 /// Environment variables that are not settings (client-side or read elsewhere).
-const NOT_SETTINGS: &[&str] = &["CLACKS_CONFIG", "CLACKS_URL", "CLACKS_AMQP_URL", "CLACKS_LOG"];
+const NOT_SETTINGS: &[&str] = &[
+    "CLACKS_CONFIG",
+    "CLACKS_URL",
+    "CLACKS_AMQP_URL",
+    "CLACKS_LOG",
+];
 
 /// Maps `CLACKS_SECTION__KEY` (and the short forms) to a dotted key.
 fn env_key(name: &str) -> Option<String> {
@@ -103,7 +108,13 @@ mod tests {
         .unwrap();
         assert_eq!(s.http.max_body, 2048);
         assert_eq!(s.node.domain, "net.example");
-        assert_eq!(s.plugin_supervision("flaky").unwrap().intensity.max_restarts, 20);
+        assert_eq!(
+            s.plugin_supervision("flaky")
+                .unwrap()
+                .intensity
+                .max_restarts,
+            20
+        );
     }
 
     #[test]
@@ -127,8 +138,16 @@ mod tests {
     fn wrong_values_name_key_value_and_allowed() {
         let err = load(None, env(&[]), &[("http.listen", "nowhere".into())]).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("http.listen") && text.contains("nowhere") && text.contains("off"), "{text}");
-        let err = load(None, env(&[]), &[("supervision.strategy", "all_for_me".into())]).unwrap_err();
+        assert!(
+            text.contains("http.listen") && text.contains("nowhere") && text.contains("off"),
+            "{text}"
+        );
+        let err = load(
+            None,
+            env(&[]),
+            &[("supervision.strategy", "all_for_me".into())],
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("one_for_all"), "{err}");
         let err = load(None, env(&[]), &[("node.domain", "bad domain".into())]).unwrap_err();
         assert!(err.to_string().contains("node.domain"), "{err}");
@@ -145,7 +164,10 @@ mod tests {
         let err = load(Some(&file), env(&[]), &[]).unwrap_err();
         assert!(err.to_string().contains("lisen"), "{err}");
         let err = load(Some(&dir.join("missing.toml")), env(&[]), &[]).unwrap_err();
-        assert!(err.to_string().contains("no such configuration file"), "{err}");
+        assert!(
+            err.to_string().contains("no such configuration file"),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -154,6 +176,8 @@ mod tests {
         let s = load(None, env(&[]), &[("http.listen", "off".into())]).unwrap();
         assert_eq!(s.http_listen().unwrap(), super::super::HttpListen::Off);
         let s = load(None, env(&[]), &[("http.listen", "localhost:0".into())]).unwrap();
-        assert!(matches!(s.http_listen().unwrap(), super::super::HttpListen::At(a) if a.ip().is_loopback()));
+        assert!(
+            matches!(s.http_listen().unwrap(), super::super::HttpListen::At(a) if a.ip().is_loopback())
+        );
     }
 }

@@ -174,7 +174,11 @@ impl Settings {
         }
         for (name, plugin) in &self.plugins {
             if !is_valid_name(name, false) {
-                return Err(bad("plugins", name, "plugin names are letters, digits, '-' and '_'"));
+                return Err(bad(
+                    "plugins",
+                    name,
+                    "plugin names are letters, digits, '-' and '_'",
+                ));
             }
             if let Some(period) = plugin.period {
                 positive_seconds(&format!("plugins.{name}.period"), period)?;
@@ -192,16 +196,19 @@ impl Settings {
         if value.eq_ignore_ascii_case("off") {
             return Ok(HttpListen::Off);
         }
-        let value = value.strip_prefix("localhost:").map_or(value.to_owned(), |port| {
-            format!("127.0.0.1:{port}")
-        });
-        value.parse::<SocketAddr>().map(HttpListen::At).map_err(|_| {
-            bad(
-                "http.listen",
-                &self.http.listen,
-                "HOST:PORT with an IP address (e.g. 127.0.0.1:8080, [::1]:0) or \"off\"",
-            )
-        })
+        let value = value
+            .strip_prefix("localhost:")
+            .map_or(value.to_owned(), |port| format!("127.0.0.1:{port}"));
+        value
+            .parse::<SocketAddr>()
+            .map(HttpListen::At)
+            .map_err(|_| {
+                bad(
+                    "http.listen",
+                    &self.http.listen,
+                    "HOST:PORT with an IP address (e.g. 127.0.0.1:8080, [::1]:0) or \"off\"",
+                )
+            })
     }
 
     /// `calls.timeout` as a duration.
@@ -280,7 +287,13 @@ impl Settings {
             .next()
             .unwrap_or("")
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .take(64)
             .collect();
         if label.is_empty() {

@@ -137,8 +137,10 @@ impl NodeBuilder {
             ..root_config
         };
         let mut root_children =
-            vec![SupervisorSpec::new("plugins", plugins_config, plugin_children)
-                .into_child(RestartType::Permanent)];
+            vec![
+                SupervisorSpec::new("plugins", plugins_config, plugin_children)
+                    .into_child(RestartType::Permanent),
+            ];
         for child in self.children {
             root_children.push(child(&handle)?);
         }

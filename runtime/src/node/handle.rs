@@ -15,8 +15,8 @@ use crate::config::Settings;
 use crate::membership::NodeRecord;
 use crate::plugin::{CommandSpec, PluginHandle, PluginStatus};
 use crate::supervision::{
-    ActorInfo, ActorTable, ControlChild, ControlOp, EventSender, Shutdown, Supervisor,
-    SupervisionEvent,
+    ActorInfo, ActorTable, ControlChild, ControlOp, EventSender, Shutdown, SupervisionEvent,
+    Supervisor,
 };
 use crate::transport::Transport;
 

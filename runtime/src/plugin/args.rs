@@ -34,7 +34,11 @@ impl<'a> ArgReader<'a> {
                 if let Some(unknown) = map.keys().find(|k| !names.contains(&k.as_str())) {
                     return Err(CallError::invalid_params(format!(
                         "{method} has no argument '{unknown}' (arguments: {})",
-                        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                        if names.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            names.join(", ")
+                        }
                     )));
                 }
             }
@@ -107,7 +111,10 @@ mod tests {
     #[test]
     fn too_many_unknown_missing_and_mistyped_are_invalid_params() {
         let p = Params::Positional(vec![json!(1), json!(2), json!(3)]);
-        assert_eq!(ArgReader::new("t.m", &p, NAMES).err().unwrap().code(), -32602);
+        assert_eq!(
+            ArgReader::new("t.m", &p, NAMES).err().unwrap().code(),
+            -32602
+        );
         let p = Params::Named(json!({"c": 1}).as_object().unwrap().clone());
         let err = ArgReader::new("t.m", &p, NAMES).err().unwrap();
         assert!(err.message().contains("'c'"), "{err}");

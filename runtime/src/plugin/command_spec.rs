@@ -129,8 +129,14 @@ mod tests {
     #[test]
     fn schema_table_maps_common_types() {
         assert_eq!(schema_for_rust_type("u32")["type"], "integer");
-        assert_eq!(schema_for_rust_type("Option<String>")["type"], json!(["string", "null"]));
-        assert_eq!(schema_for_rust_type("Vec < i64 >")["items"]["type"], "integer");
+        assert_eq!(
+            schema_for_rust_type("Option<String>")["type"],
+            json!(["string", "null"])
+        );
+        assert_eq!(
+            schema_for_rust_type("Vec < i64 >")["items"]["type"],
+            "integer"
+        );
         assert_eq!(schema_for_rust_type("serde_json::Value"), json!({}));
     }
 }

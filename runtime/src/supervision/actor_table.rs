@@ -88,13 +88,7 @@ impl ActorTable {
     }
 
     /// Records that `path` is starting (creating the entry if new).
-    pub fn starting(
-        &self,
-        path: &str,
-        kind: &str,
-        window: Duration,
-        control: Option<ControlLink>,
-    ) {
+    pub fn starting(&self, path: &str, kind: &str, window: Duration, control: Option<ControlLink>) {
         let mut table = self.write();
         let entry = table.entry(path.to_owned()).or_insert_with(|| Entry {
             kind: kind.to_owned(),

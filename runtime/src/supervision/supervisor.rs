@@ -155,9 +155,12 @@ impl Supervisor {
             supervisor: ctx.address().recipient(),
             index,
         };
-        self.context
-            .table
-            .starting(&path, &spec.kind, self.spec.config.intensity.period, Some(control));
+        self.context.table.starting(
+            &path,
+            &spec.kind,
+            self.spec.config.intensity.period,
+            Some(control),
+        );
         // A start function that panics must not take the supervisor down with it.
         let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (spec.start)(link)))
             .unwrap_or_else(|payload| {
@@ -257,13 +260,19 @@ impl Supervisor {
             "restart intensity exceeded ({restarts} restarts in {:.1} s); last failure: {reason}",
             period.as_secs_f64()
         );
-        let stop = self.stop_children(&self.all_indexes(), ActorState::Stopped, "supervisor gave up");
-        ctx.wait(wrap_future(stop).map(move |(), act: &mut Self, ctx: &mut Context<Self>| {
-            if let Some(guard) = act.guard.as_mut() {
-                guard.fail(failure);
-            }
-            ctx.stop();
-        }));
+        let stop = self.stop_children(
+            &self.all_indexes(),
+            ActorState::Stopped,
+            "supervisor gave up",
+        );
+        ctx.wait(
+            wrap_future(stop).map(move |(), act: &mut Self, ctx: &mut Context<Self>| {
+                if let Some(guard) = act.guard.as_mut() {
+                    guard.fail(failure);
+                }
+                ctx.stop();
+            }),
+        );
     }
 
     /// Which children restart with `index` under our strategy, in start order.
@@ -310,9 +319,15 @@ impl Handler<ChildExited> for Supervisor {
         }
         let spec = &self.spec.children[exit.index];
         if !spec.restart.restarts_after(failed) {
-            let state = if failed { ActorState::Failed } else { ActorState::Stopped };
+            let state = if failed {
+                ActorState::Failed
+            } else {
+                ActorState::Stopped
+            };
             tracing::info!(path = %path, reason = %reason, "actor ended; not restarted");
-            self.context.table.ended(&path, state, failed.then_some(reason.as_str()));
+            self.context
+                .table
+                .ended(&path, state, failed.then_some(reason.as_str()));
             self.emit(SupervisionEvent::ActorStopped { path, reason });
             return;
         }
@@ -328,7 +343,9 @@ impl Handler<ChildExited> for Supervisor {
         }
         self.context.table.restarting(&path, &reason);
         if self.restarts.len() > self.spec.config.intensity.max_restarts as usize {
-            self.context.table.ended(&path, ActorState::Failed, Some(&reason));
+            self.context
+                .table
+                .ended(&path, ActorState::Failed, Some(&reason));
             self.give_up(ctx, &format!("{path}: {reason}"));
             return;
         }
@@ -337,23 +354,31 @@ impl Handler<ChildExited> for Supervisor {
         let siblings: Vec<usize> = set.iter().copied().filter(|&i| i != exit.index).collect();
         for &i in &siblings {
             if self.running[i].is_some() {
-                self.context.table.restarting(&self.child_path(i), "sibling restarted");
+                self.context
+                    .table
+                    .restarting(&self.child_path(i), "sibling restarted");
             }
         }
         let stop = self.stop_children(&siblings, ActorState::Restarting, "sibling restart");
         let failed_index = exit.index;
-        ctx.wait(wrap_future(stop).map(move |(), act: &mut Self, ctx: &mut Context<Self>| {
-            for index in set {
-                let temporary = act.spec.children[index].restart == RestartType::Temporary;
-                if index != failed_index && temporary {
-                    let path = act.child_path(index);
-                    act.context.table.ended(&path, ActorState::Stopped, None);
-                    continue;
+        ctx.wait(
+            wrap_future(stop).map(move |(), act: &mut Self, ctx: &mut Context<Self>| {
+                for index in set {
+                    let temporary = act.spec.children[index].restart == RestartType::Temporary;
+                    if index != failed_index && temporary {
+                        let path = act.child_path(index);
+                        act.context.table.ended(&path, ActorState::Stopped, None);
+                        continue;
+                    }
+                    let why = if index == failed_index {
+                        reason.as_str()
+                    } else {
+                        "sibling restarted"
+                    };
+                    act.start_child(index, ctx, Some(why));
                 }
-                let why = if index == failed_index { reason.as_str() } else { "sibling restarted" };
-                act.start_child(index, ctx, Some(why));
-            }
-        }));
+            }),
+        );
     }
 }
 
@@ -387,12 +412,14 @@ impl Handler<ControlChild> for Supervisor {
             ControlOp::Stop => "stopped by admin",
         };
         let stop = self.stop_children(&[msg.index], ActorState::Stopped, reason);
-        ctx.wait(wrap_future(stop).map(move |(), act: &mut Self, ctx: &mut Context<Self>| {
-            if msg.op == ControlOp::Restart {
-                act.start_child(msg.index, ctx, Some(reason));
-            }
-            let _ = done_tx.send(());
-        }));
+        ctx.wait(
+            wrap_future(stop).map(move |(), act: &mut Self, ctx: &mut Context<Self>| {
+                if msg.op == ControlOp::Restart {
+                    act.start_child(msg.index, ctx, Some(reason));
+                }
+                let _ = done_tx.send(());
+            }),
+        );
         Box::pin(async move {
             done_rx
                 .await

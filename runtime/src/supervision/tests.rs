@@ -22,7 +22,10 @@ struct Worker {
 impl Actor for Worker {
     type Context = Context<Self>;
     fn started(&mut self, _: &mut Context<Self>) {
-        self.log.lock().unwrap().push(format!("start:{}", self.name));
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("start:{}", self.name));
     }
     fn stopped(&mut self, _: &mut Context<Self>) {
         self.log.lock().unwrap().push(format!("stop:{}", self.name));
@@ -182,7 +185,10 @@ async fn rest_for_one_restarts_the_failed_child_and_those_after_it() {
     let tree = start_tree(config(Strategy::RestForOne, 5), abc(RestartType::Permanent));
     tree.settle(3).await;
     tree.send("b", Cmd::Crash);
-    assert_eq!(tree.settle(4).await, ["stop:b", "stop:c", "start:b", "start:c"]);
+    assert_eq!(
+        tree.settle(4).await,
+        ["stop:b", "stop:c", "start:b", "start:c"]
+    );
 }
 
 #[actix_rt::test]
@@ -213,7 +219,11 @@ async fn temporary_child_is_never_restarted() {
     tree.send("a", Cmd::Crash);
     assert_eq!(tree.settle(1).await, ["stop:a"]);
     assert_eq!(tree.table.state("root/a"), Some(ActorState::Failed));
-    assert_eq!(tree.exit(), None, "a temporary child's failure does not escalate");
+    assert_eq!(
+        tree.exit(),
+        None,
+        "a temporary child's failure does not escalate"
+    );
 }
 
 #[actix_rt::test]
@@ -245,7 +255,10 @@ async fn exceeding_intensity_stops_children_in_reverse_and_escalates() {
     assert!(failure.contains("a crashed"), "{failure}");
     let mut saw = false;
     while let Ok(event) = tree.events.try_recv() {
-        saw |= matches!(event, SupervisionEvent::IntensityExceeded { restarts: 3, .. });
+        saw |= matches!(
+            event,
+            SupervisionEvent::IntensityExceeded { restarts: 3, .. }
+        );
     }
     assert!(saw, "IntensityExceeded event published");
 }
@@ -288,16 +301,25 @@ async fn shutdown_stops_children_in_reverse_start_order() {
 async fn failing_and_panicking_start_functions_count_as_failures() {
     for panics in [false, true] {
         let tree = start_tree(config(Strategy::OneForOne, 3), move |_, _| {
-            vec![ChildSpec::new("bad", "worker", RestartType::Permanent, move |_| {
-                if panics {
-                    panic!("factory exploded");
-                }
-                Err("cannot open thing".to_owned())
-            })]
+            vec![ChildSpec::new(
+                "bad",
+                "worker",
+                RestartType::Permanent,
+                move |_| {
+                    if panics {
+                        panic!("factory exploded");
+                    }
+                    Err("cannot open thing".to_owned())
+                },
+            )]
         });
         eventually("root exit", || tree.exit().is_some()).await;
         let failure = tree.exit().unwrap().unwrap();
-        let expected = if panics { "factory exploded" } else { "cannot open thing" };
+        let expected = if panics {
+            "factory exploded"
+        } else {
+            "cannot open thing"
+        };
         assert!(failure.contains(expected), "{failure}");
     }
 }
@@ -311,10 +333,18 @@ async fn admin_can_stop_and_restart_a_child() {
         index: link.index,
         op,
     };
-    link.supervisor.send(op(ControlOp::Stop)).await.unwrap().unwrap();
+    link.supervisor
+        .send(op(ControlOp::Stop))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(tree.settle(1).await, ["stop:b"]);
     assert_eq!(tree.table.state("root/b"), Some(ActorState::Stopped));
-    link.supervisor.send(op(ControlOp::Restart)).await.unwrap().unwrap();
+    link.supervisor
+        .send(op(ControlOp::Restart))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(tree.settle(1).await, ["start:b"]);
     assert_eq!(tree.table.state("root/b"), Some(ActorState::Running));
 }

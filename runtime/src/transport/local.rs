@@ -78,7 +78,10 @@ impl Transport for LocalTransport {
         if nodes.contains_key(&node.name) {
             return Err(Error::transport(
                 "local",
-                format!("a node named {} is already in domain {}", node.name, self.domain),
+                format!(
+                    "a node named {} is already in domain {}",
+                    node.name, self.domain
+                ),
             ));
         }
         let now = unix_millis_now();
@@ -112,9 +115,9 @@ impl Transport for LocalTransport {
         deadline: Instant,
     ) -> BoxFuture<'static, Result<Value, CallError>> {
         let target = match node {
-            None => self.pick(plugin).ok_or_else(|| {
-                CallError::unavailable(plugin, "no node in the domain provides it")
-            }),
+            None => self
+                .pick(plugin)
+                .ok_or_else(|| CallError::unavailable(plugin, "no node in the domain provides it")),
             Some(name) => {
                 let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
                 match nodes.get(name) {

@@ -199,7 +199,10 @@ impl<'a> Element<'a> {
     /// Attributes in document order (namespace declarations are not attributes).
     pub fn attributes(&self) -> impl Iterator<Item = Attribute<'a>> + 'a {
         let doc = self.doc;
-        self.data.attrs.iter().map(move |data| Attribute { doc, data })
+        self.data
+            .attrs
+            .iter()
+            .map(move |data| Attribute { doc, data })
     }
 
     pub(crate) fn attribute_count(&self) -> usize {

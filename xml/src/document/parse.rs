@@ -60,7 +60,10 @@ pub fn parse(text: &str) -> Result<Document> {
                     Ok(Some(ch)) => {
                         return Err(builder.error_at(
                             start,
-                            format!("character reference to U+{:04X}, not allowed in XML", ch as u32),
+                            format!(
+                                "character reference to U+{:04X}, not allowed in XML",
+                                ch as u32
+                            ),
                         ))
                     }
                     Ok(None) => {
@@ -225,7 +228,11 @@ impl<'a> Builder<'a> {
             if content.chars().all(|c| c.is_ascii_whitespace()) {
                 return Ok(());
             }
-            let what = if self.root.is_some() { "after" } else { "before" };
+            let what = if self.root.is_some() {
+                "after"
+            } else {
+                "before"
+            };
             return Err(self.error_at(start, format!("text {what} the root element")));
         }
         if self.pending.is_empty() {
@@ -264,9 +271,11 @@ impl<'a> Builder<'a> {
         self.flush_text();
         let qname = tag.name();
         let local = String::from_utf8_lossy(qname.local_name().into_inner()).into_owned();
-        let prefix = qname
-            .prefix()
-            .map(|p| String::from_utf8_lossy(p.into_inner()).into_owned().into_boxed_str());
+        let prefix = qname.prefix().map(|p| {
+            String::from_utf8_lossy(p.into_inner())
+                .into_owned()
+                .into_boxed_str()
+        });
         if self.stack.is_empty() && self.root.is_some() {
             return Err(self.error_at(
                 start,
@@ -326,7 +335,10 @@ impl<'a> Builder<'a> {
         // quick-xml checks duplicate attribute names as written; the namespace rule also
         // forbids two prefixes naming the same (namespace, local) pair.
         for (i, a) in attrs.iter().enumerate() {
-            if attrs[..i].iter().any(|b| b.ns == a.ns && b.local == a.local) {
+            if attrs[..i]
+                .iter()
+                .any(|b| b.ns == a.ns && b.local == a.local)
+            {
                 let name = a.local.to_string();
                 return Err(self.error_at(
                     start,
@@ -437,7 +449,10 @@ mod tests {
     #[test]
     fn rejects_undeclared_prefix() {
         let err = malformed("<a>\n <x:b/></a>");
-        assert!(err.message().contains("undeclared namespace prefix 'x'"), "{err}");
+        assert!(
+            err.message().contains("undeclared namespace prefix 'x'"),
+            "{err}"
+        );
         assert_eq!((err.line(), err.column()), (2, 2));
     }
 

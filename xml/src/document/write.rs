@@ -174,7 +174,9 @@ mod tests {
     #[test]
     fn writer_escapes_text_and_attributes() {
         let mut w = XmlWriter::new();
-        w.start("a").attribute("v", "\"x\"\n&").text("1 < 2 & 3 > 2\r");
+        w.start("a")
+            .attribute("v", "\"x\"\n&")
+            .text("1 < 2 & 3 > 2\r");
         w.start("b").end();
         let xml = w.finish();
         assert_eq!(

@@ -218,11 +218,11 @@ pub(crate) fn check_lexical(b: Builtin, v: &str) -> Result<(), String> {
         Builtin::Name => is_name(v),
         Builtin::NCName | Builtin::Id | Builtin::IdRef | Builtin::Entity => is_ncname(v),
         Builtin::NmToken => !v.is_empty() && v.chars().all(is_name_char),
-        Builtin::IdRefs | Builtin::Entities => {
-            !v.is_empty() && v.split(' ').all(is_ncname)
-        }
+        Builtin::IdRefs | Builtin::Entities => !v.is_empty() && v.split(' ').all(is_ncname),
         Builtin::NmTokens => {
-            !v.is_empty() && v.split(' ').all(|t| !t.is_empty() && t.chars().all(is_name_char))
+            !v.is_empty()
+                && v.split(' ')
+                    .all(|t| !t.is_empty() && t.chars().all(is_name_char))
         }
         Builtin::Boolean => matches!(v, "true" | "false" | "1" | "0"),
         Builtin::Decimal => is_decimal(v),
@@ -301,7 +301,10 @@ fn check_integer(b: Builtin, v: &str) -> Result<(), String> {
             (None, Some(b)) => format!("<= {b}"),
             (None, None) => String::new(),
         };
-        Err(format!("'{v}' is out of range for xs:{} ({range})", b.name()))
+        Err(format!(
+            "'{v}' is out of range for xs:{} ({range})",
+            b.name()
+        ))
     }
 }
 
@@ -389,7 +392,8 @@ fn is_language(v: &str) -> bool {
     let first_ok = parts
         .next()
         .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+    first_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// XML 1.0 (5th edition) NameStartChar.
@@ -444,14 +448,19 @@ mod tests {
         assert!(!ok(Builtin::UnsignedByte, "-1"));
         assert!(ok(Builtin::UnsignedByte, "-0"));
         assert!(!ok(Builtin::PositiveInteger, "0"));
-        assert!(ok(Builtin::Integer, "123456789012345678901234567890123456789012"));
+        assert!(ok(
+            Builtin::Integer,
+            "123456789012345678901234567890123456789012"
+        ));
         assert!(!ok(Builtin::Int, "1.0"));
         assert!(ok(Builtin::Int, " +007 "));
     }
 
     #[test]
     fn float_and_decimal_lexical_forms() {
-        for v in ["1", "-1.5", ".5", "5.", "1e10", "1.5E-3", "INF", "-INF", "NaN"] {
+        for v in [
+            "1", "-1.5", ".5", "5.", "1e10", "1.5E-3", "INF", "-INF", "NaN",
+        ] {
             assert!(ok(Builtin::Float, v), "{v}");
         }
         for v in ["high", "1e", "e5", "inf", "nan", "1.2.3", ""] {

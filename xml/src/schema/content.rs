@@ -171,7 +171,10 @@ fn compile_all(group: &Particle, items: &[Particle]) -> Result<AllModel, String>
         if p.max == Some(0) {
             continue;
         }
-        if out.iter().any(|i: &AllItem| i.local == *local && i.ns == *ns) {
+        if out
+            .iter()
+            .any(|i: &AllItem| i.local == *local && i.ns == *ns)
+        {
             return Err(format!("element <{local}> appears twice in <xs:all>"));
         }
         out.push(AllItem {
@@ -350,9 +353,9 @@ fn determinise(
                 }
             }
         }
-        let mut intern = |targets: Vec<u32>,
-                          sets: &mut Vec<Vec<u32>>,
-                          ids: &mut HashMap<Vec<u32>, u32>|
+        let intern = |targets: Vec<u32>,
+                      sets: &mut Vec<Vec<u32>>,
+                      ids: &mut HashMap<Vec<u32>, u32>|
          -> Result<u32, String> {
             let closed = nfa.closure(targets);
             if let Some(&id) = ids.get(&closed) {
@@ -417,7 +420,12 @@ mod tests {
         }
     }
 
-    fn group(term: fn(Vec<Particle>) -> Term, items: Vec<Particle>, min: u32, max: Option<u32>) -> Particle {
+    fn group(
+        term: fn(Vec<Particle>) -> Term,
+        items: Vec<Particle>,
+        min: u32,
+        max: Option<u32>,
+    ) -> Particle {
         Particle {
             min,
             max,
@@ -447,7 +455,11 @@ mod tests {
     fn sequence_with_occurrences() {
         let p = group(
             Term::Sequence,
-            vec![el(0, "a", 1, Some(1)), el(1, "b", 0, None), el(2, "c", 2, Some(3))],
+            vec![
+                el(0, "a", 1, Some(1)),
+                el(1, "b", 0, None),
+                el(2, "c", 2, Some(3)),
+            ],
             1,
             Some(1),
         );
@@ -462,8 +474,18 @@ mod tests {
     #[test]
     fn occurrences_on_nested_groups() {
         // (a | (b, c)){2,3}
-        let inner = group(Term::Sequence, vec![el(1, "b", 1, Some(1)), el(2, "c", 1, Some(1))], 1, Some(1));
-        let p = group(Term::Choice, vec![el(0, "a", 1, Some(1)), inner], 2, Some(3));
+        let inner = group(
+            Term::Sequence,
+            vec![el(1, "b", 1, Some(1)), el(2, "c", 1, Some(1))],
+            1,
+            Some(1),
+        );
+        let p = group(
+            Term::Choice,
+            vec![el(0, "a", 1, Some(1)), inner],
+            2,
+            Some(3),
+        );
         let d = dfa(&p);
         assert!(accepts(&d, &["a", "b", "c"]));
         assert!(accepts(&d, &["b", "c", "b", "c", "a"]));
@@ -474,7 +496,12 @@ mod tests {
 
     #[test]
     fn expected_lists_the_next_names() {
-        let p = group(Term::Choice, vec![el(0, "x", 1, Some(1)), el(1, "y", 1, Some(1))], 1, Some(1));
+        let p = group(
+            Term::Choice,
+            vec![el(0, "x", 1, Some(1)), el(1, "y", 1, Some(1))],
+            1,
+            Some(1),
+        );
         let d = dfa(&p);
         let (names, _) = d.expected(Dfa::START);
         let locals: Vec<&str> = names.iter().map(|n| n.1).collect();
@@ -492,7 +519,12 @@ mod tests {
                 process: Process::Lax,
             }),
         };
-        let d = dfa(&group(Term::Sequence, vec![el(0, "a", 1, Some(1)), any], 1, Some(1)));
+        let d = dfa(&group(
+            Term::Sequence,
+            vec![el(0, "a", 1, Some(1)), any],
+            1,
+            Some(1),
+        ));
         let (s, _) = d.step(Dfa::START, "", "a").unwrap();
         assert!(d.step(s, "urn:x", "anything").is_some());
         assert!(d.step(s, "", "local").is_none());
@@ -500,21 +532,36 @@ mod tests {
 
     #[test]
     fn refuses_models_that_would_explode() {
-        let p = group(Term::Sequence, vec![el(0, "a", 0, Some(100_000))], 1, Some(1));
+        let p = group(
+            Term::Sequence,
+            vec![el(0, "a", 0, Some(100_000))],
+            1,
+            Some(1),
+        );
         let err = compile(&p, &|_, _| true).unwrap_err();
         assert!(err.contains("too large"), "{err}");
     }
 
     #[test]
     fn refuses_inconsistent_declarations() {
-        let p = group(Term::Choice, vec![el(0, "a", 1, Some(1)), el(1, "a", 1, Some(1))], 1, Some(1));
+        let p = group(
+            Term::Choice,
+            vec![el(0, "a", 1, Some(1)), el(1, "a", 1, Some(1))],
+            1,
+            Some(1),
+        );
         let err = compile(&p, &|a, b| a == b).unwrap_err();
         assert!(err.contains("different types"), "{err}");
     }
 
     #[test]
     fn all_groups_become_bitset_models() {
-        let p = group(Term::All, vec![el(0, "a", 1, Some(1)), el(1, "b", 0, Some(1))], 1, Some(1));
+        let p = group(
+            Term::All,
+            vec![el(0, "a", 1, Some(1)), el(1, "b", 0, Some(1))],
+            1,
+            Some(1),
+        );
         match compile(&p, &|_, _| true).unwrap() {
             ContentModel::All(m) => {
                 assert_eq!(m.items.len(), 2);

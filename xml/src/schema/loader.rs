@@ -25,7 +25,7 @@ pub(crate) enum Location {
 }
 
 /// One loaded schema document.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct SchemaDoc {
     pub(crate) name: Arc<str>,
     pub(crate) location: Location,
@@ -85,7 +85,8 @@ pub(crate) fn load_tree(
         (None, Some(inc)) => (inc.to_string(), !inc.is_empty()),
         (None, None) => (String::new(), false),
     };
-    let already = |d: &SchemaDoc| d.location == location && *d.tns == *tns && location != Location::Text;
+    let already =
+        |d: &SchemaDoc| d.location == location && *d.tns == *tns && location != Location::Text;
     if existing.iter().chain(out.iter()).any(already) {
         return Ok(());
     }
@@ -115,7 +116,8 @@ pub(crate) fn load_tree(
                 let ns = child.attr("namespace").unwrap_or("").to_string();
                 if ns == tns {
                     return Err(child.error(
-                        "<xs:import> of the schema's own target namespace (use <xs:include>)".into(),
+                        "<xs:import> of the schema's own target namespace (use <xs:include>)"
+                            .into(),
                     ));
                 }
                 if ns == crate::XML_NS {
@@ -143,11 +145,20 @@ pub(crate) fn load_tree(
     });
     for (loc, include_tns, import_ns, (line, column)) in requests {
         let at = |e: Error| e.in_file(name).at(line, column);
-        let Some((child_name, child_text, child_location)) = resolve_location(&location, &loc).map_err(at)? else {
+        let Some((child_name, child_text, child_location)) =
+            resolve_location(&location, &loc).map_err(at)?
+        else {
             continue; // A URL: not fetched (see the module documentation).
         };
         let before = out.len();
-        load_tree(existing, out, &child_name, &child_text, child_location, include_tns.as_deref())?;
+        load_tree(
+            existing,
+            out,
+            &child_name,
+            &child_text,
+            child_location,
+            include_tns.as_deref(),
+        )?;
         if let (Some(ns), Some(loaded)) = (import_ns, out.get(before)) {
             if *loaded.tns != *ns {
                 return Err(at(Error::new(
@@ -249,7 +260,9 @@ impl Globals {
     }
 
     pub(crate) fn get(&self, kind: Kind, ns: &str, local: &str) -> Option<(usize, NodeId)> {
-        self.map.get(&(kind, Box::from(ns), Box::from(local))).copied()
+        self.map
+            .get(&(kind, Box::from(ns), Box::from(local)))
+            .copied()
     }
 }
 
@@ -274,9 +287,12 @@ impl<'a> Xsd<'a> {
 
     /// A load error located at this construct.
     pub(crate) fn error(&self, message: String) -> Error {
-        Error::new(ErrorKind::Schema, format!("<xs:{}>: {message}", self.el.local_name()))
-            .in_file(&**self.name)
-            .at(self.el.line(), self.el.column())
+        Error::new(
+            ErrorKind::Schema,
+            format!("<xs:{}>: {message}", self.el.local_name()),
+        )
+        .in_file(&**self.name)
+        .at(self.el.line(), self.el.column())
     }
 
     /// The load error for a construct outside the supported set.
@@ -313,13 +329,22 @@ impl<'a> Xsd<'a> {
                 } else {
                     format!("attribute '{}' is not allowed here", a.local_name())
                 };
-                let kind = if msg.starts_with("unsupported") { ErrorKind::Unsupported } else { ErrorKind::Schema };
-                return Err(Error::new(kind, format!("<xs:{}>: {msg}", self.el.local_name()))
-                    .in_file(&**self.name)
-                    .at(self.el.line(), self.el.column()));
+                let kind = if msg.starts_with("unsupported") {
+                    ErrorKind::Unsupported
+                } else {
+                    ErrorKind::Schema
+                };
+                return Err(
+                    Error::new(kind, format!("<xs:{}>: {msg}", self.el.local_name()))
+                        .in_file(&**self.name)
+                        .at(self.el.line(), self.el.column()),
+                );
             }
             if ns == XSD_NS {
-                return Err(self.error(format!("attribute 'xs:{}' is not allowed here", a.local_name())));
+                return Err(self.error(format!(
+                    "attribute 'xs:{}' is not allowed here",
+                    a.local_name()
+                )));
             }
         }
         Ok(())
@@ -351,7 +376,11 @@ impl<'a> Xsd<'a> {
 
     /// Resolves a QName-valued attribute against the namespaces in scope (and the chameleon
     /// rule: an unqualified reference in a chameleon include means the includer's namespace).
-    pub(crate) fn qname_attr(&self, name: &str, sd: &SchemaDoc) -> Result<Option<(String, String)>> {
+    pub(crate) fn qname_attr(
+        &self,
+        name: &str,
+        sd: &SchemaDoc,
+    ) -> Result<Option<(String, String)>> {
         let Some(value) = self.attr(name) else {
             return Ok(None);
         };
@@ -368,7 +397,11 @@ impl<'a> Xsd<'a> {
                 prefix.unwrap_or("")
             )));
         };
-        let ns = if ns.is_empty() && sd.chameleon { &*sd.tns } else { ns };
+        let ns = if ns.is_empty() && sd.chameleon {
+            &*sd.tns
+        } else {
+            ns
+        };
         Ok((ns.to_string(), local.to_string()))
     }
 

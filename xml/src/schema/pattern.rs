@@ -172,7 +172,9 @@ impl Translator {
                     Escape::Class(cls) => self.out.push_str(&cls),
                 }
             }
-            '?' | '*' | '+' | '{' => return Err(self.error("quantifier without anything to repeat")),
+            '?' | '*' | '+' | '{' => {
+                return Err(self.error("quantifier without anything to repeat"))
+            }
             ')' | '|' => return Err(self.error("unexpected character")),
             ']' | '}' => return Err(self.error(&format!("'{c}' must be escaped"))),
             _ => {
@@ -330,7 +332,10 @@ fn property(name: &str, positive: bool) -> Option<String> {
         return Some(format!("\\{}{{{name}}}", if positive { 'p' } else { 'P' }));
     }
     let block = name.strip_prefix("Is")?;
-    let (lo, hi) = BLOCKS.iter().find(|(n, _, _)| *n == block).map(|&(_, a, b)| (a, b))?;
+    let (lo, hi) = BLOCKS
+        .iter()
+        .find(|(n, _, _)| *n == block)
+        .map(|&(_, a, b)| (a, b))?;
     Some(format!(
         "[{}\\x{{{lo:X}}}-\\x{{{hi:X}}}]",
         if positive { "" } else { "^" }
@@ -383,7 +388,9 @@ mod tests {
     use super::*;
 
     fn matches(pattern: &str, value: &str) -> bool {
-        compile_step(&[pattern.to_string()]).unwrap().is_match(value)
+        compile_step(&[pattern.to_string()])
+            .unwrap()
+            .is_match(value)
     }
 
     #[test]
@@ -441,7 +448,7 @@ mod tests {
             ("(a", "missing ')'"),
             ("a)", "unbalanced"),
             ("[b-a]", "out of order"),
-            ("*a", "nothing to repeat"),
+            ("*a", "anything to repeat"),
             ("\\q", "unknown escape"),
             ("\\p{IsKlingon}", "unsupported character property"),
             ("[a", "unterminated"),

@@ -13,10 +13,20 @@ use std::cmp::Ordering;
 
 /// Checks `raw` against simple type `type_id`. `scope` resolves QName prefixes; without it
 /// only the QName's form is checked.
-pub(crate) fn check(model: &Model, type_id: TypeId, raw: &str, scope: Option<Element<'_>>) -> Result<(), String> {
+pub(crate) fn check(
+    model: &Model,
+    type_id: TypeId,
+    raw: &str,
+    scope: Option<Element<'_>>,
+) -> Result<(), String> {
     let st = match &model.ty(type_id).kind {
         TypeKind::Simple(st) => st,
-        _ => return Err(format!("{} is not a simple type", model.ty(type_id).display_name())),
+        _ => {
+            return Err(format!(
+                "{} is not a simple type",
+                model.ty(type_id).display_name()
+            ))
+        }
     };
     let value = st.ws.apply(raw);
     match &st.variety {
@@ -33,7 +43,10 @@ pub(crate) fn check(model: &Model, type_id: TypeId, raw: &str, scope: Option<Ele
         }
         Variety::Union(members) => {
             if !members.iter().any(|&m| check(model, m, raw, scope).is_ok()) {
-                let names: Vec<String> = members.iter().map(|&m| model.ty(m).display_name()).collect();
+                let names: Vec<String> = members
+                    .iter()
+                    .map(|&m| model.ty(m).display_name())
+                    .collect();
                 return Err(format!(
                     "'{value}' is not valid for any member type of the union ({})",
                     names.join(", ")
@@ -88,7 +101,10 @@ fn check_facets(st: &SimpleType, value: &str) -> Result<(), String> {
         if let Some(len) = measure(st, value) {
             let unit = if matches!(st.variety, Variety::List(_)) {
                 "items"
-            } else if matches!(st.primitive(), Primitive::HexBinary | Primitive::Base64Binary) {
+            } else if matches!(
+                st.primitive(),
+                Primitive::HexBinary | Primitive::Base64Binary
+            ) {
                 "octets"
             } else {
                 "characters"
@@ -110,7 +126,9 @@ fn check_facets(st: &SimpleType, value: &str) -> Result<(), String> {
         || f.max_exclusive.is_some();
     if has_bounds {
         let Some(v) = OrdValue::parse(st.primitive(), value) else {
-            return Err(format!("'{value}' cannot be compared with the type's bounds"));
+            return Err(format!(
+                "'{value}' cannot be compared with the type's bounds"
+            ));
         };
         let checks: [(&Option<super::model::Bound>, fn(Ordering) -> bool, &str); 4] = [
             (&f.min_inclusive, |o| o != Ordering::Less, ">="),
@@ -121,7 +139,10 @@ fn check_facets(st: &SimpleType, value: &str) -> Result<(), String> {
         for (bound, ok, op) in checks {
             if let Some(b) = bound {
                 if !v.compare(&b.value).is_some_and(ok) {
-                    return Err(format!("'{value}' is out of range: must be {op} {}", b.text));
+                    return Err(format!(
+                        "'{value}' is out of range: must be {op} {}",
+                        b.text
+                    ));
                 }
             }
         }
@@ -131,7 +152,10 @@ fn check_facets(st: &SimpleType, value: &str) -> Result<(), String> {
             if let Some(n) = f.total_digits.filter(|&n| d.total_digits() > n as usize) {
                 return Err(format!("'{value}' has more than {n} digits"));
             }
-            if let Some(n) = f.fraction_digits.filter(|&n| d.fraction_digits() > n as usize) {
+            if let Some(n) = f
+                .fraction_digits
+                .filter(|&n| d.fraction_digits() > n as usize)
+            {
                 return Err(format!("'{value}' has more than {n} fraction digits"));
             }
         }

@@ -127,10 +127,8 @@ fn time_of_day(c: &mut Cursor<'_>) -> Option<i128> {
         }
         any_fraction = frac.iter().any(|&d| d != b'0');
     }
-    let valid = ok
-        && m <= 59
-        && s <= 59
-        && (h <= 23 || (h == 24 && m == 0 && s == 0 && !any_fraction));
+    let valid =
+        ok && m <= 59 && s <= 59 && (h <= 23 || (h == 24 && m == 0 && s == 0 && !any_fraction));
     valid.then(|| {
         (i128::from(h) * 3600 + i128::from(m) * 60 + i128::from(s)) * 1_000_000_000 + nanos
     })

@@ -134,7 +134,9 @@ pub(crate) fn same_value(primitive: Primitive, a: &str, b: &str) -> bool {
         },
         Primitive::DateTime | Primitive::Date | Primitive::Time => {
             match (temporal::parse(primitive, a), temporal::parse(primitive, b)) {
-                (Some(x), Some(y)) => x.key.is_some() && x.key == y.key && x.has_timezone == y.has_timezone,
+                (Some(x), Some(y)) => {
+                    x.key.is_some() && x.key == y.key && x.has_timezone == y.has_timezone
+                }
                 _ => false,
             }
         }

@@ -17,7 +17,13 @@ use crate::XSD_NS;
 
 impl<'a> Compiler<'a> {
     /// Compiles `<xs:complexType>` into the reserved type `id`.
-    pub(super) fn complex_type(&mut self, x: &Xsd<'_>, doc: usize, id: TypeId, named: bool) -> Result<()> {
+    pub(super) fn complex_type(
+        &mut self,
+        x: &Xsd<'_>,
+        doc: usize,
+        id: TypeId,
+        named: bool,
+    ) -> Result<()> {
         if named {
             x.check_attrs(&["name", "mixed", "abstract", "block", "final", "id"])?;
         } else {
@@ -49,7 +55,8 @@ impl<'a> Compiler<'a> {
                 self.complex_content(content, doc, mixed)?
             }
             _ => {
-                let (particle, attributes, attribute_wildcard) = self.particle_and_attributes(&children, doc, x)?;
+                let (particle, attributes, attribute_wildcard) =
+                    self.particle_and_attributes(&children, doc, x)?;
                 let content = self.make_content(particle.as_ref(), mixed, x)?;
                 let complex = ComplexType {
                     attributes,
@@ -106,7 +113,12 @@ impl<'a> Compiler<'a> {
         Ok((particle, attributes, any_attribute))
     }
 
-    fn make_content(&self, particle: Option<&Particle>, mixed: bool, site: &Xsd<'_>) -> Result<Content> {
+    fn make_content(
+        &self,
+        particle: Option<&Particle>,
+        mixed: bool,
+        site: &Xsd<'_>,
+    ) -> Result<Content> {
         match particle {
             None if !mixed => Ok(Content::Empty),
             None => {
@@ -132,11 +144,18 @@ impl<'a> Compiler<'a> {
         let children = content.children()?;
         match children.as_slice() {
             [d] if matches!(d.el.local_name(), "extension" | "restriction") => Ok(*d),
-            _ => Err(content.error("must hold exactly one <xs:extension> or <xs:restriction>".into())),
+            _ => {
+                Err(content
+                    .error("must hold exactly one <xs:extension> or <xs:restriction>".into()))
+            }
         }
     }
 
-    fn simple_content(&mut self, content: &Xsd<'_>, doc: usize) -> Result<(TypeId, u8, ComplexType)> {
+    fn simple_content(
+        &mut self,
+        content: &Xsd<'_>,
+        doc: usize,
+    ) -> Result<(TypeId, u8, ComplexType)> {
         content.check_attrs(&["id"])?;
         let d = self.derivation(content)?;
         d.check_attrs(&["base", "id"])?;
@@ -164,7 +183,9 @@ impl<'a> Compiler<'a> {
         for child in d.children()? {
             match child.el.local_name() {
                 "attribute" | "attributeGroup" | "anyAttribute" => attr_children.push(child),
-                "simpleType" if !extension && inner_simple.is_none() && facet_children.is_empty() => {
+                "simpleType"
+                    if !extension && inner_simple.is_none() && facet_children.is_empty() =>
+                {
                     inner_simple = Some(child)
                 }
                 _ if !extension && attr_children.is_empty() => facet_children.push(child),
@@ -199,7 +220,11 @@ impl<'a> Compiler<'a> {
             self.attribute_item(child, doc, &mut own, &mut any_attribute, &mut prohibited)?;
         }
         merge_attributes(&mut attributes, own, &prohibited, extension, &d)?;
-        let method = if extension { DERIVE_EXTENSION } else { DERIVE_RESTRICTION };
+        let method = if extension {
+            DERIVE_EXTENSION
+        } else {
+            DERIVE_RESTRICTION
+        };
         Ok((
             base,
             method,
@@ -213,7 +238,12 @@ impl<'a> Compiler<'a> {
         ))
     }
 
-    fn complex_content(&mut self, content: &Xsd<'_>, doc: usize, mixed: bool) -> Result<(TypeId, u8, ComplexType)> {
+    fn complex_content(
+        &mut self,
+        content: &Xsd<'_>,
+        doc: usize,
+        mixed: bool,
+    ) -> Result<(TypeId, u8, ComplexType)> {
         let d = self.derivation(content)?;
         d.check_attrs(&["base", "id"])?;
         let base = self.base_of(&d, doc)?;
@@ -226,7 +256,11 @@ impl<'a> Compiler<'a> {
                         self.model.ty(base).display_name()
                     )));
                 }
-                (ct.particle.clone(), ct.attributes.clone(), ct.attribute_wildcard.clone())
+                (
+                    ct.particle.clone(),
+                    ct.attributes.clone(),
+                    ct.attribute_wildcard.clone(),
+                )
             }
             TypeKind::Pending => return Err(d.error("circular type derivation".into())),
             TypeKind::Simple(_) => {
@@ -244,12 +278,19 @@ impl<'a> Compiler<'a> {
             let mut wildcard = None;
             for (i, child) in children.iter().enumerate() {
                 match child.el.local_name() {
-                    "group" | "all" | "choice" | "sequence" if i == 0 => particle = Some(self.particle(child, doc)?),
+                    "group" | "all" | "choice" | "sequence" if i == 0 => {
+                        particle = Some(self.particle(child, doc)?)
+                    }
                     "attribute" | "attributeGroup" | "anyAttribute" => {
                         self.attribute_item(child, doc, &mut own, &mut wildcard, &mut prohibited)?
                     }
                     "openContent" | "assert" => return Err(child.unsupported()),
-                    other => return Err(child.error(format!("<xs:{other}> is not allowed in <xs:{}>", d.el.local_name()))),
+                    other => {
+                        return Err(child.error(format!(
+                            "<xs:{other}> is not allowed in <xs:{}>",
+                            d.el.local_name()
+                        )))
+                    }
                 }
             }
             merge_attributes(&mut attributes, own, &prohibited, extension, &d)?;
@@ -274,11 +315,19 @@ impl<'a> Compiler<'a> {
         } else {
             own_particle
         };
-        let attribute_wildcard = if extension { own_wildcard.or(base_wildcard) } else { own_wildcard };
+        let attribute_wildcard = if extension {
+            own_wildcard.or(base_wildcard)
+        } else {
+            own_wildcard
+        };
         let content = self.make_content(particle.as_ref(), mixed, &d)?;
         Ok((
             base,
-            if extension { DERIVE_EXTENSION } else { DERIVE_RESTRICTION },
+            if extension {
+                DERIVE_EXTENSION
+            } else {
+                DERIVE_RESTRICTION
+            },
             ComplexType {
                 attributes: own_attributes,
                 attribute_wildcard,
@@ -312,7 +361,9 @@ impl<'a> Compiler<'a> {
                     return Err(x.error(format!("attribute group '{local}' contains itself")));
                 }
                 let Some((gdoc, node)) = self.globals.get(Kind::AttributeGroup, &ns, &local) else {
-                    return Err(x.error(format!("unknown attribute group '{local}' in namespace '{ns}'")));
+                    return Err(x.error(format!(
+                        "unknown attribute group '{local}' in namespace '{ns}'"
+                    )));
                 };
                 let Some(def) = self.xsd(gdoc, node) else {
                     return Err(x.error(format!("unknown attribute group '{local}'")));
@@ -320,7 +371,8 @@ impl<'a> Compiler<'a> {
                 def.check_attrs(&["name", "id"])?;
                 self.group_stack.push(key);
                 for child in def.children()? {
-                    if let Err(e) = self.attribute_item(&child, gdoc, out, wildcard_out, prohibited) {
+                    if let Err(e) = self.attribute_item(&child, gdoc, out, wildcard_out, prohibited)
+                    {
                         self.group_stack.pop();
                         return Err(e);
                     }
@@ -328,7 +380,9 @@ impl<'a> Compiler<'a> {
                 self.group_stack.pop();
             }
             "attribute" => {
-                x.check_attrs(&["name", "ref", "type", "use", "default", "fixed", "form", "id"])?;
+                x.check_attrs(&[
+                    "name", "ref", "type", "use", "default", "fixed", "form", "id",
+                ])?;
                 let required = match x.attr("use").map(str::trim) {
                     None | Some("optional") => false,
                     Some("required") => true,
@@ -342,8 +396,8 @@ impl<'a> Compiler<'a> {
                     }
                     Some(other) => return Err(x.error(format!("use=\"{other}\" is not allowed"))),
                 };
-                let default = x.attr("default").map(Box::from);
-                let fixed = x.attr("fixed").map(Box::from);
+                let default: Option<Box<str>> = x.attr("default").map(Box::from);
+                let fixed: Option<Box<str>> = x.attr("fixed").map(Box::from);
                 if default.is_some() && fixed.is_some() {
                     return Err(x.error("has both 'default' and 'fixed'".into()));
                 }
@@ -352,20 +406,34 @@ impl<'a> Compiler<'a> {
                 }
                 let (ns, local, type_id, default, fixed) = if let Some(r) = x.attr("ref") {
                     if x.attr("name").is_some() || x.attr("type").is_some() {
-                        return Err(x.error("an attribute reference cannot also have 'name' or 'type'".into()));
+                        return Err(x.error(
+                            "an attribute reference cannot also have 'name' or 'type'".into(),
+                        ));
                     }
                     let (ns, local) = x.resolve_qname(r.trim(), sd)?;
                     let decl = self.global_attribute(&ns, &local, x, doc)?;
-                    (ns, local, decl.type_id, default.or(decl.default), fixed.or(decl.fixed))
+                    (
+                        ns,
+                        local,
+                        decl.type_id,
+                        default.or(decl.default),
+                        fixed.or(decl.fixed),
+                    )
                 } else {
                     let local = x.required_attr("name")?.to_string();
                     let qualified = match x.attr("form") {
                         Some("qualified") => true,
                         Some("unqualified") => false,
-                        Some(other) => return Err(x.error(format!("form=\"{other}\" is not allowed"))),
+                        Some(other) => {
+                            return Err(x.error(format!("form=\"{other}\" is not allowed")))
+                        }
                         None => sd.qualified_attributes,
                     };
-                    let ns = if qualified { sd.tns.to_string() } else { String::new() };
+                    let ns = if qualified {
+                        sd.tns.to_string()
+                    } else {
+                        String::new()
+                    };
                     let type_id = self.attribute_type(x, doc)?;
                     (ns, local, type_id, default, fixed)
                 };
@@ -373,7 +441,8 @@ impl<'a> Compiler<'a> {
                     return Err(x.error(format!("attribute '{local}' is declared twice")));
                 }
                 for v in default.iter().chain(fixed.iter()) {
-                    self.deferred.push((type_id, v.to_string(), x.error(String::new())));
+                    self.deferred
+                        .push((type_id, v.to_string(), x.error(String::new())));
                 }
                 out.push(AttributeUse {
                     ns: ns.into(),
@@ -395,20 +464,34 @@ impl<'a> Compiler<'a> {
         for child in x.children()? {
             match child.el.local_name() {
                 "simpleType" if inner.is_none() => inner = Some(child),
-                other => return Err(child.error(format!("<xs:{other}> is not allowed in <xs:attribute>"))),
+                other => {
+                    return Err(
+                        child.error(format!("<xs:{other}> is not allowed in <xs:attribute>"))
+                    )
+                }
             }
         }
         let type_id = match (self.type_ref(x, doc, "type")?, inner) {
-            (Some(_), Some(_)) => return Err(x.error("has both a 'type' attribute and an anonymous type".into())),
+            (Some(_), Some(_)) => {
+                return Err(x.error("has both a 'type' attribute and an anonymous type".into()))
+            }
             (Some(t), None) => t,
             (None, Some(st)) => {
                 let t = self.push_type(pending());
                 self.simple_type(&st, doc, t, false)?;
                 t
             }
-            (None, None) => self.model.global_types.get(XSD_NS, Builtin::AnySimpleType.name()).copied().unwrap_or(self.model.any_type),
+            (None, None) => self
+                .model
+                .global_types
+                .get(XSD_NS, Builtin::AnySimpleType.name())
+                .copied()
+                .unwrap_or(self.model.any_type),
         };
-        if !matches!(self.model.ty(type_id).kind, TypeKind::Simple(_) | TypeKind::Pending) {
+        if !matches!(
+            self.model.ty(type_id).kind,
+            TypeKind::Simple(_) | TypeKind::Pending
+        ) {
             return Err(x.error(format!(
                 "attribute type {} is not a simple type",
                 self.model.ty(type_id).display_name()
@@ -418,7 +501,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves (compiling on first use) a global attribute declaration.
-    pub(super) fn global_attribute(&mut self, ns: &str, local: &str, site: &Xsd<'_>, _doc: usize) -> Result<AttributeDecl> {
+    pub(super) fn global_attribute(
+        &mut self,
+        ns: &str,
+        local: &str,
+        site: &Xsd<'_>,
+        _doc: usize,
+    ) -> Result<AttributeDecl> {
         if ns == crate::XML_NS {
             // xml:lang, xml:space, xml:base, xml:id: the XML namespace schema, built in.
             let builtin = match local {
@@ -428,7 +517,12 @@ impl<'a> Compiler<'a> {
                 "id" => Builtin::Id,
                 _ => return Err(site.error(format!("unknown attribute xml:{local}"))),
             };
-            let type_id = self.model.global_types.get(XSD_NS, builtin.name()).copied().unwrap_or(self.model.any_type);
+            let type_id = self
+                .model
+                .global_types
+                .get(XSD_NS, builtin.name())
+                .copied()
+                .unwrap_or(self.model.any_type);
             return Ok(AttributeDecl {
                 type_id,
                 default: None,
@@ -452,7 +546,8 @@ impl<'a> Compiler<'a> {
             fixed: x.attr("fixed").map(Box::from),
         };
         for v in decl.default.iter().chain(decl.fixed.iter()) {
-            self.deferred.push((type_id, v.to_string(), x.error(String::new())));
+            self.deferred
+                .push((type_id, v.to_string(), x.error(String::new())));
         }
         self.model.global_attributes.insert(ns, local, decl.clone());
         Ok(decl)
@@ -480,12 +575,22 @@ fn merge_attributes(
     site: &Xsd<'_>,
 ) -> Result<()> {
     if !extension {
-        inherited.retain(|a| !prohibited.iter().any(|(ns, l)| *ns == a.ns && *l == a.local));
+        inherited.retain(|a| {
+            !prohibited
+                .iter()
+                .any(|(ns, l)| *ns == a.ns && *l == a.local)
+        });
     }
     for a in own {
-        match inherited.iter_mut().find(|b| b.ns == a.ns && b.local == a.local) {
+        match inherited
+            .iter_mut()
+            .find(|b| b.ns == a.ns && b.local == a.local)
+        {
             Some(_) if extension => {
-                return Err(site.error(format!("attribute '{}' is already declared by the base type", a.local)))
+                return Err(site.error(format!(
+                    "attribute '{}' is already declared by the base type",
+                    a.local
+                )))
             }
             Some(existing) => *existing = a,
             None => inherited.push(a),

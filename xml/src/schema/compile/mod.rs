@@ -55,7 +55,9 @@ pub(crate) fn compile(docs: &[SchemaDoc]) -> Result<Model> {
                 "notation" | "redefine" | "override" | "defaultOpenContent" => {
                     return Err(child.unsupported())
                 }
-                other => return Err(child.error(format!("<xs:{other}> is not allowed at the top level"))),
+                other => {
+                    return Err(child.error(format!("<xs:{other}> is not allowed at the top level")))
+                }
             }
         }
     }
@@ -156,7 +158,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves a global type by name, compiling it on first use.
-    pub(super) fn global_type(&mut self, ns: &str, local: &str, site: &Xsd<'_>, _doc: usize) -> Result<TypeId> {
+    pub(super) fn global_type(
+        &mut self,
+        ns: &str,
+        local: &str,
+        site: &Xsd<'_>,
+        _doc: usize,
+    ) -> Result<TypeId> {
         if let Some(&id) = self.model.global_types.get(ns, local) {
             return Ok(id);
         }
@@ -183,7 +191,12 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves the QName in attribute `attr` of `x` to a type id.
-    pub(super) fn type_ref(&mut self, x: &Xsd<'_>, doc: usize, attr: &str) -> Result<Option<TypeId>> {
+    pub(super) fn type_ref(
+        &mut self,
+        x: &Xsd<'_>,
+        doc: usize,
+        attr: &str,
+    ) -> Result<Option<TypeId>> {
         let Some((ns, local)) = x.qname_attr(attr, self.doc(doc))? else {
             return Ok(None);
         };
@@ -199,7 +212,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves a global element by name, compiling it on first use.
-    fn global_element(&mut self, ns: &str, local: &str, site: &Xsd<'_>, _doc: usize) -> Result<ElemId> {
+    fn global_element(
+        &mut self,
+        ns: &str,
+        local: &str,
+        site: &Xsd<'_>,
+        _doc: usize,
+    ) -> Result<ElemId> {
         if let Some(&id) = self.model.global_elements.get(ns, local) {
             return Ok(id);
         }
@@ -234,10 +253,21 @@ impl<'a> Compiler<'a> {
     fn element_body(&mut self, x: &Xsd<'_>, doc: usize, id: ElemId, global: bool) -> Result<()> {
         let sd = self.doc(doc);
         if global {
-            x.check_attrs(&["name", "type", "id", "nillable", "default", "fixed", "abstract", "block", "final"])?;
+            x.check_attrs(&[
+                "name", "type", "id", "nillable", "default", "fixed", "abstract", "block", "final",
+            ])?;
         } else {
             x.check_attrs(&[
-                "name", "type", "minOccurs", "maxOccurs", "id", "nillable", "default", "fixed", "form", "block",
+                "name",
+                "type",
+                "minOccurs",
+                "maxOccurs",
+                "id",
+                "nillable",
+                "default",
+                "fixed",
+                "form",
+                "block",
             ])?;
         }
         let mut anonymous = None;
@@ -245,7 +275,9 @@ impl<'a> Compiler<'a> {
             match child.el.local_name() {
                 "complexType" | "simpleType" if anonymous.is_none() => anonymous = Some(child),
                 "unique" | "key" | "keyref" | "alternative" => return Err(child.unsupported()),
-                other => return Err(child.error(format!("<xs:{other}> is not allowed in <xs:element>"))),
+                other => {
+                    return Err(child.error(format!("<xs:{other}> is not allowed in <xs:element>")))
+                }
             }
         }
         let type_id = match (self.type_ref(x, doc, "type")?, anonymous) {
@@ -271,13 +303,14 @@ impl<'a> Compiler<'a> {
             }
             (None, None) => self.model.any_type,
         };
-        let default = x.attr("default").map(Box::from);
-        let fixed = x.attr("fixed").map(Box::from);
+        let default: Option<Box<str>> = x.attr("default").map(Box::from);
+        let fixed: Option<Box<str>> = x.attr("fixed").map(Box::from);
         if default.is_some() && fixed.is_some() {
             return Err(x.error("has both 'default' and 'fixed'".into()));
         }
         for v in default.iter().chain(fixed.iter()) {
-            self.deferred.push((type_id, v.to_string(), x.error(String::new())));
+            self.deferred
+                .push((type_id, v.to_string(), x.error(String::new())));
         }
         let block = match x.attr("block") {
             Some(_) => x.derivation_set("block")?,
@@ -366,7 +399,13 @@ impl<'a> Compiler<'a> {
                 Ok(Particle { min, max, term })
             }
             "any" => {
-                x.check_attrs(&["namespace", "processContents", "minOccurs", "maxOccurs", "id"])?;
+                x.check_attrs(&[
+                    "namespace",
+                    "processContents",
+                    "minOccurs",
+                    "maxOccurs",
+                    "id",
+                ])?;
                 let (min, max) = x.occurs()?;
                 Ok(Particle {
                     min,
@@ -393,13 +432,17 @@ impl<'a> Compiler<'a> {
         };
         let children = def.children()?;
         let [body] = children.as_slice() else {
-            return Err(def.error("a model group must hold exactly one <xs:sequence>, <xs:choice> or <xs:all>".into()));
+            return Err(def.error(
+                "a model group must hold exactly one <xs:sequence>, <xs:choice> or <xs:all>".into(),
+            ));
         };
         if !matches!(body.el.local_name(), "sequence" | "choice" | "all") {
             return Err(body.error("is not allowed in a model group definition".into()));
         }
         if body.attr("minOccurs").is_some() || body.attr("maxOccurs").is_some() {
-            return Err(body.error("occurrence attributes belong on the group reference, not in the definition".into()));
+            return Err(body.error(
+                "occurrence attributes belong on the group reference, not in the definition".into(),
+            ));
         }
         self.group_stack.push(key);
         let result = self.particle(body, doc);
@@ -412,7 +455,11 @@ impl<'a> Compiler<'a> {
     }
 
     /// Compiles a particle into a content model, mapping errors onto the type's position.
-    pub(super) fn content_model(&self, particle: &Particle, site: &Xsd<'_>) -> Result<ContentModel> {
+    pub(super) fn content_model(
+        &self,
+        particle: &Particle,
+        site: &Xsd<'_>,
+    ) -> Result<ContentModel> {
         let model = &self.model;
         let same = |a: ElemId, b: ElemId| model.element(a).type_id == model.element(b).type_id;
         content::compile(particle, &same).map_err(|e| site.error(e))
@@ -432,7 +479,10 @@ impl<'a> Compiler<'a> {
             if let Err(why) = check {
                 return Err(Error::new(
                     ErrorKind::Schema,
-                    format!("{}default/fixed value '{value}' is invalid: {why}", site.message()),
+                    format!(
+                        "{}default/fixed value '{value}' is invalid: {why}",
+                        site.message()
+                    ),
                 )
                 .in_file(site.file().unwrap_or(""))
                 .at(site.line(), site.column()));

@@ -19,7 +19,13 @@ use std::sync::Arc;
 
 impl<'a> Compiler<'a> {
     /// Compiles `<xs:simpleType>` into the reserved type `id`.
-    pub(super) fn simple_type(&mut self, x: &Xsd<'_>, doc: usize, id: TypeId, named: bool) -> Result<()> {
+    pub(super) fn simple_type(
+        &mut self,
+        x: &Xsd<'_>,
+        doc: usize,
+        id: TypeId,
+        named: bool,
+    ) -> Result<()> {
         if named {
             x.check_attrs(&["name", "final", "id"])?;
         } else {
@@ -27,7 +33,9 @@ impl<'a> Compiler<'a> {
         }
         let children = x.children()?;
         let [body] = children.as_slice() else {
-            return Err(x.error("must hold exactly one <xs:restriction>, <xs:list> or <xs:union>".into()));
+            return Err(
+                x.error("must hold exactly one <xs:restriction>, <xs:list> or <xs:union>".into())
+            );
         };
         let (base, method, st) = match body.el.local_name() {
             "restriction" => {
@@ -36,8 +44,13 @@ impl<'a> Compiler<'a> {
                 let base = match self.type_ref(body, doc, "base")? {
                     Some(b) => b,
                     None => {
-                        if facets.first().is_none_or(|f| f.el.local_name() != "simpleType") {
-                            return Err(body.error("needs a 'base' attribute or an anonymous <xs:simpleType>".into()));
+                        if facets
+                            .first()
+                            .is_none_or(|f| f.el.local_name() != "simpleType")
+                        {
+                            return Err(body.error(
+                                "needs a 'base' attribute or an anonymous <xs:simpleType>".into(),
+                            ));
                         }
                         let inner = facets.remove(0);
                         let t = self.push_type(pending());
@@ -55,9 +68,17 @@ impl<'a> Compiler<'a> {
                     TypeKind::Simple(SimpleType {
                         variety: Variety::List(_),
                         ..
-                    }) => return Err(body.error("the item type of a list cannot itself be a list".into())),
+                    }) => {
+                        return Err(
+                            body.error("the item type of a list cannot itself be a list".into())
+                        )
+                    }
                     TypeKind::Simple(_) => {}
-                    _ => return Err(body.error("the item type of a list must be a simple type".into())),
+                    _ => {
+                        return Err(
+                            body.error("the item type of a list must be a simple type".into())
+                        )
+                    }
                 }
                 let st = SimpleType {
                     variety: Variety::List(item),
@@ -104,7 +125,9 @@ impl<'a> Compiler<'a> {
                 };
                 (self.any_simple(), DERIVE_RESTRICTION, st)
             }
-            other => return Err(body.error(format!("<xs:{other}> is not allowed in <xs:simpleType>"))),
+            other => {
+                return Err(body.error(format!("<xs:{other}> is not allowed in <xs:simpleType>")))
+            }
         };
         if let Some(t) = self.model.types.get_mut(id as usize) {
             t.base = Some(base);
@@ -132,12 +155,20 @@ impl<'a> Compiler<'a> {
                 self.simple_type(inner, doc, t, false)?;
                 Ok(t)
             }
-            _ => Err(x.error(format!("needs either '{attr}' or one anonymous <xs:simpleType>"))),
+            _ => Err(x.error(format!(
+                "needs either '{attr}' or one anonymous <xs:simpleType>"
+            ))),
         }
     }
 
     /// A new anonymous type restricting `base` by `facets` (used by simpleContent).
-    pub(super) fn restricted_simple(&mut self, base: TypeId, facets: &[Xsd<'_>], site: &Xsd<'_>, _doc: usize) -> Result<TypeId> {
+    pub(super) fn restricted_simple(
+        &mut self,
+        base: TypeId,
+        facets: &[Xsd<'_>],
+        site: &Xsd<'_>,
+        _doc: usize,
+    ) -> Result<TypeId> {
         let st = self.restriction_of(base, facets, site)?;
         Ok(self.push_type(TypeDef {
             name: None,
@@ -150,7 +181,12 @@ impl<'a> Compiler<'a> {
     }
 
     /// The simple type `base` narrowed by constraining facets.
-    fn restriction_of(&mut self, base: TypeId, facets: &[Xsd<'_>], site: &Xsd<'_>) -> Result<SimpleType> {
+    fn restriction_of(
+        &mut self,
+        base: TypeId,
+        facets: &[Xsd<'_>],
+        site: &Xsd<'_>,
+    ) -> Result<SimpleType> {
         let mut st = match &self.model.ty(base).kind {
             TypeKind::Simple(st) => st.clone(),
             TypeKind::Pending => return Err(site.error("circular type derivation".into())),
@@ -181,7 +217,12 @@ impl<'a> Compiler<'a> {
         let lengthable = is_list
             || matches!(
                 primitive,
-                Primitive::String | Primitive::AnyUri | Primitive::HexBinary | Primitive::Base64Binary | Primitive::QName | Primitive::AnySimple
+                Primitive::String
+                    | Primitive::AnyUri
+                    | Primitive::HexBinary
+                    | Primitive::Base64Binary
+                    | Primitive::QName
+                    | Primitive::AnySimple
             ) && !is_union;
         let mut enumeration = Vec::new();
         let mut patterns = Vec::new();
@@ -208,18 +249,21 @@ impl<'a> Compiler<'a> {
             match name {
                 "enumeration" => {
                     let value = st.ws.apply(raw).into_owned();
-                    if let Err(why) = crate::schema::simple::check(&self.model, base, &value, Some(f.el)) {
-                        return Err(f.error(format!("enumeration value is not valid for the base type: {why}")));
+                    if let Err(why) =
+                        crate::schema::simple::check(&self.model, base, &value, Some(f.el))
+                    {
+                        return Err(f.error(format!(
+                            "enumeration value is not valid for the base type: {why}"
+                        )));
                     }
                     enumeration.push(Box::from(value));
                 }
                 "pattern" => patterns.push(raw.to_string()),
                 "length" | "minLength" | "maxLength" => {
                     applies(lengthable)?;
-                    let n = raw
-                        .trim()
-                        .parse::<u64>()
-                        .map_err(|_| f.error(format!("value=\"{raw}\" is not a non-negative integer")))?;
+                    let n = raw.trim().parse::<u64>().map_err(|_| {
+                        f.error(format!("value=\"{raw}\" is not a non-negative integer"))
+                    })?;
                     match name {
                         "length" => st.facets.length = Some(n),
                         "minLength" => st.facets.min_length = Some(n),
@@ -229,7 +273,8 @@ impl<'a> Compiler<'a> {
                 "minInclusive" | "minExclusive" | "maxInclusive" | "maxExclusive" => {
                     applies(!is_list && !is_union && OrdValue::is_ordered(primitive))?;
                     let value = Ws::Collapse.apply(raw).into_owned();
-                    if let Err(why) = crate::schema::simple::check(&self.model, base, &value, None) {
+                    if let Err(why) = crate::schema::simple::check(&self.model, base, &value, None)
+                    {
                         return Err(f.error(format!("bound is not valid for the base type: {why}")));
                     }
                     let Some(parsed) = OrdValue::parse(primitive, &value) else {
@@ -248,10 +293,9 @@ impl<'a> Compiler<'a> {
                 }
                 "totalDigits" | "fractionDigits" => {
                     applies(!is_list && !is_union && primitive == Primitive::Decimal)?;
-                    let n = raw
-                        .trim()
-                        .parse::<u32>()
-                        .map_err(|_| f.error(format!("value=\"{raw}\" is not a non-negative integer")))?;
+                    let n = raw.trim().parse::<u32>().map_err(|_| {
+                        f.error(format!("value=\"{raw}\" is not a non-negative integer"))
+                    })?;
                     if name == "totalDigits" {
                         if n == 0 {
                             return Err(f.error("totalDigits must be positive".into()));
@@ -261,9 +305,13 @@ impl<'a> Compiler<'a> {
                         st.facets.fraction_digits = Some(n);
                     }
                 }
-                "simpleType" => return Err(f.error("an anonymous base type must come first".into())),
+                "simpleType" => {
+                    return Err(f.error("an anonymous base type must come first".into()))
+                }
                 "attribute" | "attributeGroup" | "anyAttribute" => {
-                    return Err(f.error("attributes are not allowed in a simple type restriction".into()))
+                    return Err(
+                        f.error("attributes are not allowed in a simple type restriction".into())
+                    )
                 }
                 other => return Err(f.error(format!("<xs:{other}> is not a facet"))),
             }
@@ -273,7 +321,9 @@ impl<'a> Compiler<'a> {
         }
         if !patterns.is_empty() {
             let regex = pattern::compile_step(&patterns).map_err(|e| site.error(e))?;
-            st.facets.patterns.push((Arc::new(regex), patterns.join("' or '").into()));
+            st.facets
+                .patterns
+                .push((Arc::new(regex), patterns.join("' or '").into()));
         }
         let fx = &st.facets;
         if let (Some(min), Some(max)) = (fx.min_length, fx.max_length) {
@@ -290,7 +340,10 @@ impl<'a> Compiler<'a> {
         let high = fx.max_inclusive.as_ref().or(fx.max_exclusive.as_ref());
         if let (Some(lo), Some(hi)) = (low, high) {
             if lo.value.compare(&hi.value) == Some(std::cmp::Ordering::Greater) {
-                return Err(site.error(format!("lower bound {} exceeds upper bound {}", lo.text, hi.text)));
+                return Err(site.error(format!(
+                    "lower bound {} exceeds upper bound {}",
+                    lo.text, hi.text
+                )));
             }
         }
         Ok(st)
