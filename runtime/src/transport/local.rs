@@ -11,11 +11,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio::time::Instant;
 
-use super::{LocalNode, Transport};
+use super::{EventReceiver, LocalNode, RawEvent, Transport, EVENT_BUFFER};
 use crate::call::{unix_millis_now, CallError, CallRequest};
 use crate::membership::{Membership, NodeRecord};
 use crate::plugin::{PluginHandle, PluginStatus};
 use crate::Error;
+use std::sync::atomic::AtomicU64;
+use tokio::sync::mpsc;
 
 /// In-process transport for one domain; clone the `Arc` into every node of the domain.
 pub struct LocalTransport {
@@ -23,6 +25,8 @@ pub struct LocalTransport {
     nodes: RwLock<BTreeMap<String, LocalNode>>,
     membership: Membership,
     rotation: AtomicUsize,
+    subscribers: std::sync::Mutex<Vec<(Vec<String>, mpsc::Sender<RawEvent>)>>,
+    dropped: AtomicU64,
 }
 
 impl LocalTransport {
@@ -33,6 +37,8 @@ impl LocalTransport {
             nodes: RwLock::new(BTreeMap::new()),
             membership: Membership::default(),
             rotation: AtomicUsize::new(0),
+            subscribers: std::sync::Mutex::new(Vec::new()),
+            dropped: AtomicU64::new(0),
         })
     }
 
@@ -147,6 +153,37 @@ impl Transport for LocalTransport {
             }
             .boxed(),
         }
+    }
+
+    fn publish_event(&self, event: RawEvent) -> BoxFuture<'static, Result<(), Error>> {
+        let mut subscribers = self.subscribers.lock().unwrap_or_else(|p| p.into_inner());
+        // Subscribers that went away are forgotten here, on the next publish.
+        subscribers.retain(|(_, tx)| !tx.is_closed());
+        for (names, tx) in subscribers.iter() {
+            if names.is_empty() || names.iter().any(|n| *n == event.name) {
+                if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(event.clone()) {
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        future::ready(Ok(())).boxed()
+    }
+
+    fn subscribe_events(
+        &self,
+        _node: &str,
+        names: &[String],
+    ) -> BoxFuture<'static, Result<EventReceiver, Error>> {
+        let (tx, rx) = mpsc::channel(EVENT_BUFFER);
+        self.subscribers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((names.to_vec(), tx));
+        future::ready(Ok(rx)).boxed()
+    }
+
+    fn dropped_events(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     fn membership(&self) -> &Membership {

@@ -14,10 +14,30 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::time::Instant;
 
+/// How many events a subscriber may have waiting before newer ones are dropped.
+pub const EVENT_BUFFER: usize = 4096;
+
 use crate::call::{CallError, CallRequest};
 use crate::membership::{Membership, NodeRecord};
 use crate::plugin::{CommandSpec, PluginHandle};
 use crate::Error;
+
+/// An event as transports carry it: its type name (the routing key on `D.event`), its XML
+/// document, and the node that published it. Validation happens before publishing and again on
+/// receipt, above the transport.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEvent {
+    /// The event type (the element name inside `<Event>`).
+    pub name: String,
+    /// The whole XML document.
+    pub xml: Arc<str>,
+    /// The publishing node.
+    pub origin: String,
+}
+
+/// Events delivered to one subscriber; the transport drops (and counts) events when the
+/// subscriber is too slow to keep up, instead of buffering without bound.
+pub type EventReceiver = tokio::sync::mpsc::Receiver<RawEvent>;
 
 /// A node's local side, as it attaches to a transport.
 #[derive(Clone)]
@@ -52,6 +72,19 @@ pub trait Transport: Send + Sync + 'static {
         request: Arc<CallRequest>,
         deadline: Instant,
     ) -> BoxFuture<'static, Result<Value, CallError>>;
+
+    /// Publishes `event` to every subscriber in the domain whose names include it.
+    fn publish_event(&self, event: RawEvent) -> BoxFuture<'static, Result<(), Error>>;
+
+    /// Subscribes `node` to the events named in `names` (every event when empty).
+    fn subscribe_events(
+        &self,
+        node: &str,
+        names: &[String],
+    ) -> BoxFuture<'static, Result<EventReceiver, Error>>;
+
+    /// Events the transport dropped because a subscriber was full.
+    fn dropped_events(&self) -> u64;
 
     /// The membership view this transport maintains.
     fn membership(&self) -> &Membership;
