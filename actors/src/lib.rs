@@ -16,4 +16,5 @@
 
 #![warn(missing_docs)]
 
+pub mod amqp;
 pub mod gateway;

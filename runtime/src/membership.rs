@@ -40,6 +40,9 @@ pub struct Route {
 struct View {
     nodes: BTreeMap<String, NodeRecord>,
     routes: HashMap<String, Route>,
+    /// Nodes that left or were evicted: name → the record they had. CUMULATIVE calls name
+    /// them as `missing` at once instead of waiting for them.
+    departed: BTreeMap<String, NodeRecord>,
 }
 
 /// Shared membership view of one domain.
@@ -61,16 +64,56 @@ impl Membership {
     /// Adds or replaces a node.
     pub fn upsert(&self, record: NodeRecord) {
         let mut view = self.write();
+        view.departed.remove(&record.name);
         view.nodes.insert(record.name.clone(), record);
         Self::reindex(&mut view);
     }
 
-    /// Removes a node.
+    /// Removes a node (it left or was evicted); it is remembered as departed.
     pub fn remove(&self, name: &str) -> Option<NodeRecord> {
         let mut view = self.write();
         let removed = view.nodes.remove(name);
+        if let Some(record) = &removed {
+            view.departed.insert(name.to_owned(), record.clone());
+        }
         Self::reindex(&mut view);
         removed
+    }
+
+    /// Records that `name` was heard of at `now_ms`; false when the node is unknown.
+    pub fn touch(&self, name: &str, now_ms: u64) -> bool {
+        match self.write().nodes.get_mut(name) {
+            Some(record) => {
+                record.last_seen_ms = record.last_seen_ms.max(now_ms);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes every node (but `keep`) not heard of since `cutoff_ms`; returns their names.
+    pub fn evict_silent(&self, cutoff_ms: u64, keep: &str) -> Vec<String> {
+        let silent: Vec<String> = self
+            .read()
+            .nodes
+            .values()
+            .filter(|n| n.name != keep && n.last_seen_ms < cutoff_ms)
+            .map(|n| n.name.clone())
+            .collect();
+        for name in &silent {
+            self.remove(name);
+        }
+        silent
+    }
+
+    /// Departed nodes that offered `plugin`, sorted.
+    pub fn departed_providers(&self, plugin: &str) -> Vec<String> {
+        self.read()
+            .departed
+            .values()
+            .filter(|n| n.plugins.contains_key(plugin))
+            .map(|n| n.name.clone())
+            .collect()
     }
 
     fn reindex(view: &mut View) {
@@ -128,5 +171,35 @@ impl Membership {
         if let Some(record) = self.write().nodes.get_mut(node) {
             record.plugins.insert(plugin.to_owned(), status.to_owned());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(name: &str, plugin: &str, seen: u64) -> NodeRecord {
+        NodeRecord {
+            name: name.into(),
+            domain: "d".into(),
+            plugins: [(plugin.to_owned(), "running".to_owned())].into(),
+            commands: Vec::new(),
+            joined_ms: seen,
+            last_seen_ms: seen,
+        }
+    }
+
+    #[test]
+    fn silent_nodes_are_evicted_and_remembered_as_departed() {
+        let m = Membership::default();
+        m.upsert(record("me", "p", 0));
+        m.upsert(record("a", "p", 0));
+        m.upsert(record("b", "p", 100));
+        assert!(m.touch("a", 50));
+        assert_eq!(m.evict_silent(60, "me"), vec!["a"]);
+        assert_eq!(m.providers("p"), vec!["b", "me"]);
+        assert_eq!(m.departed_providers("p"), vec!["a"]);
+        m.upsert(record("a", "p", 200));
+        assert!(m.departed_providers("p").is_empty(), "a rejoined");
     }
 }

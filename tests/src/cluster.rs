@@ -13,12 +13,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Makes the transport of a new node.
+/// Gives a new node its transport (and the transport's supervised children).
 pub trait TransportFactory: Send + Sync {
     /// `local`, `amqp`, …
     fn name(&self) -> &'static str;
-    /// The transport for a new node of `domain`.
-    fn transport(&self, domain: &str) -> BoxFuture<'static, Arc<dyn Transport>>;
+    /// `builder` for node `node` of `domain`, with its transport set.
+    fn attach(&self, domain: &str, node: &str, builder: NodeBuilder) -> NodeBuilder;
+    /// Removes what the domain left on shared infrastructure (broker queues, exchanges).
+    fn cleanup(&self, _domain: &str, _plugins: &[String]) -> BoxFuture<'static, ()> {
+        async {}.boxed()
+    }
 }
 
 /// One in-process transport per domain.
@@ -32,7 +36,7 @@ impl TransportFactory for LocalFactory {
         "local"
     }
 
-    fn transport(&self, domain: &str) -> BoxFuture<'static, Arc<dyn Transport>> {
+    fn attach(&self, domain: &str, _node: &str, builder: NodeBuilder) -> NodeBuilder {
         let transport = self
             .domains
             .lock()
@@ -40,7 +44,7 @@ impl TransportFactory for LocalFactory {
             .entry(domain.to_owned())
             .or_insert_with(|| LocalTransport::new(domain))
             .clone();
-        async move { transport as Arc<dyn Transport> }.boxed()
+        builder.transport(transport as Arc<dyn Transport>)
     }
 }
 
@@ -60,6 +64,7 @@ pub struct Cluster {
     pub nodes: Vec<NodeHandle>,
     /// The domain.
     pub domain: String,
+    cleanup: Option<BoxFuture<'static, ()>>,
 }
 
 impl Cluster {
@@ -75,18 +80,25 @@ impl Cluster {
         for name in names {
             let builder = NodeBuilder::new(settings(domain, overrides))
                 .name(*name)
-                .transport(factory.transport(domain).await)
                 .plugin(clacks_plugins::core::CorePlugin::definition())
                 .plugin(crate::probe::Probe::definition());
+            let builder = factory.attach(domain, name, builder);
             let node = match customize(name, builder).start() {
                 Ok(node) => node,
                 Err(e) => panic!("node {name} did not start: {e}"),
             };
             nodes.push(node);
         }
+        let plugins: Vec<String> = nodes
+            .iter()
+            .flat_map(|n| n.plugins().into_keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let cluster = Cluster {
             nodes,
             domain: domain.to_owned(),
+            cleanup: Some(factory.cleanup(domain, &plugins)),
         };
         cluster.wait_converged().await;
         cluster
@@ -145,10 +157,13 @@ impl Cluster {
             .await
     }
 
-    /// Shuts every node down.
-    pub async fn shutdown(self) {
+    /// Shuts every node down and removes what the domain declared.
+    pub async fn shutdown(mut self) {
         for node in &self.nodes {
             node.shutdown().await;
+        }
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup.await;
         }
     }
 }
@@ -184,4 +199,19 @@ pub fn node_with_gateway(
         .unwrap_or_else(|e| panic!("node {name} did not start: {e}"));
     let url = node.http_url().unwrap_or_default().to_owned();
     (node, url)
+}
+
+impl Drop for Cluster {
+    /// A test that panicked never reached `shutdown`: still remove what its domain declared,
+    /// on a thread of its own (no async context is left in a drop).
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            let cleaner = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    rt.block_on(cleanup);
+                }
+            });
+            let _ = cleaner.join();
+        }
+    }
 }

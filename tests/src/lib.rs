@@ -5,6 +5,7 @@
 //!
 //! ## Layout
 //! - [`probe`]: test plugins with predictable behaviour (`probe`, `flaky`).
+//! - [`amqp`]: the AMQP transport factory for tests and broker cleanup.
 //! - [`cluster`]: starting nodes of a domain on any transport ([`cluster::TransportFactory`]).
 //! - [`conformance`]: the transport conformance suite, one async function per property,
 //!   instantiated for a transport with [`conformance_suite!`].
@@ -18,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod amqp;
 pub mod cluster;
 pub mod conformance;
 pub mod http;

@@ -13,7 +13,6 @@ pub const DEFAULTS: &str = include_str!("../../../config/clacks.toml");
 const NOT_SETTINGS: &[&str] = &[
     "CLACKS_CONFIG",
     "CLACKS_URL",
-    "CLACKS_AMQP_URL",
     "CLACKS_LOG",
 ];
 
@@ -24,6 +23,9 @@ fn env_key(name: &str) -> Option<String> {
     }
     if name == "CLACKS_DOMAIN" {
         return Some("node.domain".to_owned());
+    }
+    if name == "CLACKS_AMQP_URL" {
+        return Some("amqp.url".to_owned());
     }
     let rest = name.strip_prefix("CLACKS_")?;
     rest.contains("__")
@@ -101,6 +103,7 @@ mod tests {
                 ("CLACKS_DOMAIN", "net.example"),
                 ("CLACKS_PLUGINS__FLAKY__MAX_RESTARTS", "20"),
                 ("CLACKS_URL", "http://ignored"),
+                ("CLACKS_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f"),
                 ("PATH", "/bin"),
             ]),
             &[],
@@ -108,6 +111,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.http.max_body, 2048);
         assert_eq!(s.node.domain, "net.example");
+        assert_eq!(s.amqp.url, "amqp://guest:guest@127.0.0.1:5672/%2f");
         assert_eq!(
             s.plugin_supervision("flaky")
                 .unwrap()

@@ -16,6 +16,8 @@ use crate::Error;
 pub struct Settings {
     /// `[node]`
     pub node: NodeSettings,
+    /// `[amqp]`
+    pub amqp: AmqpSettings,
     /// `[http]`
     pub http: HttpSettings,
     /// `[calls]`
@@ -24,6 +26,10 @@ pub struct Settings {
     pub supervision: SupervisionSettings,
     /// `[log]`
     pub log: LogSettings,
+    /// `[events]`
+    pub events: EventSettings,
+    /// `[stats]`
+    pub stats: StatsSettings,
     /// `[plugins.NAME]`
     #[serde(default)]
     pub plugins: BTreeMap<String, PluginSettings>,
@@ -37,6 +43,26 @@ pub struct NodeSettings {
     pub name: String,
     /// Domain name.
     pub domain: String,
+}
+
+/// `[amqp]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmqpSettings {
+    /// Broker URL; empty means the in-process transport.
+    pub url: String,
+    /// Prefetch per plugin queue.
+    pub prefetch: u16,
+    /// Seconds between NodeStatus events.
+    pub status_interval: f64,
+    /// Seconds of silence before eviction.
+    pub eviction: f64,
+    /// Deliveries before dead-lettering.
+    pub max_deliveries: u32,
+    /// Reconnection back-off start, seconds.
+    pub reconnect_min: f64,
+    /// Reconnection back-off cap, seconds.
+    pub reconnect_max: f64,
 }
 
 /// `[http]`
@@ -85,6 +111,28 @@ pub struct LogSettings {
     pub level: String,
     /// `text` or `json`.
     pub format: String,
+}
+
+/// `[events]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    /// Folders of extra event schemas (`*.xsd`), loaded beside the built-in ones.
+    pub schema_dirs: Vec<std::path::PathBuf>,
+    /// XSD validation on publish and receipt; off only for measurements.
+    pub validate: bool,
+    /// Events at least this big (bytes) are validated on a worker thread.
+    pub offload_bytes: usize,
+}
+
+/// `[stats]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSettings {
+    /// Whether calls are counted and `NodeStatistics` events emitted.
+    pub enabled: bool,
+    /// Seconds between `NodeStatistics` events.
+    pub interval: f64,
 }
 
 /// `[plugins.NAME]`: the supervision keys, plus anything the plugin reads itself.
@@ -157,6 +205,20 @@ impl Settings {
                 "letters, digits, '.', '-' and '_' (at most 64), not starting or ending with '.'",
             ));
         }
+        let url = self.amqp.url.trim();
+        if !url.is_empty() && !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+            return Err(bad("amqp.url", url, "an amqp:// or amqps:// URL, or empty for no broker"));
+        }
+        if self.amqp.prefetch == 0 {
+            return Err(bad("amqp.prefetch", 0, "1 to 65535"));
+        }
+        positive_seconds("amqp.status_interval", self.amqp.status_interval)?;
+        positive_seconds("amqp.eviction", self.amqp.eviction)?;
+        positive_seconds("amqp.reconnect_min", self.amqp.reconnect_min)?;
+        positive_seconds("amqp.reconnect_max", self.amqp.reconnect_max)?;
+        if self.amqp.max_deliveries == 0 {
+            return Err(bad("amqp.max_deliveries", 0, "at least 1"));
+        }
         self.http_listen()?;
         if self.http.max_body == 0 {
             return Err(bad("http.max_body", 0, "a number of bytes greater than 0"));
@@ -172,6 +234,16 @@ impl Settings {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(bad("log.format", &self.log.format, "\"text\" or \"json\""));
         }
+        for dir in &self.events.schema_dirs {
+            if !dir.is_dir() {
+                return Err(bad(
+                    "events.schema_dirs",
+                    dir.display(),
+                    "existing folders holding *.xsd files",
+                ));
+            }
+        }
+        self.stats_interval()?;
         for (name, plugin) in &self.plugins {
             if !is_valid_name(name, false) {
                 return Err(bad(
@@ -209,6 +281,16 @@ impl Settings {
                     "HOST:PORT with an IP address (e.g. 127.0.0.1:8080, [::1]:0) or \"off\"",
                 )
             })
+    }
+
+    /// A duration setting already checked by [`validate`](Self::validate).
+    pub fn seconds(value: f64) -> Duration {
+        Duration::from_secs_f64(if value.is_finite() && value > 0.0 { value } else { 1.0 })
+    }
+
+    /// `stats.interval` as a duration.
+    pub fn stats_interval(&self) -> Result<Duration, Error> {
+        positive_seconds("stats.interval", self.stats.interval)
     }
 
     /// `calls.timeout` as a duration.

@@ -48,7 +48,17 @@ pub(crate) async fn dispatch(
             if route.call_type == CallType::FirstResult {
                 first_result(&method, calls, deadline).await
             } else {
-                let merged = cumulative(calls, deadline).await;
+                let mut merged = cumulative(calls, deadline).await;
+                // Nodes the view lost (left or evicted) are named at once, not waited for.
+                for gone in transport.membership().departed_providers(&plugin) {
+                    let known = merged.results.contains_key(&gone)
+                        || merged.failed.contains_key(&gone)
+                        || merged.missing.contains(&gone);
+                    if !known {
+                        merged.missing.push(gone);
+                    }
+                }
+                merged.missing.sort();
                 serde_json::to_value(merged)
                     .map_err(|e| CallError::internal(format!("{method}: merge failed: {e}")))
             }

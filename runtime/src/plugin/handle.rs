@@ -55,6 +55,22 @@ struct Inner {
     limit: usize,
 }
 
+/// Follows one plugin's status.
+pub struct StatusWatch(watch::Receiver<Slot>);
+
+impl StatusWatch {
+    /// The current status.
+    pub fn current(&mut self) -> PluginStatus {
+        self.0.borrow_and_update().status.clone()
+    }
+
+    /// Waits for the next change; `None` when the plugin's handle is gone.
+    pub async fn changed(&mut self) -> Option<PluginStatus> {
+        self.0.changed().await.ok()?;
+        Some(self.current())
+    }
+}
+
 /// Clonable handle to one plugin on one node.
 #[derive(Clone)]
 pub struct PluginHandle {
@@ -95,6 +111,12 @@ impl PluginHandle {
     /// The current status.
     pub fn status(&self) -> PluginStatus {
         self.inner.slot.borrow().status.clone()
+    }
+
+    /// A receiver that changes whenever the status does (transports use it to cancel and
+    /// resume their consumers).
+    pub fn watch_status(&self) -> StatusWatch {
+        StatusWatch(self.inner.slot.subscribe())
     }
 
     /// Calls queued or in progress.

@@ -18,5 +18,5 @@ pub use args::{to_result, ArgReader};
 pub use clacks_macros::plugin;
 pub use command_spec::{schema_for_rust_type, ArgSpec, CommandSpec};
 pub use definition::{PluginContext, PluginDef};
-pub use handle::{PluginHandle, PluginStatus};
+pub use handle::{PluginHandle, PluginStatus, StatusWatch};
 pub use plugin_trait::Plugin;

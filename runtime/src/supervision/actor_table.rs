@@ -153,6 +153,13 @@ impl ActorTable {
         }
     }
 
+    /// Removes `path` and every actor below it (a child deleted from its supervisor).
+    pub fn forget(&self, path: &str) {
+        let below = format!("{path}/");
+        self.write()
+            .retain(|p, _| p != path && !p.starts_with(&below));
+    }
+
     /// The state of `path`.
     pub fn state(&self, path: &str) -> Option<ActorState> {
         self.read().get(path).map(|e| e.state)

@@ -20,7 +20,10 @@ pub use child::{
 };
 pub use events::{EventSender, SupervisionEvent};
 pub use strategy::{Intensity, RestartType, Strategy, SupervisorConfig};
-pub use supervisor::{ControlChild, ControlOp, ExitHook, Shutdown, Supervisor, SupervisorSpec};
+pub use supervisor::{
+    ControlChild, ControlOp, ExitHook, RemoveChild, Shutdown, StartChild, Supervisor,
+    SupervisorSpec,
+};
 
 #[cfg(test)]
 mod tests;

@@ -43,6 +43,22 @@ pub struct ControlChild {
     pub op: ControlOp,
 }
 
+/// Adds a child to a running supervisor and starts it (OTP's `start_child`): for children
+/// that come and go at run time, such as event subscriptions. Answers once the child's start
+/// function ran (a start failure is then handled like any other: restart or give up).
+#[derive(Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct StartChild(pub ChildSpec);
+
+/// Stops the child named `id` and forgets it (OTP's `terminate_child` + `delete_child`): it
+/// leaves the actor table and is never restarted. Unknown ids are not an error.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct RemoveChild {
+    /// The child's id under this supervisor.
+    pub id: String,
+}
+
 /// Everything needed to start a supervisor: its name, policy, children and exit hook.
 #[derive(Clone)]
 pub struct SupervisorSpec {
@@ -105,6 +121,9 @@ pub struct Supervisor {
     restarts: VecDeque<Instant>,
     phase: Phase,
     guard: Option<ExitGuard>,
+    /// Slots of removed children, reused by the next [`StartChild`] (indexes stay stable for
+    /// the admin links of the others).
+    vacant: Vec<usize>,
 }
 
 impl Supervisor {
@@ -122,6 +141,7 @@ impl Supervisor {
             restarts: VecDeque::new(),
             phase: Phase::Running,
             guard: Some(link.into_guard()),
+            vacant: Vec::new(),
         }
         .start()
     }
@@ -240,7 +260,9 @@ impl Supervisor {
     }
 
     fn all_indexes(&self) -> Vec<usize> {
-        (0..self.spec.children.len()).collect()
+        (0..self.spec.children.len())
+            .filter(|i| !self.vacant.contains(i))
+            .collect()
     }
 
     /// Over the intensity: stop everything, then fail to the parent.
@@ -280,7 +302,9 @@ impl Supervisor {
         match self.spec.config.strategy {
             Strategy::OneForOne => vec![index],
             Strategy::OneForAll => self.all_indexes(),
-            Strategy::RestForOne => (index..self.spec.children.len()).collect(),
+            Strategy::RestForOne => (index..self.spec.children.len())
+                .filter(|i| !self.vacant.contains(i))
+                .collect(),
         }
     }
 }
@@ -400,7 +424,7 @@ impl Handler<ControlChild> for Supervisor {
     type Result = ResponseFuture<Result<(), String>>;
 
     fn handle(&mut self, msg: ControlChild, ctx: &mut Context<Self>) -> Self::Result {
-        if msg.index >= self.spec.children.len() {
+        if msg.index >= self.spec.children.len() || self.vacant.contains(&msg.index) {
             return Box::pin(async move { Err(format!("no child {}", msg.index)) });
         }
         if self.phase == Phase::ShuttingDown {
@@ -425,5 +449,68 @@ impl Handler<ControlChild> for Supervisor {
                 .await
                 .map_err(|_| "supervisor stopped before finishing".to_owned())
         })
+    }
+}
+
+impl Handler<StartChild> for Supervisor {
+    type Result = Result<(), String>;
+
+    fn handle(&mut self, msg: StartChild, ctx: &mut Context<Self>) -> Self::Result {
+        if self.phase == Phase::ShuttingDown {
+            return Err(format!("supervisor {} is shutting down", self.path));
+        }
+        let spec = msg.0;
+        let taken = self
+            .all_indexes()
+            .into_iter()
+            .any(|i| self.spec.children[i].id == spec.id);
+        if taken {
+            return Err(format!("{} already has a child named '{}'", self.path, spec.id));
+        }
+        let index = match self.vacant.pop() {
+            Some(index) => {
+                self.spec.children[index] = spec;
+                index
+            }
+            None => {
+                self.spec.children.push(spec);
+                self.running.push(None);
+                self.spec.children.len() - 1
+            }
+        };
+        self.start_child(index, ctx, None);
+        Ok(())
+    }
+}
+
+impl Handler<RemoveChild> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: RemoveChild, ctx: &mut Context<Self>) {
+        if self.phase == Phase::ShuttingDown {
+            return;
+        }
+        let Some(index) = self
+            .all_indexes()
+            .into_iter()
+            .find(|&i| self.spec.children[i].id == msg.id)
+        else {
+            return;
+        };
+        let path = self.child_path(index);
+        let stop = self.stop_children(&[index], ActorState::Stopped, "removed");
+        self.vacant.push(index);
+        ctx.spawn(
+            wrap_future(stop).map(move |(), act: &mut Self, _ctx: &mut Context<Self>| {
+                // Unless a new child took the same name meanwhile, drop the table entry.
+                let reused = act
+                    .all_indexes()
+                    .into_iter()
+                    .any(|i| act.child_path(i) == path);
+                if !reused {
+                    act.context.table.forget(&path);
+                }
+            }),
+        );
     }
 }

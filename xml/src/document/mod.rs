@@ -136,7 +136,7 @@ impl Document {
         self.nodes.get(id.index())
     }
 
-    /// Serialises the document back to XML text (see [`write`]).
+    /// Serialises the document back to XML text (see [`mod@write`]).
     pub fn to_xml(&self) -> String {
         write::document_to_string(self)
     }

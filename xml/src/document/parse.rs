@@ -106,12 +106,13 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// Turns byte offsets into 1-based line and character column, scanning forward only once.
+/// Turns byte offsets into 1-based line and character column, scanning forward only once
+/// (line and column are carried along, so a long single-line document stays linear).
 struct Positions<'a> {
     text: &'a [u8],
     scanned: usize,
     line: u32,
-    line_start: usize,
+    column: u32,
 }
 
 impl<'a> Positions<'a> {
@@ -120,7 +121,7 @@ impl<'a> Positions<'a> {
             text: text.as_bytes(),
             scanned: 0,
             line: 1,
-            line_start: 0,
+            column: 1,
         }
     }
 
@@ -130,22 +131,19 @@ impl<'a> Positions<'a> {
             // Error positions may point back before the last element; rescan from the start.
             self.scanned = 0;
             self.line = 1;
-            self.line_start = 0;
+            self.column = 1;
         }
-        for (i, &b) in self.text[self.scanned..offset].iter().enumerate() {
+        for &b in &self.text[self.scanned..offset] {
             if b == b'\n' {
                 self.line += 1;
-                self.line_start = self.scanned + i + 1;
+                self.column = 1;
+            } else if (b & 0xC0) != 0x80 {
+                // Count characters, not bytes: UTF-8 continuation bytes look like 0b10xxxxxx.
+                self.column += 1;
             }
         }
         self.scanned = offset;
-        // Count characters, not bytes: UTF-8 continuation bytes look like 0b10xxxxxx.
-        let column = self.text[self.line_start..offset]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count() as u32
-            + 1;
-        (self.line, column)
+        (self.line, self.column)
     }
 }
 
@@ -178,11 +176,10 @@ impl<'a> Builder<'a> {
     }
 
     fn intern(&mut self, uri: &[u8]) -> u32 {
-        let uri = String::from_utf8_lossy(uri);
-        if let Some(i) = self.namespaces.iter().position(|n| **n == *uri) {
+        if let Some(i) = self.namespaces.iter().position(|n| n.as_bytes() == uri) {
             return i as u32;
         }
-        self.namespaces.push(uri.into());
+        self.namespaces.push(String::from_utf8_lossy(uri).into());
         (self.namespaces.len() - 1) as u32
     }
 
@@ -209,6 +206,12 @@ impl<'a> Builder<'a> {
     }
 
     fn check_chars(&mut self, text: &str, offset: usize) -> Result<()> {
+        // Fast path: only control characters and U+FFFE/U+FFFF (UTF-8 lead byte 0xEF) can be
+        // illegal, so most text needs one byte scan and no character decoding.
+        let suspicious = |b: &u8| (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || *b == 0xEF;
+        if !text.as_bytes().iter().any(suspicious) {
+            return Ok(());
+        }
         if let Some(bad) = text.chars().find(|&c| !is_xml_char(c)) {
             return Err(self.error_at(
                 offset,
@@ -251,7 +254,9 @@ impl<'a> Builder<'a> {
             return;
         };
         let id = NodeId(self.nodes.len() as u32);
-        let text = std::mem::take(&mut self.pending).into_boxed_str();
+        // Copy out exactly and keep the buffer's capacity for the next run of text.
+        let text: Box<str> = Box::from(self.pending.as_str());
+        self.pending.clear();
         self.nodes.push(Node {
             parent: Some(parent),
             data: NodeData::Text(text),

@@ -92,11 +92,6 @@ macro_rules! builtins {
                 match self { $(Builtin::$variant => $name,)* }
             }
 
-            /// Looks a built-in up by local name.
-            pub(crate) fn from_name(name: &str) -> Option<Builtin> {
-                match name { $($name => Some(Builtin::$variant),)* _ => None }
-            }
-
             /// The built-in this one restricts (`None` for anySimpleType).
             pub(crate) fn base(self) -> Option<Builtin> {
                 let base = match self { $(Builtin::$variant => Builtin::$base,)* };

@@ -309,6 +309,9 @@ impl Nfa {
     }
 }
 
+/// Outgoing edges of one DFA state for one child name: ((ns, local), first decl, targets).
+type NameGroup = ((Box<str>, Box<str>), ElemId, Vec<u32>);
+
 fn determinise(
     nfa: &Nfa,
     start: u32,
@@ -326,7 +329,7 @@ fn determinise(
         let set = sets[next].clone();
         next += 1;
         // Group outgoing edges by child name (and by wildcard).
-        let mut by_name: Vec<((Box<str>, Box<str>), ElemId, Vec<u32>)> = Vec::new();
+        let mut by_name: Vec<NameGroup> = Vec::new();
         let mut by_wild: Vec<(usize, Vec<u32>)> = Vec::new();
         for &s in &set {
             for (label, target) in &nfa.edges[s as usize] {

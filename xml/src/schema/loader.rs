@@ -8,7 +8,7 @@
 //! from another loaded file, or references to them fail with a message saying so. An included
 //! schema without a target namespace takes the includer's ("chameleon" include).
 
-use super::model::{Origin, DERIVE_EXTENSION, DERIVE_RESTRICTION, DERIVE_SUBSTITUTION};
+use super::model::{DERIVE_EXTENSION, DERIVE_RESTRICTION, DERIVE_SUBSTITUTION};
 use crate::document::{Child, Document, Element, NodeId};
 use crate::error::{Error, ErrorKind, Result};
 use crate::XSD_NS;
@@ -220,9 +220,12 @@ pub(crate) enum Kind {
 }
 
 /// Global components of all loaded documents: (kind, namespace, name) → (document, node).
+/// (kind, namespace, local name): the key of a global component.
+type GlobalKey = (Kind, Box<str>, Box<str>);
+
 #[derive(Debug, Default)]
 pub(crate) struct Globals {
-    pub(crate) map: HashMap<(Kind, Box<str>, Box<str>), (usize, NodeId)>,
+    pub(crate) map: HashMap<GlobalKey, (usize, NodeId)>,
 }
 
 impl Globals {
@@ -276,13 +279,6 @@ pub(crate) struct Xsd<'a> {
 impl<'a> Xsd<'a> {
     pub(crate) fn position(&self) -> (u32, u32) {
         (self.el.line(), self.el.column())
-    }
-
-    pub(crate) fn origin(&self) -> Origin {
-        Origin {
-            file: self.name.clone(),
-            line: self.el.line(),
-        }
     }
 
     /// A load error located at this construct.

@@ -40,7 +40,13 @@ use crate::document::{Document, Element, NodeId};
 use crate::envelope;
 use crate::error::{Error, ErrorKind, Result};
 use crate::EVENTS_NS;
-pub(crate) use builtin_types::is_ncname;
+pub(crate) use builtin_types::{is_ncname, parse_float};
+
+/// Whether `v` is a valid `xs:dateTime`.
+#[cfg(test)]
+pub(crate) fn is_date_time(v: &str) -> bool {
+    temporal::parse(builtin_types::Primitive::DateTime, v).is_some()
+}
 use loader::{Location, SchemaDoc};
 use model::Model;
 use std::path::Path;
@@ -256,3 +262,6 @@ impl SchemaSet {
         validate::validate(&self.model, element, decl)
     }
 }
+
+#[cfg(test)]
+mod tests;

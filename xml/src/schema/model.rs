@@ -62,13 +62,6 @@ impl<T> NameMap<T> {
     }
 }
 
-/// Where a component was declared, for messages.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Origin {
-    pub(crate) file: Arc<str>,
-    pub(crate) line: u32,
-}
-
 /// The whole compiled set.
 #[derive(Debug, Default)]
 pub(crate) struct Model {
@@ -113,8 +106,6 @@ impl Model {
 /// An element declaration (global or local).
 #[derive(Debug, Clone)]
 pub(crate) struct ElementDecl {
-    pub(crate) ns: Box<str>,
-    pub(crate) local: Box<str>,
     pub(crate) type_id: TypeId,
     pub(crate) nillable: bool,
     pub(crate) default: Option<Box<str>>,
@@ -122,7 +113,6 @@ pub(crate) struct ElementDecl {
     pub(crate) is_abstract: bool,
     /// Derivation methods blocked for `xsi:type` substitution.
     pub(crate) block: u8,
-    pub(crate) origin: Origin,
 }
 
 /// A simple or complex type.
@@ -149,6 +139,9 @@ impl TypeDef {
     }
 }
 
+// Types are compiled once per schema set and there are few of them, so the size difference
+// between the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum TypeKind {
     /// Reserved while being compiled (lets recursive references resolve to the id).
@@ -230,7 +223,6 @@ pub(crate) struct AttributeUse {
     pub(crate) local: Box<str>,
     pub(crate) type_id: TypeId,
     pub(crate) required: bool,
-    pub(crate) default: Option<Box<str>>,
     pub(crate) fixed: Option<Box<str>>,
 }
 

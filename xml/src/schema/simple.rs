@@ -79,6 +79,13 @@ fn measure(st: &SimpleType, value: &str) -> Option<u64> {
     })
 }
 
+/// A range facet, the orderings that satisfy it, and its operator for messages.
+type RangeCheck<'a> = (
+    &'a Option<super::model::Bound>,
+    fn(Ordering) -> bool,
+    &'static str,
+);
+
 fn check_facets(st: &SimpleType, value: &str) -> Result<(), String> {
     let f: &Facets = &st.facets;
     if let Some(values) = &f.enumeration {
@@ -130,7 +137,7 @@ fn check_facets(st: &SimpleType, value: &str) -> Result<(), String> {
                 "'{value}' cannot be compared with the type's bounds"
             ));
         };
-        let checks: [(&Option<super::model::Bound>, fn(Ordering) -> bool, &str); 4] = [
+        let checks: [RangeCheck<'_>; 4] = [
             (&f.min_inclusive, |o| o != Ordering::Less, ">="),
             (&f.min_exclusive, |o| o == Ordering::Greater, ">"),
             (&f.max_inclusive, |o| o != Ordering::Greater, "<="),

@@ -7,7 +7,7 @@
 //! in document order without duplicates, which the arena's node numbering gives for free.
 //! Evaluation cannot fail: type errors were refused when the filter was compiled.
 
-use super::parse::{Axis, CmpOp, Expr, Func, NodeTest, Step};
+use super::ast::{Axis, CmpOp, Expr, Func, NodeTest, Step};
 use crate::document::{Document, NodeData, NodeId};
 use std::borrow::Cow;
 
@@ -52,14 +52,27 @@ pub(crate) struct Evaluator<'d> {
 impl<'d> Evaluator<'d> {
     /// Evaluates `expr` with `node` as the context node.
     pub(crate) fn eval_at(&self, expr: &Expr, node: NodeRef) -> Value<'d> {
-        self.eval(expr, Ctx { node, position: 1, size: 1 })
+        self.eval(
+            expr,
+            Ctx {
+                node,
+                position: 1,
+                size: 1,
+            },
+        )
     }
 
     fn eval(&self, expr: &Expr, ctx: Ctx) -> Value<'d> {
         match expr {
-            Expr::Or(a, b) => Value::Bool(self.truth(self.eval(a, ctx)) || self.truth(self.eval(b, ctx))),
-            Expr::And(a, b) => Value::Bool(self.truth(self.eval(a, ctx)) && self.truth(self.eval(b, ctx))),
-            Expr::Compare(op, a, b) => Value::Bool(self.compare(*op, self.eval(a, ctx), self.eval(b, ctx))),
+            Expr::Or(a, b) => {
+                Value::Bool(self.truth(self.eval(a, ctx)) || self.truth(self.eval(b, ctx)))
+            }
+            Expr::And(a, b) => {
+                Value::Bool(self.truth(self.eval(a, ctx)) && self.truth(self.eval(b, ctx)))
+            }
+            Expr::Compare(op, a, b) => {
+                Value::Bool(self.compare(*op, self.eval(a, ctx), self.eval(b, ctx)))
+            }
             Expr::Union(a, b) => {
                 let mut nodes = self.nodes(self.eval(a, ctx));
                 nodes.extend(self.nodes(self.eval(b, ctx)));
@@ -70,7 +83,11 @@ impl<'d> Evaluator<'d> {
             Expr::Literal(s) => Value::Str(Cow::Owned(s.clone())),
             Expr::Call(f, args) => self.call(*f, args, ctx),
             Expr::Path(p) => {
-                let start = if p.absolute { vec![NodeRef::Root] } else { vec![ctx.node] };
+                let start = if p.absolute {
+                    vec![NodeRef::Root]
+                } else {
+                    vec![ctx.node]
+                };
                 Value::Nodes(self.steps(start, &p.steps))
             }
             Expr::Filter(primary, predicates, steps) => {
@@ -118,7 +135,7 @@ impl<'d> Evaluator<'d> {
                     }
                 });
             }
-            Axis::SelfAxis => {
+            Axis::Itself => {
                 if test(n) {
                     out.push(n)
                 }
@@ -223,7 +240,11 @@ impl<'d> Evaluator<'d> {
             .into_iter()
             .enumerate()
             .filter(|&(i, node)| {
-                let ctx = Ctx { node, position: i + 1, size };
+                let ctx = Ctx {
+                    node,
+                    position: i + 1,
+                    size,
+                };
                 match self.eval(pred, ctx) {
                     Value::Number(n) => n == (i + 1) as f64,
                     other => self.truth(other),
@@ -238,7 +259,10 @@ impl<'d> Evaluator<'d> {
             NodeRef::Root => self.doc.root().string_value(),
             NodeRef::Node(id) => match self.doc.node(id).map(|x| &x.data) {
                 Some(NodeData::Text(t)) => Cow::Borrowed(t),
-                Some(NodeData::Element(_)) => self.doc.element(id).map_or(Cow::Borrowed(""), |e| e.string_value()),
+                Some(NodeData::Element(_)) => self
+                    .doc
+                    .element(id)
+                    .map_or(Cow::Borrowed(""), |e| e.string_value()),
                 None => Cow::Borrowed(""),
             },
             NodeRef::Attr(id, i) => self
@@ -270,7 +294,9 @@ impl<'d> Evaluator<'d> {
             Value::Number(n) => n,
             Value::Bool(b) => f64::from(u8::from(b)),
             Value::Str(s) => str_to_number(&s),
-            Value::Nodes(n) => n.first().map_or(f64::NAN, |&x| str_to_number(&self.string_value(x))),
+            Value::Nodes(n) => n
+                .first()
+                .map_or(f64::NAN, |&x| str_to_number(&self.string_value(x))),
         }
     }
 
@@ -279,7 +305,9 @@ impl<'d> Evaluator<'d> {
             Value::Str(s) => s,
             Value::Number(n) => Cow::Owned(number_to_string(n)),
             Value::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
-            Value::Nodes(n) => n.first().map_or(Cow::Borrowed(""), |&x| self.string_value(x)),
+            Value::Nodes(n) => n
+                .first()
+                .map_or(Cow::Borrowed(""), |&x| self.string_value(x)),
         }
     }
 
@@ -289,7 +317,8 @@ impl<'d> Evaluator<'d> {
                 let ys: Vec<Cow<'d, str>> = y.iter().map(|&n| self.string_value(n)).collect();
                 x.iter().any(|&n| {
                     let sx = self.string_value(n);
-                    ys.iter().any(|sy| compare_atoms(op, Value::Str(sx.clone()), Value::Str(sy.clone())))
+                    ys.iter()
+                        .any(|sy| compare_atoms(op, Value::Str(sx.clone()), Value::Str(sy.clone())))
                 })
             }
             (Value::Nodes(x), other) => self.any_node(op, &x, other, false),
@@ -302,7 +331,11 @@ impl<'d> Evaluator<'d> {
     fn any_node(&self, op: CmpOp, nodes: &[NodeRef], other: Value<'d>, swapped: bool) -> bool {
         if let Value::Bool(b) = other {
             let left = Value::Bool(!nodes.is_empty());
-            return if swapped { compare_atoms(op, Value::Bool(b), left) } else { compare_atoms(op, left, Value::Bool(b)) };
+            return if swapped {
+                compare_atoms(op, Value::Bool(b), left)
+            } else {
+                compare_atoms(op, left, Value::Bool(b))
+            };
         }
         nodes.iter().any(|&n| {
             let s = self.string_value(n);
@@ -348,22 +381,42 @@ impl<'d> Evaluator<'d> {
                 self.number(arg(0))
             }),
             Func::StringLength => Value::Number(string_arg(0).chars().count() as f64),
-            Func::NormalizeSpace => {
-                Value::Str(Cow::Owned(string_arg(0).split_whitespace().collect::<Vec<_>>().join(" ")))
-            }
-            Func::Concat => Value::Str(Cow::Owned((0..args.len()).map(|i| self.string(arg(i))).collect())),
+            Func::NormalizeSpace => Value::Str(Cow::Owned(
+                string_arg(0)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
+            Func::Concat => Value::Str(Cow::Owned(
+                (0..args.len()).map(|i| self.string(arg(i))).collect(),
+            )),
             Func::Count => Value::Number(self.nodes(arg(0)).len() as f64),
             Func::Sum => Value::Number(
-                self.nodes(arg(0)).iter().map(|&n| str_to_number(&self.string_value(n))).sum(),
+                self.nodes(arg(0))
+                    .iter()
+                    .map(|&n| str_to_number(&self.string_value(n)))
+                    .sum(),
             ),
             Func::LocalName | Func::NamespaceUri => {
                 let name = match node_arg(0) {
                     Some(NodeRef::Node(id)) => self.doc.element(id).map(|e| {
-                        if f == Func::LocalName { e.local_name() } else { e.namespace() }
+                        if f == Func::LocalName {
+                            e.local_name()
+                        } else {
+                            e.namespace()
+                        }
                     }),
-                    Some(NodeRef::Attr(id, i)) => self.doc.element(id).and_then(|e| e.attribute_at(i)).map(|a| {
-                        if f == Func::LocalName { a.local_name() } else { a.namespace() }
-                    }),
+                    Some(NodeRef::Attr(id, i)) => self
+                        .doc
+                        .element(id)
+                        .and_then(|e| e.attribute_at(i))
+                        .map(|a| {
+                            if f == Func::LocalName {
+                                a.local_name()
+                            } else {
+                                a.namespace()
+                            }
+                        }),
                     _ => None,
                 };
                 Value::Str(Cow::Borrowed(name.unwrap_or("")))
@@ -434,7 +487,11 @@ fn number_to_string(n: f64) -> String {
     if n.is_nan() {
         "NaN".into()
     } else if n.is_infinite() {
-        if n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else if n == 0.0 {
         "0".into()
     } else {

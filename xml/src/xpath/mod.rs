@@ -1,14 +1,16 @@
 //! XPath filters for event subscriptions: compile once with [`Filter::compile`], then test
 //! each received event with [`Filter::matches`].
 //!
-//! `parse` turns the text into an expression tree (resolving prefixes through
-//! [`Namespaces`], where `e` is bound to the events namespace by default) and refuses what it
-//! does not support with the character position; `eval` evaluates the tree over a
+//! `lex` splits the text into tokens and `parse` builds the `ast`, resolving prefixes through
+//! [`Namespaces`] (where `e` is bound to the events namespace by default) and refusing what
+//! it does not support with the character position; `eval` evaluates the tree over a
 //! [`Document`] with XPath 1.0 semantics. The context node is the document element — the
 //! `<Event>` envelope for wrapped events, as the original's lxml-based filters saw it — so both
 //! `//e:NodeStatus[e:Load > 2]` and `e:NodeStatus[e:Load > 2]` select from an envelope.
 
+mod ast;
 mod eval;
+mod lex;
 mod parse;
 
 use crate::document::{Document, Element};
@@ -74,7 +76,7 @@ impl Namespaces {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     source: String,
-    expr: parse::Expr,
+    expr: ast::Expr,
 }
 
 impl Filter {
@@ -125,7 +127,10 @@ impl Filter {
     pub fn select_strings(&self, doc: &Document) -> Vec<String> {
         let ev = Evaluator { doc };
         match ev.eval_at(&self.expr, NodeRef::Node(doc.root().id())) {
-            eval::Value::Nodes(nodes) => nodes.into_iter().map(|n| ev.string_value(n).into_owned()).collect(),
+            eval::Value::Nodes(nodes) => nodes
+                .into_iter()
+                .map(|n| ev.string_value(n).into_owned())
+                .collect(),
             eval::Value::Str(s) => vec![s.into_owned()],
             eval::Value::Number(n) => vec![n.to_string()],
             eval::Value::Bool(b) => vec![b.to_string()],
@@ -186,7 +191,9 @@ mod tests {
             "<Notification><Target>admin</Target><Body>disk full on /var</Body></Notification>",
         ))
         .unwrap();
-        assert!(filter("contains(//e:Body, 'disk') and starts-with(//e:Target, 'adm')").matches(&d));
+        assert!(
+            filter("contains(//e:Body, 'disk') and starts-with(//e:Target, 'adm')").matches(&d)
+        );
         assert!(filter("not(//e:Title)").matches(&d));
         assert!(filter("//e:Title or //e:Body").matches(&d));
         assert!(!filter("//e:Title and //e:Body").matches(&d));
@@ -197,7 +204,10 @@ mod tests {
 
     #[test]
     fn attributes_text_wildcards_and_positions() {
-        let d = Document::parse(r#"<r xmlns:p="urn:p"><i n="1">a</i><i n="2">b</i><p:i n="3">c</p:i></r>"#).unwrap();
+        let d = Document::parse(
+            r#"<r xmlns:p="urn:p"><i n="1">a</i><i n="2">b</i><p:i n="3">c</p:i></r>"#,
+        )
+        .unwrap();
         let ns = Namespaces::default().with("p", "urn:p");
         let f = |s: &str| Filter::compile(s, &ns).unwrap();
         assert!(f("/r/i[@n = 2]").matches(&d));
@@ -215,8 +225,12 @@ mod tests {
     #[test]
     fn bind_spec_parses_command_line_bindings() {
         let mut ns = Namespaces::empty();
-        ns.bind_spec("inv=http://www.gonicus.de/Events/Inventory").unwrap();
-        assert_eq!(ns.get("inv"), Some("http://www.gonicus.de/Events/Inventory"));
+        ns.bind_spec("inv=http://www.gonicus.de/Events/Inventory")
+            .unwrap();
+        assert_eq!(
+            ns.get("inv"),
+            Some("http://www.gonicus.de/Events/Inventory")
+        );
         assert!(ns.bind_spec("no-equals").is_err());
         assert!(Filter::compile("e:X", &ns).is_err());
     }

@@ -10,145 +10,10 @@
 //! XPath 1.0; the caller's [`Namespaces`] resolve prefixes. Errors name the character
 //! position.
 
+use super::ast::{Axis, CmpOp, Expr, Func, NodeTest, Path, Step};
+use super::lex::{describe, error, lex, symbol, Tok};
 use super::Namespaces;
-use crate::error::{Error, ErrorKind, Result};
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Expr {
-    Or(Box<Expr>, Box<Expr>),
-    And(Box<Expr>, Box<Expr>),
-    Compare(CmpOp, Box<Expr>, Box<Expr>),
-    Union(Box<Expr>, Box<Expr>),
-    Negate(Box<Expr>),
-    Number(f64),
-    Literal(String),
-    Call(Func, Vec<Expr>),
-    Path(Path),
-    /// `primary[predicates]/steps`
-    Filter(Box<Expr>, Vec<Expr>, Vec<Step>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Path {
-    pub(crate) absolute: bool,
-    pub(crate) steps: Vec<Step>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Step {
-    pub(crate) axis: Axis,
-    pub(crate) test: NodeTest,
-    pub(crate) predicates: Vec<Expr>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Axis {
-    Child,
-    Descendant,
-    DescendantOrSelf,
-    SelfAxis,
-    Parent,
-    Ancestor,
-    Attribute,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum NodeTest {
-    /// A name in a namespace (`""` = none).
-    Name(String, String),
-    /// `prefix:*`
-    Namespace(String),
-    /// `*`
-    Any,
-    Text,
-    Node,
-}
-
-/// The supported functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Func {
-    Not,
-    True,
-    False,
-    Boolean,
-    Contains,
-    StartsWith,
-    String,
-    Number,
-    StringLength,
-    NormalizeSpace,
-    Concat,
-    Count,
-    Sum,
-    LocalName,
-    NamespaceUri,
-    Position,
-    Last,
-}
-
-impl Func {
-    fn lookup(name: &str) -> Option<(Func, usize, Option<usize>)> {
-        Some(match name {
-            "not" => (Func::Not, 1, Some(1)),
-            "true" => (Func::True, 0, Some(0)),
-            "false" => (Func::False, 0, Some(0)),
-            "boolean" => (Func::Boolean, 1, Some(1)),
-            "contains" => (Func::Contains, 2, Some(2)),
-            "starts-with" => (Func::StartsWith, 2, Some(2)),
-            "string" => (Func::String, 0, Some(1)),
-            "number" => (Func::Number, 0, Some(1)),
-            "string-length" => (Func::StringLength, 0, Some(1)),
-            "normalize-space" => (Func::NormalizeSpace, 0, Some(1)),
-            "concat" => (Func::Concat, 2, None),
-            "count" => (Func::Count, 1, Some(1)),
-            "sum" => (Func::Sum, 1, Some(1)),
-            "local-name" => (Func::LocalName, 0, Some(1)),
-            "namespace-uri" => (Func::NamespaceUri, 0, Some(1)),
-            "position" => (Func::Position, 0, Some(0)),
-            "last" => (Func::Last, 0, Some(0)),
-            _ => return None,
-        })
-    }
-
-    /// Functions whose argument must be a node-set.
-    fn needs_nodes(self) -> bool {
-        matches!(self, Func::Count | Func::Sum | Func::LocalName | Func::NamespaceUri)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Slash,
-    DoubleSlash,
-    LBracket,
-    RBracket,
-    LParen,
-    RParen,
-    At,
-    Comma,
-    Pipe,
-    Dot,
-    DotDot,
-    ColonColon,
-    Star,
-    Op(CmpOp),
-    Minus,
-    Plus,
-    Number(f64),
-    Literal(String),
-    /// An NCName, `prefix:local` or `prefix:*`.
-    Name(String),
-}
+use crate::error::Result;
 
 /// Parses `source` into an expression.
 pub(crate) fn parse(source: &str, namespaces: &Namespaces) -> Result<Expr> {
@@ -164,140 +29,12 @@ pub(crate) fn parse(source: &str, namespaces: &Namespaces) -> Result<Expr> {
     };
     let expr = p.or_expr()?;
     if let Some((t, at)) = p.tokens.get(p.pos) {
-        return Err(error(*at, format!("unexpected {} after a complete expression", describe(t))));
+        return Err(error(
+            *at,
+            format!("unexpected {} after a complete expression", describe(t)),
+        ));
     }
     Ok(expr)
-}
-
-fn error(at: usize, message: String) -> Error {
-    Error::new(ErrorKind::XPath, format!("bad XPath at character {at}: {message}")).at(1, at as u32)
-}
-
-fn describe(t: &Tok) -> String {
-    match t {
-        Tok::Name(n) => format!("name '{n}'"),
-        Tok::Number(n) => format!("number {n}"),
-        Tok::Literal(s) => format!("string '{s}'"),
-        other => format!("'{}'", symbol(other)),
-    }
-}
-
-fn symbol(t: &Tok) -> &'static str {
-    match t {
-        Tok::Slash => "/",
-        Tok::DoubleSlash => "//",
-        Tok::LBracket => "[",
-        Tok::RBracket => "]",
-        Tok::LParen => "(",
-        Tok::RParen => ")",
-        Tok::At => "@",
-        Tok::Comma => ",",
-        Tok::Pipe => "|",
-        Tok::Dot => ".",
-        Tok::DotDot => "..",
-        Tok::ColonColon => "::",
-        Tok::Star => "*",
-        Tok::Op(CmpOp::Eq) => "=",
-        Tok::Op(CmpOp::Ne) => "!=",
-        Tok::Op(CmpOp::Lt) => "<",
-        Tok::Op(CmpOp::Le) => "<=",
-        Tok::Op(CmpOp::Gt) => ">",
-        Tok::Op(CmpOp::Ge) => ">=",
-        Tok::Minus => "-",
-        Tok::Plus => "+",
-        Tok::Number(_) | Tok::Literal(_) | Tok::Name(_) => "token",
-    }
-}
-
-fn is_name_start(c: char) -> bool {
-    c.is_alphabetic() || c == '_'
-}
-
-fn is_name_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '\u{B7}')
-}
-
-/// Splits the source into tokens with their 1-based character positions.
-fn lex(source: &str) -> Result<Vec<(Tok, usize)>> {
-    let chars: Vec<char> = source.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let at = i + 1;
-        let next = chars.get(i + 1).copied();
-        let (tok, len) = match c {
-            ' ' | '\t' | '\n' | '\r' => {
-                i += 1;
-                continue;
-            }
-            '/' if next == Some('/') => (Tok::DoubleSlash, 2),
-            '/' => (Tok::Slash, 1),
-            '[' => (Tok::LBracket, 1),
-            ']' => (Tok::RBracket, 1),
-            '(' => (Tok::LParen, 1),
-            ')' => (Tok::RParen, 1),
-            '@' => (Tok::At, 1),
-            ',' => (Tok::Comma, 1),
-            '|' => (Tok::Pipe, 1),
-            ':' if next == Some(':') => (Tok::ColonColon, 2),
-            '*' => (Tok::Star, 1),
-            '=' => (Tok::Op(CmpOp::Eq), 1),
-            '!' if next == Some('=') => (Tok::Op(CmpOp::Ne), 2),
-            '<' if next == Some('=') => (Tok::Op(CmpOp::Le), 2),
-            '<' => (Tok::Op(CmpOp::Lt), 1),
-            '>' if next == Some('=') => (Tok::Op(CmpOp::Ge), 2),
-            '>' => (Tok::Op(CmpOp::Gt), 1),
-            '-' => (Tok::Minus, 1),
-            '+' => (Tok::Plus, 1),
-            '.' if next == Some('.') => (Tok::DotDot, 2),
-            '.' if !next.is_some_and(|n| n.is_ascii_digit()) => (Tok::Dot, 1),
-            '"' | '\'' => {
-                let Some(end) = chars[i + 1..].iter().position(|&x| x == c) else {
-                    return Err(error(at, "unterminated string literal".into()));
-                };
-                let s: String = chars[i + 1..i + 1 + end].iter().collect();
-                (Tok::Literal(s), end + 2)
-            }
-            d if d.is_ascii_digit() || d == '.' => {
-                let mut j = i;
-                let mut seen_dot = false;
-                while j < chars.len() && (chars[j].is_ascii_digit() || (chars[j] == '.' && !seen_dot)) {
-                    seen_dot |= chars[j] == '.';
-                    j += 1;
-                }
-                let text: String = chars[i..j].iter().collect();
-                let n = text
-                    .parse::<f64>()
-                    .map_err(|_| error(at, format!("bad number '{text}'")))?;
-                (Tok::Number(n), j - i)
-            }
-            n if is_name_start(n) => {
-                let mut j = i + 1;
-                while j < chars.len() && is_name_char(chars[j]) {
-                    j += 1;
-                }
-                // One ':' joins a prefix to a local name or '*' (but '::' is an axis).
-                if chars.get(j) == Some(&':') && chars.get(j + 1) != Some(&':') {
-                    match chars.get(j + 1) {
-                        Some('*') => j += 2,
-                        Some(&c2) if is_name_start(c2) => {
-                            j += 2;
-                            while j < chars.len() && is_name_char(chars[j]) {
-                                j += 1;
-                            }
-                        }
-                        _ => return Err(error(j + 1, "expected a local name or '*' after ':'".into())),
-                    }
-                }
-                (Tok::Name(chars[i..j].iter().collect()), j - i)
-            }
-            other => return Err(error(at, format!("unexpected character '{other}'"))),
-        };
-        out.push((tok, at));
-        i += len;
-    }
-    Ok(out)
 }
 
 struct Parser<'n> {
@@ -337,7 +74,10 @@ impl<'n> Parser<'n> {
             Some(f) => describe(f),
             None => "the end".into(),
         };
-        Err(error(self.here(), format!("expected '{}', found {found}", symbol(t))))
+        Err(error(
+            self.here(),
+            format!("expected '{}', found {found}", symbol(t)),
+        ))
     }
 
     fn is_keyword(&self, word: &str) -> bool {
@@ -373,16 +113,24 @@ impl<'n> Parser<'n> {
 
     fn relational(&mut self) -> Result<Expr> {
         let mut left = self.unary()?;
-        while let Some(Tok::Op(op @ (CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge))) = self.peek().cloned() {
+        while let Some(Tok::Op(op @ (CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge))) =
+            self.peek().cloned()
+        {
             self.pos += 1;
             left = Expr::Compare(op, Box::new(left), Box::new(self.unary()?));
         }
         if let Some(t @ (Tok::Plus | Tok::Minus | Tok::Star)) = self.peek() {
             let what = describe(t);
-            return Err(error(self.here(), format!("arithmetic ({what}) is not supported in filters")));
+            return Err(error(
+                self.here(),
+                format!("arithmetic ({what}) is not supported in filters"),
+            ));
         }
         if self.is_keyword("div") || self.is_keyword("mod") {
-            return Err(error(self.here(), "arithmetic (div, mod) is not supported in filters".into()));
+            return Err(error(
+                self.here(),
+                "arithmetic (div, mod) is not supported in filters".into(),
+            ));
         }
         Ok(left)
     }
@@ -410,24 +158,42 @@ impl<'n> Parser<'n> {
     fn path_expr(&mut self) -> Result<Expr> {
         match self.peek() {
             Some(Tok::Number(_) | Tok::Literal(_) | Tok::LParen) => self.filter_expr(),
-            Some(Tok::Name(_)) if self.peek_at(1) == Some(&Tok::LParen) && !self.is_node_type() => self.filter_expr(),
+            Some(Tok::Name(_)) if self.peek_at(1) == Some(&Tok::LParen) && !self.is_node_type() => {
+                self.filter_expr()
+            }
             Some(Tok::Slash) => {
                 self.pos += 1;
-                let steps = if self.starts_step() { self.relative_steps()? } else { Vec::new() };
-                Ok(Expr::Path(Path { absolute: true, steps }))
+                let steps = if self.starts_step() {
+                    self.relative_steps()?
+                } else {
+                    Vec::new()
+                };
+                Ok(Expr::Path(Path {
+                    absolute: true,
+                    steps,
+                }))
             }
             Some(Tok::DoubleSlash) => {
                 self.pos += 1;
                 let mut steps = vec![descendant_or_self()];
                 steps.extend(self.relative_steps()?);
-                Ok(Expr::Path(Path { absolute: true, steps }))
+                Ok(Expr::Path(Path {
+                    absolute: true,
+                    steps,
+                }))
             }
             _ if self.starts_step() => Ok(Expr::Path(Path {
                 absolute: false,
                 steps: self.relative_steps()?,
             })),
-            Some(t) => Err(error(self.here(), format!("expected an expression, found {}", describe(t)))),
-            None => Err(error(self.here(), "expected an expression, found the end".into())),
+            Some(t) => Err(error(
+                self.here(),
+                format!("expected an expression, found {}", describe(t)),
+            )),
+            None => Err(error(
+                self.here(),
+                "expected an expression, found the end".into(),
+            )),
         }
     }
 
@@ -436,7 +202,10 @@ impl<'n> Parser<'n> {
     }
 
     fn starts_step(&self) -> bool {
-        matches!(self.peek(), Some(Tok::Name(_) | Tok::Star | Tok::At | Tok::Dot | Tok::DotDot))
+        matches!(
+            self.peek(),
+            Some(Tok::Name(_) | Tok::Star | Tok::At | Tok::Dot | Tok::DotDot)
+        )
     }
 
     fn filter_expr(&mut self) -> Result<Expr> {
@@ -508,7 +277,10 @@ impl<'n> Parser<'n> {
                         Some(m) => format!("{min} to {m}"),
                         None => format!("at least {min}"),
                     };
-                    return Err(error(at, format!("{name}() takes {wanted} argument(s), got {}", args.len())));
+                    return Err(error(
+                        at,
+                        format!("{name}() takes {wanted} argument(s), got {}", args.len()),
+                    ));
                 }
                 Ok(Expr::Call(func, args))
             }
@@ -543,20 +315,30 @@ impl<'n> Parser<'n> {
     fn step(&mut self) -> Result<Step> {
         let at = self.here();
         if self.eat(&Tok::Dot) {
-            return Ok(Step { axis: Axis::SelfAxis, test: NodeTest::Node, predicates: Vec::new() });
+            return Ok(Step {
+                axis: Axis::Itself,
+                test: NodeTest::Node,
+                predicates: Vec::new(),
+            });
         }
         if self.eat(&Tok::DotDot) {
-            return Ok(Step { axis: Axis::Parent, test: NodeTest::Node, predicates: Vec::new() });
+            return Ok(Step {
+                axis: Axis::Parent,
+                test: NodeTest::Node,
+                predicates: Vec::new(),
+            });
         }
         let mut axis = Axis::Child;
         if self.eat(&Tok::At) {
             axis = Axis::Attribute;
-        } else if let (Some(Tok::Name(name)), Some(Tok::ColonColon)) = (self.peek().cloned(), self.peek_at(1)) {
+        } else if let (Some(Tok::Name(name)), Some(Tok::ColonColon)) =
+            (self.peek().cloned(), self.peek_at(1))
+        {
             axis = match name.as_str() {
                 "child" => Axis::Child,
                 "descendant" => Axis::Descendant,
                 "descendant-or-self" => Axis::DescendantOrSelf,
-                "self" => Axis::SelfAxis,
+                "self" => Axis::Itself,
                 "parent" => Axis::Parent,
                 "ancestor" => Axis::Ancestor,
                 "attribute" => Axis::Attribute,
@@ -581,19 +363,31 @@ impl<'n> Parser<'n> {
                         NodeTest::Node
                     }
                 } else if self.peek() == Some(&Tok::LParen) {
-                    return Err(error(test_at, format!("'{name}()' is not a node test (only text() and node())")));
+                    return Err(error(
+                        test_at,
+                        format!("'{name}()' is not a node test (only text() and node())"),
+                    ));
                 } else {
                     self.name_test(&name, test_at)?
                 }
             }
-            Some(t) => return Err(error(test_at, format!("expected a name test, found {}", describe(&t)))),
+            Some(t) => {
+                return Err(error(
+                    test_at,
+                    format!("expected a name test, found {}", describe(&t)),
+                ))
+            }
             None => return Err(error(test_at, "expected a name test, found the end".into())),
         };
         let mut predicates = Vec::new();
         while self.peek() == Some(&Tok::LBracket) {
             predicates.push(self.predicate()?);
         }
-        Ok(Step { axis, test, predicates })
+        Ok(Step {
+            axis,
+            test,
+            predicates,
+        })
     }
 
     fn name_test(&self, name: &str, at: usize) -> Result<NodeTest> {
@@ -601,7 +395,12 @@ impl<'n> Parser<'n> {
             return Ok(NodeTest::Name(String::new(), name.to_string()));
         };
         let Some(uri) = self.namespaces.get(prefix) else {
-            return Err(error(at, format!("namespace prefix '{prefix}' is not bound (bind it in the filter's namespaces)")));
+            return Err(error(
+                at,
+                format!(
+                    "namespace prefix '{prefix}' is not bound (bind it in the filter's namespaces)"
+                ),
+            ));
         };
         Ok(if local == "*" {
             NodeTest::Namespace(uri.to_string())
@@ -630,6 +429,7 @@ fn check_nodes(e: &Expr, at: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{Error, ErrorKind};
 
     fn ok(s: &str) -> Expr {
         parse(s, &Namespaces::default()).unwrap_or_else(|e| panic!("{s}: {e}"))
@@ -663,7 +463,10 @@ mod tests {
     #[test]
     fn resolves_prefixes_at_compile_time() {
         let Expr::Path(p) = ok("e:Foo") else { panic!() };
-        assert_eq!(p.steps[0].test, NodeTest::Name(crate::EVENTS_NS.into(), "Foo".into()));
+        assert_eq!(
+            p.steps[0].test,
+            NodeTest::Name(crate::EVENTS_NS.into(), "Foo".into())
+        );
         let Expr::Path(p) = ok("Foo") else { panic!() };
         assert_eq!(p.steps[0].test, NodeTest::Name(String::new(), "Foo".into()));
     }
@@ -673,16 +476,23 @@ mod tests {
         let e = err("//e:NodeStatus[e:Load > ]");
         assert!(e.message().contains("character 25"), "{e}");
         let e = err("//x:Foo");
-        assert!(e.message().contains("prefix 'x'") && e.message().contains("character 3"), "{e}");
+        assert!(
+            e.message().contains("prefix 'x'") && e.message().contains("character 3"),
+            "{e}"
+        );
         assert!(err("//e:A[").message().contains("expected"));
-        assert!(err("frobnicate(1)").message().contains("unknown function 'frobnicate()'"));
+        assert!(err("frobnicate(1)")
+            .message()
+            .contains("unknown function 'frobnicate()'"));
         assert!(err("contains('a')").message().contains("takes 2"));
         assert!(err("count(1)").message().contains("node-set"));
         assert!(err("e:A + 1").message().contains("arithmetic"));
         assert!(err("'open").message().contains("unterminated"));
         assert!(err("").message().contains("empty"));
         assert!(err("following::x").message().contains("axis 'following'"));
-        assert!(err("e:A e:B").message().contains("after a complete expression"));
+        assert!(err("e:A e:B")
+            .message()
+            .contains("after a complete expression"));
         assert!(err("//e:A[]").message().contains("empty predicate"));
     }
 }

@@ -211,7 +211,7 @@ impl<'a> Compiler<'a> {
             if facet_children.is_empty() {
                 restricted_base
             } else {
-                self.restricted_simple(restricted_base, &facet_children, &d, doc)?
+                self.restricted_simple(restricted_base, &facet_children, &d)?
             }
         };
         let mut prohibited = Vec::new();
@@ -411,7 +411,7 @@ impl<'a> Compiler<'a> {
                         ));
                     }
                     let (ns, local) = x.resolve_qname(r.trim(), sd)?;
-                    let decl = self.global_attribute(&ns, &local, x, doc)?;
+                    let decl = self.global_attribute(&ns, &local, x)?;
                     (
                         ns,
                         local,
@@ -449,7 +449,6 @@ impl<'a> Compiler<'a> {
                     local: local.into(),
                     type_id,
                     required,
-                    default,
                     fixed,
                 });
             }
@@ -506,7 +505,6 @@ impl<'a> Compiler<'a> {
         ns: &str,
         local: &str,
         site: &Xsd<'_>,
-        _doc: usize,
     ) -> Result<AttributeDecl> {
         if ns == crate::XML_NS {
             // xml:lang, xml:space, xml:base, xml:id: the XML namespace schema, built in.

@@ -33,7 +33,7 @@ pub(crate) fn compile(docs: &[SchemaDoc]) -> Result<Model> {
         deferred: Vec::new(),
     };
     c.register_builtins();
-    for (i, sd) in docs.iter().enumerate() {
+    for sd in docs {
         let root = Xsd {
             name: &sd.name,
             el: sd.doc.root(),
@@ -42,13 +42,13 @@ pub(crate) fn compile(docs: &[SchemaDoc]) -> Result<Model> {
             let name = child.attr("name").unwrap_or("");
             match child.el.local_name() {
                 "element" => {
-                    c.global_element(&sd.tns, name, &child, i)?;
+                    c.global_element(&sd.tns, name, &child)?;
                 }
                 "complexType" | "simpleType" => {
-                    c.global_type(&sd.tns, name, &child, i)?;
+                    c.global_type(&sd.tns, name, &child)?;
                 }
                 "attribute" => {
-                    c.global_attribute(&sd.tns, name, &child, i)?;
+                    c.global_attribute(&sd.tns, name, &child)?;
                 }
                 "group" | "attributeGroup" => c.check_group_definition(&child)?,
                 "include" | "import" => {}
@@ -158,13 +158,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves a global type by name, compiling it on first use.
-    pub(super) fn global_type(
-        &mut self,
-        ns: &str,
-        local: &str,
-        site: &Xsd<'_>,
-        _doc: usize,
-    ) -> Result<TypeId> {
+    pub(super) fn global_type(&mut self, ns: &str, local: &str, site: &Xsd<'_>) -> Result<TypeId> {
         if let Some(&id) = self.model.global_types.get(ns, local) {
             return Ok(id);
         }
@@ -208,17 +202,11 @@ impl<'a> Compiler<'a> {
             .in_file(&**x.name)
             .at(x.el.line(), x.el.column()));
         }
-        self.global_type(&ns, &local, x, doc).map(Some)
+        self.global_type(&ns, &local, x).map(Some)
     }
 
     /// Resolves a global element by name, compiling it on first use.
-    fn global_element(
-        &mut self,
-        ns: &str,
-        local: &str,
-        site: &Xsd<'_>,
-        _doc: usize,
-    ) -> Result<ElemId> {
+    fn global_element(&mut self, ns: &str, local: &str, site: &Xsd<'_>) -> Result<ElemId> {
         if let Some(&id) = self.model.global_elements.get(ns, local) {
             return Ok(id);
         }
@@ -228,23 +216,20 @@ impl<'a> Compiler<'a> {
         let Some(x) = self.xsd(doc, node) else {
             return Err(site.error(unknown("element", ns, local)));
         };
-        let id = self.reserve_element(ns, local, &x);
+        let id = self.reserve_element();
         self.model.global_elements.insert(ns, local, id);
         self.element_body(&x, doc, id, true)?;
         Ok(id)
     }
 
-    fn reserve_element(&mut self, ns: &str, local: &str, x: &Xsd<'_>) -> ElemId {
+    fn reserve_element(&mut self) -> ElemId {
         self.model.elements.push(ElementDecl {
-            ns: ns.into(),
-            local: local.into(),
             type_id: self.model.any_type,
             nillable: false,
             default: None,
             fixed: None,
             is_abstract: false,
             block: 0,
-            origin: x.origin(),
         });
         (self.model.elements.len() - 1) as ElemId
     }
@@ -335,7 +320,7 @@ impl<'a> Compiler<'a> {
                 if let Some(r) = x.attr("ref") {
                     x.check_attrs(&["ref", "minOccurs", "maxOccurs", "id"])?;
                     let (ns, local) = x.resolve_qname(r.trim(), sd)?;
-                    let id = self.global_element(&ns, &local, x, doc)?;
+                    let id = self.global_element(&ns, &local, x)?;
                     return Ok(Particle {
                         min,
                         max,
@@ -354,7 +339,7 @@ impl<'a> Compiler<'a> {
                     None => sd.qualified_elements,
                 };
                 let ns = if qualified { &*sd.tns } else { "" };
-                let id = self.reserve_element(ns, local, x);
+                let id = self.reserve_element();
                 self.element_body(x, doc, id, false)?;
                 Ok(Particle {
                     min,

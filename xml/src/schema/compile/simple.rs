@@ -95,7 +95,7 @@ impl<'a> Compiler<'a> {
                 if let Some(list) = body.attr("memberTypes") {
                     for name in list.split_whitespace() {
                         let (ns, local) = body.resolve_qname(name, sd)?;
-                        members.push(self.global_type(&ns, &local, body, doc)?);
+                        members.push(self.global_type(&ns, &local, body)?);
                     }
                 }
                 for inner in body.children()? {
@@ -167,7 +167,6 @@ impl<'a> Compiler<'a> {
         base: TypeId,
         facets: &[Xsd<'_>],
         site: &Xsd<'_>,
-        _doc: usize,
     ) -> Result<TypeId> {
         let st = self.restriction_of(base, facets, site)?;
         Ok(self.push_type(TypeDef {

@@ -1,0 +1,179 @@
+//! A caller without a node: what `clacks call --amqp URL --domain D` uses, and a worked example
+//! of calling Clacks from any AMQP 0-9-1 client. It publishes the JSON-RPC request to
+//! `D.command` and receives the reply through RabbitMQ's direct reply-to
+//! (`amq.rabbitmq.reply-to`), so it declares nothing on the broker.
+
+use clacks_runtime::call::{unix_millis_now, CallError, CallRequest, RpcErrorKind};
+use clacks_runtime::codec::json_rpc;
+use futures_util::StreamExt;
+use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
+use lapin::Confirmation;
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection, ConnectionProperties, Consumer};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+use super::properties::{self, text};
+use super::shared::{redact, user_of};
+use super::topology::Names;
+
+const DIRECT_REPLY_TO: &str = "amq.rabbitmq.reply-to";
+
+/// A connected caller.
+pub struct AmqpClient {
+    connection: Connection,
+    channel: Channel,
+    replies: Consumer,
+    names: Names,
+    user: String,
+    node_less_name: String,
+}
+
+impl AmqpClient {
+    /// Connects to `url` for `domain`. The error says which broker could not be reached.
+    pub async fn connect(url: &str, domain: &str) -> Result<AmqpClient, String> {
+        let connection = Connection::connect(
+            url,
+            ConnectionProperties::default().with_connection_name("clacks call".into()),
+        )
+        .await
+        .map_err(|e| format!("cannot reach the broker at {}: {e}", redact(url)))?;
+        let channel = connection
+            .create_channel()
+            .await
+            .map_err(|e| format!("cannot open a channel on {}: {e}", redact(url)))?;
+        channel
+            .confirm_select(Default::default())
+            .await
+            .map_err(|e| format!("confirm mode refused by {}: {e}", redact(url)))?;
+        let replies = channel
+            .basic_consume(
+                DIRECT_REPLY_TO.into(),
+                "clacks-call".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|e| format!("cannot consume {DIRECT_REPLY_TO} on {}: {e}", redact(url)))?;
+        Ok(AmqpClient {
+            connection,
+            channel,
+            replies,
+            names: Names::new(domain),
+            user: user_of(url),
+            node_less_name: format!("clacks-call-{}", std::process::id()),
+        })
+    }
+
+    /// Whether any node consumes `plugin`'s queue (a passive declare; fails fast otherwise).
+    async fn providers(&self, plugin: &str, node: Option<&str>) -> Result<u32, CallError> {
+        let queue = match node {
+            Some(n) => self.names.private_queue(plugin, n),
+            None => self.names.shared_queue(plugin),
+        };
+        // A passive declare of a missing queue closes its channel: use a throwaway one.
+        let probe = self
+            .connection
+            .create_channel()
+            .await
+            .map_err(|e| CallError::unavailable(plugin, format!("broker channel: {e}")))?;
+        let declared = probe
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await;
+        let _ = probe.close(200, "probe done".into()).await;
+        match declared {
+            Ok(q) => Ok(q.consumer_count()),
+            Err(_) => Ok(0),
+        }
+    }
+
+    /// Calls `request` and waits up to `timeout` for the reply.
+    pub async fn call(&mut self, request: &CallRequest, timeout: Duration) -> Result<Value, CallError> {
+        let (plugin, _) = request.split_method()?;
+        if self.providers(plugin, request.node.as_deref()).await? == 0 {
+            let whom = request
+                .node
+                .as_deref()
+                .map_or("no node in the domain provides it".to_owned(), |n| {
+                    format!("node {n} does not serve it")
+                });
+            return Err(CallError::unavailable(plugin, whom));
+        }
+        let id = format!("{}-{}", self.node_less_name, uuid::Uuid::new_v4().simple());
+        let deadline_ms = unix_millis_now() + timeout.as_millis() as u64;
+        let props = properties::request(
+            DIRECT_REPLY_TO,
+            &id,
+            &self.user,
+            deadline_ms,
+            timeout.as_millis() as u64,
+        );
+        let key = match &request.node {
+            Some(n) => Names::private_key(plugin, n),
+            None => plugin.to_owned(),
+        };
+        let body = json_rpc::request_object(json!(id), request).to_string();
+        let confirm = self
+            .channel
+            .basic_publish(
+                self.names.command_exchange().into(),
+                key.into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    ..Default::default()
+                },
+                body.as_bytes(),
+                props,
+            )
+            .await
+            .map_err(|e| CallError::unavailable(plugin, format!("publishing failed: {e}")))?;
+        match confirm.await {
+            Ok(Confirmation::Ack(Some(returned))) => {
+                return Err(CallError::unavailable(
+                    plugin,
+                    format!("the broker could not route the call: {}", returned.reply_text),
+                ))
+            }
+            Ok(Confirmation::Nack(_)) => {
+                return Err(CallError::unavailable(plugin, "the broker refused the call"))
+            }
+            Err(e) => return Err(CallError::unavailable(plugin, format!("not confirmed: {e}"))),
+            Ok(_) => {}
+        }
+        let wait = async {
+            while let Some(delivery) = self.replies.next().await {
+                let Ok(delivery) = delivery else { break };
+                if text(delivery.properties.correlation_id()) != Some(id.as_str()) {
+                    continue; // a late reply to an earlier call
+                }
+                let node = text(delivery.properties.app_id()).unwrap_or("unknown").to_owned();
+                return match serde_json::from_slice::<Value>(&delivery.data) {
+                    Ok(v) => json_rpc::read_response(&v).map_err(|e| e.with_node_default(&node)),
+                    Err(e) => Err(CallError::new(
+                        RpcErrorKind::Parse,
+                        format!("reply from {node} is not JSON: {e}"),
+                    )),
+                };
+            }
+            Err(CallError::unavailable(plugin, "the reply channel closed"))
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .unwrap_or_else(|_| Err(CallError::timeout(&request.method)))
+    }
+
+    /// Closes the connection.
+    pub async fn close(self) {
+        let _ = self.connection.close(200, "done".into()).await;
+    }
+}

@@ -1,0 +1,270 @@
+//! Membership over the event exchange: `NodeAnnounce` when a node connects, `NodeCapabilities`
+//! with every command and its full signature, `NodeStatus` every interval (load, measured
+//! latency, workers, calls in flight), `NodeLeave` on clean shutdown. Receivers validate each
+//! event against its schema, update the membership view, answer a newcomer's announce with
+//! their own capabilities, and evict nodes silent for longer than the eviction timeout.
+
+use clacks_runtime::call::{unix_millis_now, CallType};
+use clacks_runtime::membership::NodeRecord;
+use clacks_runtime::plugin::{CommandSpec, PluginStatus};
+use clacks_runtime::transport::LocalNode;
+use clacks_xml::events::node_capabilities::{CallType as XmlCallType, NodeMethod};
+use clacks_xml::events::{Event, NodeAnnounce, NodeCapabilities, NodeLeave, NodeStatus};
+use clacks_xml::{Document, SchemaSet};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use super::shared::Shared;
+
+/// The event names the membership queue is bound to.
+pub const MEMBERSHIP_EVENTS: [&str; 4] = ["NodeAnnounce", "NodeCapabilities", "NodeStatus", "NodeLeave"];
+
+fn schemas() -> Option<&'static SchemaSet> {
+    static SCHEMAS: OnceLock<Option<SchemaSet>> = OnceLock::new();
+    SCHEMAS
+        .get_or_init(|| match SchemaSet::builtin() {
+            Ok(set) => Some(set),
+            Err(e) => {
+                tracing::error!(error = %e, "built-in event schemas do not load");
+                None
+            }
+        })
+        .as_ref()
+}
+
+fn xml_call_type(call_type: CallType) -> XmlCallType {
+    match call_type {
+        CallType::Normal => XmlCallType::Normal,
+        CallType::FirstResult => XmlCallType::FirstResult,
+        CallType::Cumulative => XmlCallType::Cumulative,
+    }
+}
+
+/// `NodeAnnounce` of `node`.
+pub fn announce(node: &str) -> String {
+    NodeAnnounce { id: node.to_owned() }.to_xml()
+}
+
+/// `NodeLeave` of `node`.
+pub fn leave(node: &str) -> String {
+    NodeLeave { id: node.to_owned() }.to_xml()
+}
+
+/// `NodeCapabilities` of the local node: one `NodeMethod` per command; its `Signature` holds
+/// the whole command spec as JSON so remote views can route and describe it exactly.
+pub fn capabilities(local: &LocalNode) -> String {
+    let node_method = local
+        .commands
+        .iter()
+        .map(|c| NodeMethod {
+            name: c.method(),
+            path: format!("node/plugins/{}", c.plugin),
+            target: c.plugin.clone(),
+            signature: serde_json::to_string(c).unwrap_or_default(),
+            r#type: xml_call_type(c.call_type),
+            queue_required: true,
+            documentation: c.doc.clone(),
+        })
+        .collect();
+    NodeCapabilities {
+        id: local.name.clone(),
+        node_method,
+        node_object: Vec::new(),
+    }
+    .to_xml()
+}
+
+/// `NodeStatus` of the local node: load = calls in flight per worker slot, the measured mean
+/// latency, one worker slot per running plugin.
+pub fn status(shared: &Shared, local: &LocalNode) -> String {
+    let in_flight: usize = local.plugins.values().map(|h| h.in_flight()).sum();
+    let workers = local
+        .plugins
+        .values()
+        .filter(|h| h.status() == PluginStatus::Running)
+        .count()
+        .max(1);
+    NodeStatus {
+        id: local.name.clone(),
+        load: in_flight as f64 / workers as f64,
+        latency: shared.latency().as_secs_f64(),
+        workers: i32::try_from(workers).unwrap_or(i32::MAX),
+        in_flight: u32::try_from(in_flight).ok(),
+        indexed: None,
+    }
+    .to_xml()
+}
+
+/// What the session should do after a membership event.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reaction {
+    /// Nothing.
+    None,
+    /// A newcomer announced itself: tell it our capabilities.
+    SendCapabilities,
+    /// A node we do not know reported status: ask everyone to announce again.
+    Reannounce,
+}
+
+/// Applies one membership event (raw XML) to the view.
+pub fn apply(shared: &Shared, xml: &[u8]) -> Reaction {
+    let me = &shared.config.node;
+    let text = String::from_utf8_lossy(xml);
+    let document = match Document::parse(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(node = %me, error = %e, "membership event is not XML; dropped");
+            return Reaction::None;
+        }
+    };
+    if let Some(set) = schemas() {
+        if let Err(e) = set.validate_event(&document) {
+            tracing::warn!(node = %me, error = %e, "invalid membership event dropped");
+            return Reaction::None;
+        }
+    }
+    let now = unix_millis_now();
+    match Event::from_document(&document) {
+        Ok(Event::NodeAnnounce(a)) if a.id != *me => Reaction::SendCapabilities,
+        Ok(Event::NodeCapabilities(caps)) => {
+            let commands: Vec<CommandSpec> = caps
+                .node_method
+                .iter()
+                .filter_map(|m| serde_json::from_str(&m.signature).ok())
+                .collect();
+            let plugins: BTreeMap<String, String> = commands
+                .iter()
+                .map(|c| (c.plugin.clone(), "running".to_owned()))
+                .collect();
+            let joined = shared
+                .membership
+                .node(&caps.id)
+                .map_or(now, |r| r.joined_ms);
+            shared.membership.upsert(NodeRecord {
+                name: caps.id.clone(),
+                domain: shared.config.domain.clone(),
+                plugins,
+                commands,
+                joined_ms: joined,
+                last_seen_ms: now,
+            });
+            tracing::debug!(node = %me, peer = %caps.id, "capabilities received");
+            Reaction::None
+        }
+        Ok(Event::NodeStatus(status)) => {
+            if shared.membership.touch(&status.id, now) || status.id == *me {
+                Reaction::None
+            } else {
+                Reaction::Reannounce
+            }
+        }
+        Ok(Event::NodeLeave(leave)) if leave.id != *me => {
+            shared.membership.remove(&leave.id);
+            tracing::info!(node = %me, peer = %leave.id, "node left the domain");
+            Reaction::None
+        }
+        Ok(_) => Reaction::None,
+        Err(e) => {
+            tracing::warn!(node = %me, error = %e, "membership event not understood; dropped");
+            Reaction::None
+        }
+    }
+}
+
+/// Drops nodes silent for longer than the eviction timeout; returns who was evicted.
+pub fn evict(shared: &Shared) -> Vec<String> {
+    let cutoff = unix_millis_now().saturating_sub(shared.config.eviction.as_millis() as u64);
+    let evicted = shared.membership.evict_silent(cutoff, &shared.config.node);
+    for name in &evicted {
+        tracing::warn!(node = %shared.config.node, peer = %name, "node silent too long; evicted");
+    }
+    evicted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::amqp::shared::AmqpConfig;
+    use std::time::Duration;
+
+    fn shared(node: &str) -> Shared {
+        Shared::new(AmqpConfig {
+            url: "amqp://127.0.0.1".into(),
+            user: "guest".into(),
+            domain: "d".into(),
+            node: node.into(),
+            prefetch: 1,
+            status_interval: Duration::from_secs(1),
+            eviction: Duration::from_millis(0),
+            max_deliveries: 3,
+            reconnect_min: Duration::from_millis(1),
+            reconnect_max: Duration::from_millis(1),
+        })
+    }
+
+    fn local(name: &str) -> LocalNode {
+        LocalNode {
+            name: name.into(),
+            domain: "d".into(),
+            plugins: BTreeMap::new(),
+            commands: vec![CommandSpec {
+                plugin: "core".into(),
+                command: "ping".into(),
+                doc: "Ping.".into(),
+                args: vec![],
+                returns: "Value".into(),
+                returns_schema: serde_json::json!({}),
+                call_type: CallType::Cumulative,
+                timeout_ms: Some(5),
+                right: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn capabilities_round_trip_into_the_view_with_full_specs() {
+        let me = shared("me");
+        assert_eq!(apply(&me, capabilities(&local("other")).as_bytes()), Reaction::None);
+        let record = me.membership.node("other").unwrap();
+        assert_eq!(record.commands, local("other").commands);
+        assert_eq!(me.membership.route("core.ping").unwrap().call_type, CallType::Cumulative);
+        assert!(capabilities(&local("x")).contains("CUMMULATIVE"), "original spelling on the wire");
+    }
+
+    #[test]
+    fn announce_from_others_asks_for_capabilities_and_leave_removes() {
+        let me = shared("me");
+        assert_eq!(apply(&me, announce("me").as_bytes()), Reaction::None);
+        assert_eq!(apply(&me, announce("new").as_bytes()), Reaction::SendCapabilities);
+        apply(&me, capabilities(&local("new")).as_bytes());
+        apply(&me, leave("new").as_bytes());
+        assert!(me.membership.node("new").is_none());
+        assert_eq!(me.membership.departed_providers("core"), vec!["new"]);
+    }
+
+    #[test]
+    fn status_from_a_stranger_asks_for_reannounce_and_silence_evicts() {
+        let me = shared("me");
+        let status = NodeStatus {
+            id: "ghost".into(),
+            load: 0.0,
+            latency: 0.0,
+            workers: 1,
+            in_flight: None,
+            indexed: None,
+        };
+        assert_eq!(apply(&me, status.to_xml().as_bytes()), Reaction::Reannounce);
+        apply(&me, capabilities(&local("old")).as_bytes());
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(evict(&me), vec!["old"]);
+    }
+
+    #[test]
+    fn invalid_or_foreign_xml_is_dropped() {
+        let me = shared("me");
+        assert_eq!(apply(&me, b"<nope"), Reaction::None);
+        let bad = r#"<Event xmlns="http://www.gonicus.de/Events"><NodeStatus><Id>x</Id></NodeStatus></Event>"#;
+        assert_eq!(apply(&me, bad.as_bytes()), Reaction::None);
+        assert!(me.membership.node("x").is_none());
+    }
+}

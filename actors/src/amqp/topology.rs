@@ -1,0 +1,201 @@
+//! The AMQP names of one domain (DESIGN.md §4) and their declarations. Every name starts with
+//! the domain, so one vhost can hold several domains and per-domain permissions are a regex.
+
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use lapin::{Channel, ExchangeKind};
+
+/// Names of a domain's exchanges and queues.
+#[derive(Debug, Clone)]
+pub struct Names {
+    domain: String,
+}
+
+impl Names {
+    /// The names of `domain`.
+    pub fn new(domain: &str) -> Self {
+        Names {
+            domain: domain.to_owned(),
+        }
+    }
+
+    /// `D.command`: direct exchange for calls.
+    pub fn command_exchange(&self) -> String {
+        format!("{}.command", self.domain)
+    }
+
+    /// `D.event`: topic exchange for events (routing key = event name).
+    pub fn event_exchange(&self) -> String {
+        format!("{}.event", self.domain)
+    }
+
+    /// `D.command.P`: the plugin's shared queue (competing consumers).
+    pub fn shared_queue(&self, plugin: &str) -> String {
+        format!("{}.command.{plugin}", self.domain)
+    }
+
+    /// `D.command.P.NODE`: one node's private queue for the plugin.
+    pub fn private_queue(&self, plugin: &str, node: &str) -> String {
+        format!("{}.command.{plugin}.{node}", self.domain)
+    }
+
+    /// `P.NODE`: the routing key of a private queue.
+    pub fn private_key(plugin: &str, node: &str) -> String {
+        format!("{plugin}.{node}")
+    }
+
+    /// `D.reply.NODE.<uuid>`: one node connection's reply queue.
+    pub fn reply_queue(&self, node: &str) -> String {
+        format!("{}.reply.{node}.{}", self.domain, uuid::Uuid::new_v4().simple())
+    }
+
+    /// `D.event.NODE.<uuid>`: one subscriber's event queue.
+    pub fn event_queue(&self, node: &str) -> String {
+        format!("{}.event.{node}.{}", self.domain, uuid::Uuid::new_v4().simple())
+    }
+
+    /// `D.command.dead`: calls that crashed too many deliveries.
+    pub fn dead_queue(&self) -> String {
+        format!("{}.command.dead", self.domain)
+    }
+}
+
+/// Declares the domain's exchanges and dead-letter queue (idempotent).
+pub async fn declare_domain(channel: &Channel, names: &Names) -> lapin::Result<()> {
+    let durable = ExchangeDeclareOptions {
+        durable: true,
+        ..Default::default()
+    };
+    channel
+        .exchange_declare(
+            names.command_exchange().into(),
+            ExchangeKind::Direct,
+            durable,
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .exchange_declare(
+            names.event_exchange().into(),
+            ExchangeKind::Topic,
+            durable,
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_declare(
+            names.dead_queue().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Declares a plugin's shared (durable) and this node's private (auto-delete) queue and binds
+/// both to the command exchange.
+pub async fn declare_plugin(
+    channel: &Channel,
+    names: &Names,
+    plugin: &str,
+    node: &str,
+) -> lapin::Result<()> {
+    let shared = names.shared_queue(plugin);
+    channel
+        .queue_declare(
+            shared.clone().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_bind(
+            shared.into(),
+            names.command_exchange().into(),
+            plugin.into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    let private = names.private_queue(plugin, node);
+    channel
+        .queue_declare(
+            private.clone().into(),
+            QueueDeclareOptions {
+                auto_delete: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    channel
+        .queue_bind(
+            private.into(),
+            names.command_exchange().into(),
+            Names::private_key(plugin, node).into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+}
+
+/// Declares an exclusive, auto-delete queue named `queue` bound to the event exchange for
+/// `names` (every event when empty).
+pub async fn declare_event_queue(
+    channel: &Channel,
+    names: &Names,
+    queue: &str,
+    events: &[String],
+) -> lapin::Result<()> {
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await?;
+    let keys: Vec<String> = if events.is_empty() {
+        vec!["#".to_owned()]
+    } else {
+        events.to_vec()
+    };
+    for key in keys {
+        channel
+            .queue_bind(
+                queue.into(),
+                names.event_exchange().into(),
+                key.into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_design_table() {
+        let n = Names::new("org.example");
+        assert_eq!(n.command_exchange(), "org.example.command");
+        assert_eq!(n.event_exchange(), "org.example.event");
+        assert_eq!(n.shared_queue("core"), "org.example.command.core");
+        assert_eq!(n.private_queue("core", "n1"), "org.example.command.core.n1");
+        assert_eq!(Names::private_key("core", "n1"), "core.n1");
+        assert!(n.reply_queue("n1").starts_with("org.example.reply.n1."));
+        assert_eq!(n.dead_queue(), "org.example.command.dead");
+    }
+}

@@ -1,0 +1,104 @@
+//! The AMQP side of the test harness: a [`TransportFactory`] that gives every node its own
+//! connection to the real RabbitMQ (`CLACKS_TEST_AMQP_URL`, default the local broker), and
+//! cleanup that deletes what a test domain declared on the broker.
+
+use clacks_actors::amqp::shared::user_of;
+use clacks_actors::amqp::topology::Names;
+use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
+use clacks_runtime::transport::Transport;
+use clacks_runtime::NodeBuilder;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use lapin::options::{ExchangeDeleteOptions, QueueDeleteOptions};
+use lapin::{Connection, ConnectionProperties};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cluster::TransportFactory;
+
+/// The broker tests use.
+pub fn broker_url() -> String {
+    std::env::var("CLACKS_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+/// AMQP settings for a test node: quick status and eviction so tests stay short.
+pub fn test_config(url: &str, domain: &str, node: &str) -> AmqpConfig {
+    AmqpConfig {
+        url: url.to_owned(),
+        user: user_of(url),
+        domain: domain.to_owned(),
+        node: node.to_owned(),
+        prefetch: 16,
+        status_interval: Duration::from_millis(500),
+        eviction: Duration::from_secs(3),
+        max_deliveries: 3,
+        reconnect_min: Duration::from_millis(100),
+        reconnect_max: Duration::from_secs(1),
+    }
+}
+
+/// One AMQP connection per node, on the test broker.
+pub struct AmqpFactory {
+    url: String,
+}
+
+impl Default for AmqpFactory {
+    fn default() -> Self {
+        AmqpFactory { url: broker_url() }
+    }
+}
+
+impl AmqpFactory {
+    /// A factory for the broker at `url`.
+    pub fn new(url: &str) -> Self {
+        AmqpFactory {
+            url: url.to_owned(),
+        }
+    }
+}
+
+/// Deletes a test domain's durable queues and exchanges.
+pub async fn remove_domain(url: &str, domain: &str, plugins: &[String]) {
+    let Ok(connection) = Connection::connect(url, ConnectionProperties::default()).await else {
+        return;
+    };
+    let names = Names::new(domain);
+    let mut queues: Vec<String> = plugins.iter().map(|p| names.shared_queue(p)).collect();
+    queues.push(names.dead_queue());
+    for queue in queues {
+        // Each delete on its own channel: a failed one closes the channel it ran on.
+        if let Ok(channel) = connection.create_channel().await {
+            let _ = channel
+                .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
+                .await;
+        }
+    }
+    for exchange in [names.command_exchange(), names.event_exchange()] {
+        if let Ok(channel) = connection.create_channel().await {
+            let _ = channel
+                .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
+                .await;
+        }
+    }
+    let _ = connection.close(200, "test cleanup".into()).await;
+}
+
+impl TransportFactory for AmqpFactory {
+    fn name(&self) -> &'static str {
+        "amqp"
+    }
+
+    fn attach(&self, domain: &str, node: &str, builder: NodeBuilder) -> NodeBuilder {
+        let transport = AmqpTransport::new(test_config(&self.url, domain, node));
+        let for_child = transport.clone();
+        builder
+            .transport(Arc::new(transport) as Arc<dyn Transport>)
+            .core_child(move |node| Ok(for_child.bridge_child(node)))
+    }
+
+    fn cleanup(&self, domain: &str, plugins: &[String]) -> BoxFuture<'static, ()> {
+        let (url, domain, plugins) = (self.url.clone(), domain.to_owned(), plugins.to_vec());
+        async move { remove_domain(&url, &domain, &plugins).await }.boxed()
+    }
+}
