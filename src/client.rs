@@ -1,5 +1,6 @@
-//! The HTTP JSON-RPC client used by `call`, `describe` and `tree`: one request to the node's
-//! gateway, with failures sorted into the exit codes scripts rely on.
+//! The JSON-RPC client used by `call`, `describe` and `tree`: one request to the node's HTTP
+//! gateway, or over AMQP straight into the domain when `--amqp` is given, with failures sorted
+//! into the exit codes scripts rely on.
 
 use clacks_runtime::call::{CallError, CallRequest, RpcErrorKind};
 use clacks_runtime::codec::json_rpc;
@@ -7,12 +8,17 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use crate::exit::Exit;
+use clacks_actors::amqp::AmqpClient;
 
 /// Where and how to call.
 #[derive(Debug, Clone)]
 pub struct Client {
     /// `http://HOST:PORT/rpc`.
     pub url: String,
+    /// The broker, when calling over AMQP.
+    pub amqp: Option<String>,
+    /// The domain (AMQP).
+    pub domain: String,
     /// Call deadline.
     pub timeout: Duration,
 }
@@ -38,8 +44,33 @@ impl ClientError {
 }
 
 impl Client {
-    /// Sends `call` and returns the whole response object with the result extracted.
+    /// Sends `call` and returns the result with the whole response object.
     pub async fn call(&self, call: &CallRequest) -> Result<(Value, Value), ClientError> {
+        match &self.amqp {
+            Some(url) => self.call_amqp(url, call).await,
+            None => self.call_http(call).await,
+        }
+    }
+
+    async fn call_amqp(&self, url: &str, call: &CallRequest) -> Result<(Value, Value), ClientError> {
+        let mut client = AmqpClient::connect(url, &self.domain)
+            .await
+            .map_err(|e| ClientError::Other(Exit::Unreachable, e))?;
+        let outcome = client.call(call, self.timeout).await;
+        client.close().await;
+        match outcome {
+            Ok(result) => {
+                let response = json_rpc::result_response(json!(1), result.clone());
+                Ok((result, response))
+            }
+            Err(err) => {
+                let response = json_rpc::error_response(json!(1), &err);
+                Err(ClientError::Call(err, response))
+            }
+        }
+    }
+
+    async fn call_http(&self, call: &CallRequest) -> Result<(Value, Value), ClientError> {
         let body = json_rpc::request_object(json!(1), call);
         // Give the node the deadline, and ourselves a little longer, so a node-side timeout
         // arrives as a typed error instead of a cut connection.

@@ -4,8 +4,9 @@
 //! supervised actors that speak outside protocols.
 //!
 //! ## Layout
-//! - [`gateway`]: the HTTP JSON-RPC gateway (`POST /rpc`, `GET /health`, `GET /ready`) on
-//!   actix-web, as a child of the node's root supervisor.
+//! - [`gateway`]: the HTTP JSON-RPC gateway (`POST /rpc`, `GET /health`, `GET /ready`,
+//!   `GET /events` as Server-Sent Events, `GET /metrics` in Prometheus text) on actix-web, as
+//!   a child of the node's root supervisor.
 //!
 //! ## Data flow
 //! ```text

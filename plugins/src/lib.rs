@@ -7,6 +7,7 @@
 //! - [`core`]: `core.ping`, `describe` (OpenRPC), `nodes`, `actor_tree` (CUMULATIVE),
 //!   `restart`, `stop`: every node runs it.
 //! - [`host`]: `host.facts`, `load`, `disks`, `interfaces`: real facts of the machine.
+//! - `chaos` (feature `chaos`): fault injection for tests of the real binary.
 //!
 //! ## Data flow
 //! ```text
@@ -17,15 +18,29 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "chaos")]
+pub mod chaos;
 pub mod core;
 pub mod host;
 
+use clacks_runtime::config::Settings;
 use clacks_runtime::plugin::PluginDef;
 
-/// The plugins every `clacks node` runs unless disabled in `[plugins.NAME]`.
-pub fn standard() -> Vec<PluginDef> {
-    vec![
+/// The plugins a `clacks node` with `settings` runs (each may still be disabled by
+/// `[plugins.NAME] enabled = false`). `chaos` joins only when compiled in (feature `chaos`) and
+/// configured with a `[plugins.chaos]` section.
+pub fn standard(settings: &Settings) -> Vec<PluginDef> {
+    let mut plugins = vec![
         core::CorePlugin::definition(),
         host::HostPlugin::definition(),
-    ]
+    ];
+    #[cfg(feature = "chaos")]
+    if settings.plugins.contains_key("chaos") {
+        plugins.push(chaos::Chaos::definition());
+    }
+    #[cfg(not(feature = "chaos"))]
+    if settings.plugins.contains_key("chaos") {
+        tracing::warn!("[plugins.chaos] is configured, but this binary was built without the chaos feature");
+    }
+    plugins
 }

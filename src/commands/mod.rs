@@ -16,6 +16,12 @@ pub struct Target {
     /// The node's JSON-RPC endpoint.
     #[arg(long, env = "CLACKS_URL", default_value = "http://127.0.0.1:8080/rpc")]
     pub url: String,
+    /// Call through this AMQP broker instead of HTTP (wins over --url).
+    #[arg(long, env = "CLACKS_AMQP_URL")]
+    pub amqp: Option<String>,
+    /// The domain to call into over AMQP.
+    #[arg(long, env = "CLACKS_DOMAIN", default_value = "org.clacks")]
+    pub domain: String,
     /// Give up after this many seconds (exit code 4).
     #[arg(long, default_value_t = 30.0, value_parser = parse_timeout)]
     pub timeout: f64,
@@ -33,6 +39,8 @@ impl Target {
     pub fn client(&self) -> Client {
         Client {
             url: self.url.clone(),
+            amqp: self.amqp.clone().filter(|u| !u.trim().is_empty()),
+            domain: self.domain.clone(),
             timeout: Duration::from_secs_f64(self.timeout),
         }
     }

@@ -2,7 +2,9 @@
 //! standard plugins, print the ready line, and run until Ctrl-C / SIGTERM (clean shutdown,
 //! exit 0) or until the root supervisor gives up (exit 1).
 
+use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
 use clacks_actors::gateway::{gateway_child, GatewayConfig};
+use clacks_runtime::transport::Transport;
 use clacks_runtime::config::{self, HttpListen, Settings};
 use clacks_runtime::{NodeBuilder, NodeExit, NodeHandle};
 use clap::Args;
@@ -28,6 +30,10 @@ pub struct NodeArgs {
     /// HTTP JSON-RPC address, HOST:PORT (port 0: any free port) or "off".
     #[arg(long)]
     http: Option<String>,
+    /// Join the domain through this AMQP broker (amqp://USER:PASS@HOST:PORT/VHOST); without it
+    /// (and without amqp.url / CLACKS_AMQP_URL) the node uses the in-process transport.
+    #[arg(long)]
+    amqp: Option<String>,
     /// Allow the gateway to listen beyond loopback without authentication.
     #[arg(long)]
     insecure_public: bool,
@@ -43,6 +49,9 @@ fn load_settings(args: &NodeArgs) -> Result<Settings, String> {
     }
     if let Some(domain) = &args.domain {
         overrides.push(("node.domain", domain.clone()));
+    }
+    if let Some(amqp) = &args.amqp {
+        overrides.push(("amqp.url", amqp.clone()));
     }
     if let Some(http) = &args.http {
         overrides.push(("http.listen", http.clone()));
@@ -118,10 +127,18 @@ pub fn run(args: NodeArgs) -> Exit {
         workers: settings.http.workers,
         user: settings.http.user.clone(),
     };
+    let plugins = clacks_plugins::standard(&settings);
+    let amqp = AmqpConfig::from_settings(&settings, &settings.node_name()).map(AmqpTransport::new);
     actix_rt::System::new().block_on(async move {
         let mut builder = NodeBuilder::new(settings);
-        for plugin in clacks_plugins::standard() {
+        for plugin in plugins {
             builder = builder.plugin(plugin);
+        }
+        if let Some(transport) = amqp.clone() {
+            let for_child = transport.clone();
+            builder = builder
+                .transport(std::sync::Arc::new(transport) as std::sync::Arc<dyn Transport>)
+                .core_child(move |node| Ok(for_child.bridge_child(node)));
         }
         if let Some(listener) = listener {
             builder = builder.core_child(move |node| Ok(gateway_child(node, listener, gateway)));
@@ -129,6 +146,16 @@ pub fn run(args: NodeArgs) -> Exit {
         let node = match builder.start() {
             Ok(node) => node,
             Err(e) => return fail(Exit::Usage, format!("cannot start the node: {e}")),
+        };
+        let amqp_url = match &amqp {
+            Some(transport) => {
+                let url = transport.config().redacted_url();
+                while !transport.wait_connected(Duration::from_secs(10)).await {
+                    eprintln!("clacks: still waiting for the broker at {url} (retrying; see the log)");
+                }
+                url
+            }
+            None => "off".to_owned(),
         };
         wait_ready(&node).await;
         let http = node.http_url().unwrap_or("off").to_owned();
@@ -139,7 +166,7 @@ pub fn run(args: NodeArgs) -> Exit {
             );
         }
         eprintln!(
-            "clacks: node {} domain {} http {http} amqp off ready",
+            "clacks: node {} domain {} http {http} amqp {amqp_url} ready",
             node.name(),
             node.domain()
         );

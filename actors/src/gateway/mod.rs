@@ -1,12 +1,16 @@
-//! The HTTP(S) JSON-RPC gateway as a supervised actor. [`gateway_child`] makes the child spec
-//! the node's root supervisor runs: its start function serves on an already bound listener (so a
+//! The HTTP(S) JSON-RPC gateway as a supervised actor, with `GET /events` (Server-Sent
+//! Events from the event bus) and `GET /metrics` (Prometheus text) beside `POST /rpc`.
+//! [`gateway_child`] makes the child spec the node's root supervisor runs: its start function serves on an already bound listener (so a
 //! restart never loses the port, and port 0 is resolved once), and the actor ends, reporting to
 //! its supervisor, when the server stops.
 
+mod events;
+mod metrics;
 mod routes;
 mod rpc;
 
 pub use routes::GatewayState;
+pub use events::sse_frame;
 pub use rpc::serve_body;
 
 use actix::fut::wrap_future;
@@ -88,6 +92,8 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
                 .route("/rpc", web::post().to(routes::rpc))
                 .route("/health", web::get().to(routes::health))
                 .route("/ready", web::get().to(routes::ready))
+                .route("/events", web::get().to(events::events))
+                .route("/metrics", web::get().to(metrics::metrics))
         })
         .workers(config.workers)
         .disable_signals()

@@ -1,0 +1,199 @@
+//! `GET /events?filter=XPATH&name=EVENT&ns=p=URI` as Server-Sent Events: each request gets its
+//! own supervised subscription on the node's event bus (names and filter applied there, after
+//! validation), and every delivered event becomes one SSE message:
+//!
+//! ```text
+//! event: NodeStatus
+//! origin: node-a
+//! data: <Event xmlns="http://www.gonicus.de/Events">
+//! data: …
+//!
+//! ```
+//!
+//! `origin` is not an SSE field: browsers ignore it, `clacks listen` reads it. A comment line
+//! opens the stream and repeats every 15 s, so a vanished client is noticed and its
+//! subscription removed. A client that cannot keep up loses events (counted in the comments)
+//! rather than making the node buffer without bound.
+
+use actix_web::http::header;
+use actix_web::web::{self, Bytes};
+use actix_web::HttpResponse;
+use clacks_runtime::call::CallError;
+use clacks_runtime::events::{Event, Subscription};
+use clacks_xml::Namespaces;
+use futures_util::{stream, StreamExt};
+use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+use super::GatewayState;
+
+/// SSE messages one client may have waiting.
+const CLIENT_BUFFER: usize = 1024;
+/// Interval of keep-alive comments.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// One SSE message for `event`.
+pub fn sse_frame(event: &Event) -> String {
+    let mut frame = String::with_capacity(event.xml.len() + 64);
+    frame.push_str("event: ");
+    frame.push_str(&event.name);
+    frame.push_str("\norigin: ");
+    frame.push_str(&event.origin);
+    frame.push('\n');
+    for line in event.xml.split('\n') {
+        frame.push_str("data: ");
+        frame.push_str(line.strip_suffix('\r').unwrap_or(line));
+        frame.push('\n');
+    }
+    frame.push('\n');
+    frame
+}
+
+fn bad_request(error: CallError) -> HttpResponse {
+    HttpResponse::BadRequest()
+        .content_type("application/json")
+        .body(json!({"error": error.to_json()}).to_string())
+}
+
+struct Request {
+    names: Vec<String>,
+    filter: Option<String>,
+    namespaces: Namespaces,
+}
+
+fn read_query(pairs: Vec<(String, String)>) -> Result<Request, CallError> {
+    let mut request = Request {
+        names: Vec::new(),
+        filter: None,
+        namespaces: Namespaces::default(),
+    };
+    for (key, value) in pairs {
+        match key.as_str() {
+            "name" => request.names.extend(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_owned),
+            ),
+            "filter" if request.filter.is_some() => {
+                return Err(CallError::invalid_params("give at most one 'filter'"));
+            }
+            "filter" => request.filter = Some(value),
+            "ns" => {
+                request
+                    .namespaces
+                    .bind_spec(&value)
+                    .map_err(|e| CallError::invalid_params(e.to_string()))?;
+            }
+            other => {
+                return Err(CallError::invalid_params(format!(
+                    "unknown query parameter '{other}' (known: filter, name, ns)"
+                )))
+            }
+        }
+    }
+    Ok(request)
+}
+
+struct Feed {
+    frames: mpsc::Receiver<Bytes>,
+    keepalive: tokio::time::Interval,
+    dropped: Arc<AtomicU64>,
+    _subscription: Subscription,
+}
+
+/// `GET /events`
+pub async fn events(
+    query: web::Query<Vec<(String, String)>>,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
+    let request = match read_query(query.into_inner()) {
+        Ok(r) => r,
+        Err(e) => return bad_request(e.with_node_default(state.node.name())),
+    };
+    let (tx, frames) = mpsc::channel::<Bytes>(CLIENT_BUFFER);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let counter = dropped.clone();
+    let subscribed = state
+        .node
+        .event_bus()
+        .subscribe(
+            request.names,
+            request.filter.as_deref(),
+            &request.namespaces,
+            move |event| {
+                if let Err(mpsc::error::TrySendError::Full(_)) =
+                    tx.try_send(Bytes::from(sse_frame(event)))
+                {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            },
+        )
+        .await;
+    let subscription = match subscribed {
+        Ok(s) => s,
+        Err(e) => return bad_request(e.with_node_default(state.node.name())),
+    };
+    let opening = Bytes::from(format!(": subscribed {}\n\n", subscription.id()));
+    let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+    keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let feed = Feed {
+        frames,
+        keepalive,
+        dropped,
+        _subscription: subscription,
+    };
+    let live = stream::unfold(feed, |mut feed| async move {
+        tokio::select! {
+            frame = feed.frames.recv() => frame.map(|f| (Ok(f), feed)),
+            _ = feed.keepalive.tick() => {
+                let dropped = feed.dropped.load(Ordering::Relaxed);
+                let comment = format!(": keepalive dropped={dropped}\n\n");
+                Some((Ok(Bytes::from(comment)), feed))
+            }
+        }
+    });
+    let body = stream::once(async move { Ok::<_, actix_web::Error>(opening) }).chain(live);
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .streaming(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_reads_repeated_names_one_filter_and_namespaces() {
+        let pairs = vec![
+            ("name".to_owned(), "NodeStatus,NodeLeave".to_owned()),
+            ("name".to_owned(), "PhoneCall".to_owned()),
+            ("filter".to_owned(), "//p:X".to_owned()),
+            ("ns".to_owned(), "p=urn:p".to_owned()),
+        ];
+        let r = read_query(pairs).unwrap();
+        assert_eq!(r.names, ["NodeStatus", "NodeLeave", "PhoneCall"]);
+        assert_eq!(r.namespaces.get("p"), Some("urn:p"));
+        assert!(read_query(vec![("bogus".into(), "1".into())]).is_err());
+        assert!(read_query(vec![("ns".into(), "nonsense".into())]).is_err());
+    }
+
+    #[test]
+    fn frames_put_every_xml_line_in_data() {
+        let event = Event {
+            name: "NodeLeave".into(),
+            origin: "a".into(),
+            xml: Arc::from("<Event>\r\n<NodeLeave/>\n</Event>"),
+            document: clacks_xml::Document::parse("<Event/>").unwrap(),
+        };
+        assert_eq!(
+            sse_frame(&event),
+            "event: NodeLeave\norigin: a\ndata: <Event>\ndata: <NodeLeave/>\ndata: </Event>\n\n"
+        );
+    }
+}

@@ -1,0 +1,270 @@
+//! A domain of real `clacks node` processes on the real RabbitMQ: load balancing by competing
+//! consumers, a node killed mid-load, a plugin failing on one node, CUMULATIVE with a frozen
+//! node, and bad input on the command queues. The test process joins the domain as a caller
+//! node of its own (core and probe plugins only), so chaos work always runs in the processes.
+
+use clacks_tests::amqp::{broker_url, remove_domain, AmqpFactory};
+use clacks_tests::cluster::Cluster;
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_clacks");
+
+/// A `clacks node` process on the broker; killed when dropped.
+struct NodeProcess {
+    name: String,
+    child: Child,
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-CONT", &self.child.id().to_string()]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl NodeProcess {
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} {}", self.name);
+    }
+}
+
+fn spawn_node(domain: &str, name: &str, env: &[(&str, &str)]) -> NodeProcess {
+    let mut child = Command::new(BIN)
+        .args(["node", "--http", "off", "--name", name, "--domain", domain, "--log", "warn"])
+        .args(["--amqp", &broker_url()])
+        .env_remove("RUST_LOG")
+        .env("CLACKS_PLUGINS__CHAOS__ENABLED", "true")
+        .env("CLACKS_PLUGINS__CHAOS__MAX_RESTARTS", "2")
+        .env("CLACKS_AMQP__STATUS_INTERVAL", "0.5")
+        .env("CLACKS_AMQP__EVICTION", "3")
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("clacks node starts");
+    let stderr = child.stderr.take().expect("stderr piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        seen.push(line.clone());
+        if line.starts_with("clacks: node ") && line.ends_with(" ready") {
+            assert!(line.contains(" amqp amqp://guest:***@"), "{line}");
+            std::thread::spawn(move || for _ in lines {});
+            return NodeProcess {
+                name: name.to_owned(),
+                child,
+            };
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("node {name} never got ready: {seen:?}");
+}
+
+/// The test's own node (the caller) plus `count` node processes, all seeing each other.
+async fn domain_with(test: &str, count: usize, env: &[(&str, &str)]) -> (Cluster, Vec<NodeProcess>) {
+    let domain = format!("it-{test}-{}", std::process::id());
+    let processes: Vec<NodeProcess> = (1..=count)
+        .map(|i| spawn_node(&domain, &format!("n{i}"), env))
+        .collect();
+    let caller = Cluster::start(&AmqpFactory::default(), &domain, &["caller"], &[], |_, b| b).await;
+    for _ in 0..300 {
+        if caller.nodes[0].nodes().len() > count {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(caller.nodes[0].nodes().len(), count + 1, "every node joined");
+    (caller, processes)
+}
+
+async fn finish(caller: Cluster, processes: Vec<NodeProcess>) {
+    let domain = caller.domain.clone();
+    drop(processes);
+    caller.shutdown().await;
+    let plugins: Vec<String> = ["core", "host", "chaos", "probe"].map(String::from).to_vec();
+    remove_domain(&broker_url(), &domain, &plugins).await;
+}
+
+/// Sends `total` chaos.work calls with `in_flight` at a time; counts who served them.
+async fn shares(caller: &Cluster, total: usize, in_flight: usize, ms: u64) -> BTreeMap<String, usize> {
+    let mut served = BTreeMap::new();
+    let per_worker = total / in_flight;
+    let workers = (0..in_flight).map(|_| async move {
+        let mut mine = Vec::new();
+        for _ in 0..per_worker {
+            let who = caller.call(0, "chaos.work", json!([ms])).await.expect("chaos.work succeeds");
+            mine.push(who.as_str().unwrap_or("?").to_owned());
+        }
+        mine
+    });
+    for names in join_all(workers).await {
+        for name in names {
+            *served.entry(name).or_insert(0) += 1;
+        }
+    }
+    served
+}
+
+#[actix_rt::test]
+async fn competing_consumers_balance_equal_nodes_and_favour_fast_ones() {
+    let (caller, processes) = domain_with("balance", 3, &[("CLACKS_AMQP__PREFETCH", "1")]).await;
+    let served = shares(&caller, 3000, 8, 2).await;
+    println!("equal nodes, 3000 calls, 8 in flight: {served:?}");
+    for node in ["n1", "n2", "n3"] {
+        let share = served.get(node).copied().unwrap_or(0) as f64 / 3000.0;
+        assert!((share - 1.0 / 3.0).abs() <= 0.05, "{node} served {share:.3}: {served:?}");
+    }
+    caller.call_on(0, "n3", "chaos.slow", json!([2.0])).await.unwrap();
+    let served = shares(&caller, 3000, 8, 4).await;
+    let fast = (served["n1"] + served["n2"]) as f64 / 2.0;
+    let slow = served.get("n3").copied().unwrap_or(0) as f64;
+    println!("n3 2x slower: {served:?}, slow/fast = {:.2}", slow / fast);
+    assert!((0.3..=0.75).contains(&(slow / fast)), "slow/fast {:.2}: {served:?}", slow / fast);
+    finish(caller, processes).await;
+}
+
+#[actix_rt::test]
+async fn kill_9_mid_load_loses_no_call_and_hangs_none() {
+    let (caller, processes) = domain_with("kill", 3, &[("CLACKS_AMQP__PREFETCH", "4")]).await;
+    let started = Instant::now();
+    let deadline = Duration::from_secs(20);
+    let calls = (0..2000).map(|_| caller.call_within(0, "chaos.work", json!([2]), deadline));
+    let killer = async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        processes[1].signal("-KILL");
+    };
+    let (results, ()) = tokio::join!(join_all(calls), killer);
+    let elapsed = started.elapsed();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    for err in results.iter().filter_map(|r| r.as_ref().err()) {
+        *errors.entry(err.kind_str().to_owned()).or_default() += 1;
+    }
+    println!("kill -9 n2 under 2000 calls: {ok} ok, errors {errors:?}, {elapsed:?}");
+    assert_eq!(results.len(), 2000, "every call answered once");
+    assert!(elapsed < deadline + Duration::from_secs(5), "no call hung: {elapsed:?}");
+    assert!(ok >= 1900, "redelivery served the killed node's calls: {ok} ok, {errors:?}");
+    finish(caller, processes).await;
+}
+
+#[actix_rt::test]
+async fn a_plugin_failing_on_one_node_moves_its_calls_to_the_others() {
+    let (caller, processes) = domain_with("failover", 3, &[]).await;
+    for _ in 0..3 {
+        let err = caller.call_on(0, "n2", "chaos.panic", json!([])).await.unwrap_err();
+        assert_eq!(err.kind_str(), "panic");
+    }
+    let err = caller.call_on(0, "n2", "chaos.work", json!([])).await.unwrap_err();
+    assert_eq!(err.kind_str(), "unavailable", "{err}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let served = shares(&caller, 300, 4, 0).await;
+    assert!(!served.contains_key("n2"), "{served:?}");
+    assert_eq!(served.values().sum::<usize>(), 300);
+    finish(caller, processes).await;
+}
+
+#[actix_rt::test]
+async fn cumulative_names_a_frozen_node_missing_once_evicted() {
+    let (caller, processes) = domain_with("frozen", 3, &[]).await;
+    processes[2].signal("-STOP");
+    for _ in 0..200 {
+        if caller.nodes[0].nodes().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let started = Instant::now();
+    let got = caller
+        .call_within(0, "core.actor_tree", json!([]), Duration::from_secs(20))
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    println!("CUMULATIVE with n3 frozen: {elapsed:?}, missing {}", got["missing"]);
+    assert_eq!(got["missing"], json!(["n3"]));
+    assert_eq!(got["responded"], json!(["caller", "n1", "n2"]));
+    assert!(elapsed < Duration::from_secs(5), "answered long before the 20 s deadline: {elapsed:?}");
+    finish(caller, processes).await;
+}
+
+trait KindStr {
+    fn kind_str(&self) -> &'static str;
+}
+
+impl KindStr for clacks_runtime::call::CallError {
+    fn kind_str(&self) -> &'static str {
+        self.kind().as_str()
+    }
+}
+
+/// Raw AMQP requests from outside Clacks: bad ones get error replies, and the queue keeps
+/// flowing.
+#[actix_rt::test]
+async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
+    use futures_util::StreamExt;
+    use lapin::options::{BasicConsumeOptions, BasicPublishOptions};
+    use lapin::types::FieldTable;
+    use lapin::{BasicProperties, Connection, ConnectionProperties};
+
+    let (caller, processes) = domain_with("badinput", 1, &[]).await;
+    let connection = Connection::connect(&broker_url(), ConnectionProperties::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let mut replies = channel
+        .basic_consume(
+            "amq.rabbitmq.reply-to".into(),
+            "raw".into(),
+            BasicConsumeOptions { no_ack: true, ..Default::default() },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let exchange = format!("{}.command", caller.domain);
+    let send = |body: &'static str, content_type: &'static str, reply: bool, id: &'static str| {
+        let mut props = BasicProperties::default()
+            .with_content_type(content_type.into())
+            .with_correlation_id(id.into());
+        if reply {
+            props = props.with_reply_to("amq.rabbitmq.reply-to".into());
+        }
+        let channel = channel.clone();
+        let exchange = exchange.clone();
+        async move {
+            channel
+                .basic_publish(exchange.as_str().into(), "core".into(), BasicPublishOptions::default(), body.as_bytes(), props)
+                .await
+                .unwrap();
+        }
+    };
+    send("{nope", "application/json", true, "c1").await;
+    send(r#"{"jsonrpc":"2.0","id":2,"method":"core.nothing"}"#, "application/json", true, "c2").await;
+    send(r#"{"jsonrpc":"2.0","id":3,"method":"core.ping"}"#, "text/plain", true, "c3").await;
+    send(r#"{"jsonrpc":"2.0","id":4,"method":"core.ping"}"#, "application/json", false, "c4").await;
+    send(r#"{"jsonrpc":"2.0","id":5,"method":"core.ping"}"#, "application/json", true, "c5").await;
+    let mut got: BTreeMap<String, Value> = BTreeMap::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got.len() < 4 && Instant::now() < deadline {
+        let next = tokio::time::timeout(Duration::from_secs(10), replies.next()).await;
+        let Ok(Some(Ok(delivery))) = next else { break };
+        let id = delivery.properties.correlation_id().as_ref().map(|s| s.to_string()).unwrap_or_default();
+        got.insert(id, serde_json::from_slice(&delivery.data).unwrap());
+    }
+    assert_eq!(got["c1"]["error"]["code"], json!(-32700), "{got:?}");
+    assert_eq!(got["c2"]["error"]["code"], json!(-32601), "{got:?}");
+    assert_eq!(got["c3"]["error"]["code"], json!(-32700), "{got:?}");
+    assert_eq!(got["c5"]["result"]["pong"], json!(true), "{got:?}");
+    assert!(!got.contains_key("c4"), "no reply without reply_to");
+    let _ = connection.close(200, "done".into()).await;
+    finish(caller, processes).await;
+}
