@@ -39,9 +39,13 @@ impl NodeProcess {
 }
 
 fn spawn_node(domain: &str, name: &str, env: &[(&str, &str)]) -> NodeProcess {
+    spawn_node_with_url(domain, name, &broker_url(), env)
+}
+
+fn spawn_node_with_url(domain: &str, name: &str, url: &str, env: &[(&str, &str)]) -> NodeProcess {
     let mut child = Command::new(BIN)
         .args(["node", "--http", "off", "--name", name, "--domain", domain, "--log", "warn"])
-        .args(["--amqp", &broker_url()])
+        .args(["--amqp", url])
         .env_remove("RUST_LOG")
         .env("CLACKS_PLUGINS__CHAOS__ENABLED", "true")
         .env("CLACKS_PLUGINS__CHAOS__MAX_RESTARTS", "2")
@@ -60,7 +64,7 @@ fn spawn_node(domain: &str, name: &str, env: &[(&str, &str)]) -> NodeProcess {
         let Some(Ok(line)) = lines.next() else { break };
         seen.push(line.clone());
         if line.starts_with("clacks: node ") && line.ends_with(" ready") {
-            assert!(line.contains(" amqp amqp://guest:***@"), "{line}");
+            assert!(line.contains(" amqp amqp://guest:***@127.0.0.1:"), "{line}");
             std::thread::spawn(move || for _ in lines {});
             return NodeProcess {
                 name: name.to_owned(),
@@ -267,4 +271,82 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
     assert!(!got.contains_key("c4"), "no reply without reply_to");
     let _ = connection.close(200, "done".into()).await;
     finish(caller, processes).await;
+}
+
+/// Nodes on a private broker that is restarted under load: they rebuild connection, channels
+/// and topology, and calls succeed again soon after the broker is back.
+#[actix_rt::test]
+async fn broker_restart_mid_load_nodes_recover() {
+    use clacks_tests::broker::PrivateBroker;
+    let broker = match PrivateBroker::start() {
+        Ok(b) => b,
+        Err(e) => panic!("cannot start a private RabbitMQ node: {e}"),
+    };
+    let url = broker.url();
+    let domain = format!("it-restart-{}", std::process::id());
+    let env = [("CLACKS_AMQP_URL", url.as_str())];
+    let mut processes = Vec::new();
+    for name in ["n1", "n2"] {
+        let mut child_env = env.to_vec();
+        child_env.push(("CLACKS_AMQP__RECONNECT_MAX", "1"));
+        processes.push(spawn_node_at(&domain, name, &url, &child_env));
+    }
+    let factory = AmqpFactory::new(&url);
+    let caller = Cluster::start(&factory, &domain, &["caller"], &[], |_, b| b).await;
+    for _ in 0..200 {
+        if caller.nodes[0].nodes().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = shares(&caller, 200, 4, 0).await;
+    assert_eq!(before.values().sum::<usize>(), 200);
+
+    let load = async {
+        let mut outcomes = Vec::new();
+        let until = Instant::now() + Duration::from_secs(6);
+        while Instant::now() < until {
+            let started = Instant::now();
+            let r = caller.call_within(0, "chaos.work", json!([]), Duration::from_secs(3)).await;
+            assert!(started.elapsed() < Duration::from_secs(5), "a call hung past its deadline");
+            outcomes.push(r.is_ok());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        outcomes
+    };
+    let restart = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(broker.stop_app(), "stop_app");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(broker.start_app(), "start_app");
+        Instant::now()
+    };
+    let (outcomes, back_at) = tokio::join!(load, restart);
+    let failed = outcomes.iter().filter(|ok| !**ok).count();
+    println!("broker restart under load: {} calls, {failed} failed during the outage", outcomes.len());
+    // After the broker's return every node is back within 10 s and calls succeed.
+    let mut recovered = None;
+    while back_at.elapsed() < Duration::from_secs(10) {
+        let all_ok = join_all((0..20).map(|_| caller.call(0, "chaos.work", json!([]))))
+            .await
+            .iter()
+            .all(Result::is_ok);
+        if all_ok && caller.nodes[0].nodes().len() == 3 {
+            recovered = Some(back_at.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!("recovered {recovered:?} after the broker returned");
+    assert!(recovered.is_some(), "nodes back in the domain within 10 s of the broker's return");
+    let after = shares(&caller, 200, 4, 0).await;
+    assert_eq!(after.values().sum::<usize>(), 200, "{after:?}");
+    drop(processes);
+    caller.shutdown().await;
+}
+
+fn spawn_node_at(domain: &str, name: &str, url: &str, env: &[(&str, &str)]) -> NodeProcess {
+    let mut all = env.to_vec();
+    all.push(("CLACKS_AMQP_URL", url));
+    spawn_node_with_url(domain, name, url, &all)
 }

@@ -6,6 +6,7 @@
 //! ## Layout
 //! - [`probe`]: test plugins with predictable behaviour (`probe`, `flaky`).
 //! - [`amqp`]: the AMQP transport factory for tests and broker cleanup.
+//! - [`broker`]: a private RabbitMQ node for tests that restart the broker.
 //! - [`cluster`]: starting nodes of a domain on any transport ([`cluster::TransportFactory`]).
 //! - [`conformance`]: the transport conformance suite, one async function per property,
 //!   instantiated for a transport with [`conformance_suite!`].
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod amqp;
+pub mod broker;
 pub mod cluster;
 pub mod conformance;
 pub mod http;
