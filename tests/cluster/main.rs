@@ -64,7 +64,7 @@ fn spawn_node_with_url(domain: &str, name: &str, url: &str, env: &[(&str, &str)]
         let Some(Ok(line)) = lines.next() else { break };
         seen.push(line.clone());
         if line.starts_with("clacks: node ") && line.ends_with(" ready") {
-            assert!(line.contains(" amqp amqp://guest:***@127.0.0.1:"), "{line}");
+            assert!(line.contains(" amqp amqp://") && line.contains(":***@127.0.0.1:"), "{line}");
             std::thread::spawn(move || for _ in lines {});
             return NodeProcess {
                 name: name.to_owned(),
@@ -349,4 +349,53 @@ fn spawn_node_at(domain: &str, name: &str, url: &str, env: &[(&str, &str)]) -> N
     let mut all = env.to_vec();
     all.push(("CLACKS_AMQP_URL", url));
     spawn_node_with_url(domain, name, url, &all)
+}
+
+/// deploy/rabbitmq's definitions on the real broker: a node runs with the domain's node user in
+/// the domain's vhost, the caller user can call it, and neither reaches beyond the domain.
+#[actix_rt::test]
+async fn deploy_definitions_give_a_working_isolated_domain() {
+    let domain = format!("it.deploy-{}", std::process::id());
+    let dir = std::env::temp_dir().join(format!("clacks-deploy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("definitions.json");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/rabbitmq/domain-definitions.py");
+    let out = Command::new("python3").args([script, &domain, "node-pw", "caller-pw"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&file, &out.stdout).unwrap();
+    let imported = Command::new("rabbitmqctl").arg("import_definitions").arg(&file).output().unwrap();
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    struct Cleanup(String);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            let _ = Command::new("rabbitmqctl").args(["delete_vhost", &self.0]).output();
+            for user in ["node", "caller"] {
+                let _ = Command::new("rabbitmqctl").args(["delete_user", &format!("{}-{user}", self.0)]).output();
+            }
+        }
+    }
+    let _cleanup = Cleanup(domain.clone());
+
+    let node_url = format!("amqp://{domain}-node:node-pw@127.0.0.1:5672/{domain}");
+    let node = spawn_node_with_url(&domain, "d1", &node_url, &[]);
+    let caller_url = format!("amqp://{domain}-caller:caller-pw@127.0.0.1:5672/{domain}");
+    let call = |domain: &str| {
+        Command::new(BIN)
+            .args(["call", "--amqp", &caller_url, "--domain", domain, "--timeout", "10", "core.ping"])
+            .output()
+            .unwrap()
+    };
+    let ok = call(&domain);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let answer: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(answer["node"], json!("d1"));
+    let foreign = call("org.elsewhere");
+    assert_ne!(foreign.status.code(), Some(0), "another domain's names are out of reach");
+    let stray = Command::new(BIN)
+        .args(["call", "--amqp", &format!("amqp://{domain}-node:node-pw@127.0.0.1:5672/%2f"), "core.ping"])
+        .output()
+        .unwrap();
+    assert_eq!(stray.status.code(), Some(3), "the node user has no access to other vhosts");
+    drop(node);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -68,8 +68,10 @@ impl AmqpClient {
         })
     }
 
-    /// Whether any node consumes `plugin`'s queue (a passive declare; fails fast otherwise).
-    async fn providers(&self, plugin: &str, node: Option<&str>) -> Result<u32, CallError> {
+    /// How many nodes consume `plugin`'s queue (a passive declare); `None` when this user may
+    /// not look (callers usually may not configure the domain's queues): then the call is sent
+    /// and its deadline bounds the wait.
+    async fn providers(&self, plugin: &str, node: Option<&str>) -> Result<Option<u32>, CallError> {
         let queue = match node {
             Some(n) => self.names.private_queue(plugin, n),
             None => self.names.shared_queue(plugin),
@@ -92,15 +94,16 @@ impl AmqpClient {
             .await;
         let _ = probe.close(200, "probe done".into()).await;
         match declared {
-            Ok(q) => Ok(q.consumer_count()),
-            Err(_) => Ok(0),
+            Ok(q) => Ok(Some(q.consumer_count())),
+            Err(e) if e.to_string().contains("ACCESS_REFUSED") => Ok(None),
+            Err(_) => Ok(Some(0)),
         }
     }
 
     /// Calls `request` and waits up to `timeout` for the reply.
     pub async fn call(&mut self, request: &CallRequest, timeout: Duration) -> Result<Value, CallError> {
         let (plugin, _) = request.split_method()?;
-        if self.providers(plugin, request.node.as_deref()).await? == 0 {
+        if self.providers(plugin, request.node.as_deref()).await? == Some(0) {
             let whom = request
                 .node
                 .as_deref()

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Print RabbitMQ definitions for one Clacks domain, for `rabbitmqctl import_definitions`.
+
+    deploy/rabbitmq/domain-definitions.py DOMAIN NODE_PASSWORD CALLER_PASSWORD > domain.json
+    rabbitmqctl import_definitions domain.json
+
+The domain gets its own vhost (named like the domain) and two users:
+  DOMAIN-node    nodes: run plugins, consume command queues, publish replies and events
+  DOMAIN-caller  callers: publish calls and read replies, nothing else
+Permissions are limited to the domain's own names (PROTOCOL.md, AMQP): configure and read on
+^(D\\..*|amq\\.gen.*)$, write on ^(D\\..*|amq\\.default)$ (the caller may configure nothing but
+server-named queues). Passwords are stored as salted SHA-256 hashes, as RabbitMQ does itself.
+"""
+import base64
+import hashlib
+import json
+import os
+import re
+import sys
+
+
+def password_hash(password: str) -> str:
+    salt = os.urandom(4)
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def main(argv):
+    if len(argv) != 4:
+        sys.stderr.write(__doc__)
+        return 2
+    domain, node_password, caller_password = argv[1:]
+    if not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", domain):
+        sys.stderr.write(f"domain-definitions: '{domain}' is not a domain name (letters, digits, '.', '-', '_')\n")
+        return 2
+    d = re.escape(domain)
+    users = [
+        (f"{domain}-node", node_password, f"^({d}\\..*|amq\\.gen.*)$"),
+        (f"{domain}-caller", caller_password, "^(amq\\.gen.*)$"),
+    ]
+    definitions = {
+        "rabbit_version": "3.10.0",
+        "vhosts": [{"name": domain}],
+        "users": [
+            {
+                "name": name,
+                "password_hash": password_hash(password),
+                "hashing_algorithm": "rabbit_password_hashing_sha256",
+                "tags": "",
+            }
+            for name, password, _ in users
+        ],
+        "permissions": [
+            {
+                "user": name,
+                "vhost": domain,
+                "configure": configure,
+                "write": f"^({d}\\..*|amq\\.default)$",
+                "read": f"^({d}\\..*|amq\\.gen.*)$",
+            }
+            for name, _, configure in users
+        ],
+        "exchanges": [
+            {"name": f"{domain}.command", "vhost": domain, "type": "direct", "durable": True,
+             "auto_delete": False, "internal": False, "arguments": {}},
+            {"name": f"{domain}.event", "vhost": domain, "type": "topic", "durable": True,
+             "auto_delete": False, "internal": False, "arguments": {}},
+        ],
+        "queues": [
+            {"name": f"{domain}.command.dead", "vhost": domain, "durable": True,
+             "auto_delete": False, "arguments": {}},
+        ],
+        "bindings": [],
+    }
+    json.dump(definitions, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
