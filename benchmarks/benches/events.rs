@@ -1,0 +1,214 @@
+//! The event bus and the stats actor against baselines from the same run.
+//!
+//! 1. Events per second, published (`EventBus::publish`: parse, validate, transport) and
+//!    delivered (subscription actor: parse, validate, XPath filter, handler), on a node with
+//!    `events.validate = true` beside the same node with validation off (parse and envelope
+//!    only). Goal (issue 4): validation costs at most 10%.
+//! 2. Sequential RPC calls per second (`bench.echo`, full dispatch) on a node with
+//!    `stats.enabled = true` beside one with statistics off. Goal: the stats actor and its
+//!    recording cost at most 2%.
+//!
+//! Both comparisons alternate their two sides over several rounds and compare medians, since
+//! the machines are shared. The raw lapin publish/consume baseline of the same bytes belongs
+//! beside (1); it needs a broker and comes with the AMQP benchmark (`benches/amqp.rs`).
+//!
+//! Run with `cargo bench -p clacks-benchmarks --bench events` (`CLACKS_BENCH_EVENTS`,
+//! `CLACKS_BENCH_CALLS` and `CLACKS_BENCH_ROUNDS` size it).
+
+use clacks_benchmarks::{report, Samples};
+use clacks_runtime::call::{unix_millis_now, CallRequest, Params};
+use clacks_runtime::config;
+use clacks_runtime::plugin::{plugin, PluginDef};
+use clacks_runtime::{NodeBuilder, NodeHandle};
+use clacks_xml::Namespaces;
+use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Bench;
+
+/// Benchmark commands.
+#[plugin(name = "bench")]
+impl Bench {
+    /// Returns its argument.
+    #[command]
+    fn echo(&self, n: u64) -> u64 {
+        n
+    }
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn node(name: &str, overrides: &[(&str, &str)]) -> NodeHandle {
+    let mut all: Vec<(&str, String)> = vec![("node.domain", format!("bench-{name}"))];
+    all.extend(overrides.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let settings = config::load(None, Vec::<(String, String)>::new(), &all)
+        .unwrap_or_else(|e| panic!("bench settings: {e}"));
+    NodeBuilder::new(settings)
+        .name(name)
+        .plugin(PluginDef::new(|_| Ok(Bench)))
+        .start()
+        .unwrap_or_else(|e| panic!("bench node {name}: {e}"))
+}
+
+async fn ready(node: &NodeHandle) {
+    while !node.not_ready().is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// A PhoneCall event (about 800 bytes, patterns, enumerations and dateTimes to check).
+fn phone_call(i: u64) -> String {
+    let t = clacks_xml::events::timestamp::from_unix_millis(unix_millis_now() as i64);
+    format!(
+        "<Event xmlns=\"http://www.gonicus.de/Events\"><PhoneCall><CallId>bench-{i}</CallId>\
+         <Caller>+4930123456</Caller><CallerName>Bench Caller</CallerName><Callee>100</Callee>\
+         <Extension>100</Extension><Queue>sales</Queue><Channel>PJSIP/100-{i:08}</Channel>\
+         <State>hung-up</State><Timestamp>{t}</Timestamp><RingingSince>{t}</RingingSince>\
+         <AnsweredAt>{t}</AnsweredAt><HungUpAt>{t}</HungUpAt><HangupCause>16</HangupCause>\
+         </PhoneCall></Event>"
+    )
+}
+
+/// Publishes `count` events and waits until the filtered subscription delivered them all;
+/// returns events per second. The publisher stays at most `window` events ahead, so the
+/// subscriber's buffer never overflows.
+async fn pump(node: &NodeHandle, events: &[String], delivered: &AtomicU64) -> f64 {
+    let bus = node.event_bus();
+    let start_count = delivered.load(Ordering::Acquire);
+    let window = 1_000u64;
+    let started = Instant::now();
+    for (i, xml) in events.iter().enumerate() {
+        while i as u64 - (delivered.load(Ordering::Acquire) - start_count) > window {
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_micros(50)).await;
+        }
+        if let Err(e) = bus.publish(xml).await {
+            panic!("publish failed: {e}");
+        }
+    }
+    while delivered.load(Ordering::Acquire) - start_count < events.len() as u64 {
+        tokio::time::sleep(Duration::from_micros(100)).await;
+    }
+    events.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+async fn events_bench(count: usize, rounds: usize) {
+    let checked = node("ev-checked", &[("stats.enabled", "false")]);
+    let unchecked = node("ev-unchecked", &[("events.validate", "false"), ("stats.enabled", "false")]);
+    ready(&checked).await;
+    ready(&unchecked).await;
+    let filter = "//e:PhoneCall[e:State = 'hung-up' and e:Extension = '100']";
+    let mut counters = Vec::new();
+    let mut subscriptions = Vec::new();
+    for n in [&checked, &unchecked] {
+        let delivered = Arc::new(AtomicU64::new(0));
+        let sink = delivered.clone();
+        let sub = n
+            .event_bus()
+            .subscribe(vec!["PhoneCall".into()], Some(filter), &Namespaces::default(), move |_| {
+                sink.fetch_add(1, Ordering::Release);
+            })
+            .await
+            .unwrap_or_else(|e| panic!("subscribe: {e}"));
+        counters.push(delivered);
+        subscriptions.push(sub);
+    }
+    let events: Vec<String> = (0..count as u64).map(phone_call).collect();
+    println!(
+        "events benchmark: {count} PhoneCall events ({} bytes each) per run, {rounds} rounds per side",
+        events[0].len()
+    );
+    pump(&checked, &events[..count.min(2_000)], &counters[0]).await;
+    pump(&unchecked, &events[..count.min(2_000)], &counters[1]).await;
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        with.push(pump(&checked, &events, &counters[0]).await);
+        without.push(pump(&unchecked, &events, &counters[1]).await);
+    }
+    let (with, without) = (median(with), median(without));
+    println!("{:<56} {with:>11.0} events/s", "publish+deliver, validated on both sides");
+    println!("{:<56} {without:>11.0} events/s", "publish+deliver, without validation (baseline)");
+    println!(
+        "ratio validated/unvalidated throughput: {:.3}  (validation costs {:.1}%)   goal: cost <= 10%",
+        with / without,
+        (1.0 - with / without) * 100.0
+    );
+    for (name, n) in [("validated", &checked), ("unvalidated", &unchecked)] {
+        let c = n.event_bus().counters();
+        println!(
+            "  {name}: published {} delivered {} invalid {} transport drops {}",
+            c.published,
+            c.delivered,
+            c.invalid,
+            n.transport().dropped_events()
+        );
+    }
+    drop(subscriptions);
+    checked.shutdown().await;
+    unchecked.shutdown().await;
+}
+
+async fn calls(node: &NodeHandle, count: usize) -> Samples {
+    Samples::measure(1_000, count, || {
+        let node = node.clone();
+        async move {
+            let request = CallRequest::new("bench.echo", Params::Positional(vec![json!(7)]));
+            let _ = node.call(request).await;
+        }
+    })
+    .await
+}
+
+async fn stats_bench(count: usize, rounds: usize) {
+    let with = node("st-on", &[("stats.interval", "1")]);
+    let without = node("st-off", &[("stats.enabled", "false")]);
+    ready(&with).await;
+    ready(&without).await;
+    println!("\nstats benchmark: {count} sequential bench.echo calls per run, {rounds} rounds per side");
+    let (mut on, mut off) = (Vec::new(), Vec::new());
+    let (mut last_on, mut last_off) = (None, None);
+    for _ in 0..rounds {
+        let s = calls(&with, count).await;
+        on.push(s.per_second());
+        last_on = Some(s);
+        let s = calls(&without, count).await;
+        off.push(s.per_second());
+        last_off = Some(s);
+    }
+    if let (Some(a), Some(b)) = (&last_on, &last_off) {
+        report("call with stats (last round)", a);
+        report("call without stats (last round, baseline)", b);
+    }
+    let (on, off) = (median(on), median(off));
+    println!("{:<56} {on:>11.0} calls/s", "median, stats on (recording + stats actor)");
+    println!("{:<56} {off:>11.0} calls/s", "median, stats off (baseline)");
+    println!(
+        "ratio stats-on/stats-off throughput: {:.3}  (stats cost {:.1}%)   goal: cost <= 2%",
+        on / off,
+        (1.0 - on / off) * 100.0
+    );
+    with.shutdown().await;
+    without.shutdown().await;
+}
+
+fn main() {
+    let events = env_number("CLACKS_BENCH_EVENTS", 20_000);
+    let count = env_number("CLACKS_BENCH_CALLS", 30_000);
+    let rounds = env_number("CLACKS_BENCH_ROUNDS", 5).max(1);
+    actix_rt::System::new().block_on(async move {
+        events_bench(events, rounds).await;
+        stats_bench(count, rounds).await;
+    });
+}
