@@ -399,3 +399,36 @@ async fn deploy_definitions_give_a_working_isolated_domain() {
     drop(node);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A call that kills every node taking it is not redelivered for ever: after
+/// `amqp.max_deliveries` (3) it lands in `D.command.dead` and the caller gets an error.
+#[actix_rt::test]
+async fn a_call_that_keeps_killing_nodes_is_dead_lettered() {
+    use lapin::options::QueueDeclareOptions;
+    use lapin::types::FieldTable;
+    use lapin::{Connection, ConnectionProperties};
+
+    let (caller, processes) = domain_with("dead", 4, &[("CLACKS_AMQP__PREFETCH", "1")]).await;
+    let err = caller
+        .call_within(0, "chaos.abort", json!([]), Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    println!("poison call answered: {err}");
+    assert_eq!(err.kind_str(), "internal", "{err}");
+    assert!(err.message().contains("dead-lettered"), "{err}");
+    let connection = Connection::connect(&broker_url(), ConnectionProperties::default()).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let dead = channel
+        .queue_declare(
+            format!("{}.command.dead", caller.domain).as_str().into(),
+            QueueDeclareOptions { passive: true, ..Default::default() },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(dead.message_count(), 1);
+    let _ = connection.close(200, "done".into()).await;
+    let alive = caller.nodes[0].nodes().len();
+    println!("nodes left in the view: {alive}");
+    finish(caller, processes).await;
+}

@@ -222,8 +222,10 @@ async fn redelivery(shared: &Shared, delivery: &Delivery, request: &RpcRequest) 
     let headers = delivery.properties.headers().as_ref();
     if count > u64::from(shared.config.max_deliveries) {
         let reason = format!(
-            "{} was delivered {count} times and each serving node died; dead-lettered",
-            request.call.method
+            "{} killed the {} nodes that served it; dead-lettered to {}",
+            request.call.method,
+            count - 1,
+            shared.names.dead_queue()
         );
         tracing::error!(node = %shared.config.node, method = %request.call.method, count, "dead-lettering call");
         let props = delivery.properties.clone().with_headers(with_header(
