@@ -8,6 +8,7 @@ use clacks_runtime::codec::json_rpc;
 use lapin::message::Delivery;
 use lapin::options::BasicPublishOptions;
 use lapin::Confirmation;
+use lapin::{BasicProperties, Channel, PublisherConfirm};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -117,29 +118,15 @@ pub async fn call(
         deadline_ms,
         remaining,
     );
-    let key = match &node {
-        Some(n) => Names::private_key(&plugin, n),
-        None => plugin.clone(),
-    };
-    let published = link
-        .channel
-        .basic_publish(
-            shared.names.command_exchange().into(),
-            key.into(),
-            BasicPublishOptions {
-                mandatory: true,
-                ..Default::default()
-            },
-            body.as_bytes(),
-            props,
-        )
-        .await;
-    let confirm = match published {
-        Ok(confirm) => confirm,
-        Err(e) => {
-            return Err(CallError::unavailable(&plugin, format!("publishing failed: {e}")))
-        }
-    };
+    let confirm = publish_request(
+        &link.channel,
+        &shared.names,
+        &plugin,
+        node.as_deref(),
+        body.as_bytes(),
+        props,
+    )
+    .await?;
     let started = std::time::Instant::now();
     // The confirm tells us whether the broker could route the call at all; the reply comes
     // separately. Whichever settles the call first wins.
@@ -148,16 +135,11 @@ pub async fn call(
         biased;
         reply = &mut rx => reply.ok(),
         confirmed = tokio::time::timeout_at(deadline, confirm) => match confirmed {
-            Ok(Ok(Confirmation::Ack(Some(returned)))) => {
-                let reason = returned.reply_text.to_string();
-                return Err(CallError::unavailable(&plugin, format!("the broker could not route the call: {reason}")));
-            }
-            Ok(Ok(Confirmation::Nack(_))) => {
-                return Err(CallError::unavailable(&plugin, "the broker refused the call"));
-            }
-            Ok(Err(e)) => return Err(CallError::unavailable(&plugin, format!("publishing failed: {e}"))),
             Err(_) => return Err(CallError::timeout(&request.method)),
-            Ok(Ok(_)) => tokio::time::timeout_at(deadline, rx).await.ok().and_then(Result::ok),
+            Ok(confirmation) => {
+                routed(&plugin, confirmation)?;
+                tokio::time::timeout_at(deadline, rx).await.ok().and_then(Result::ok)
+            }
         },
     };
     shared.record_latency(started.elapsed());
@@ -165,6 +147,57 @@ pub async fn call(
         Some(result) => result,
         None if Instant::now() >= deadline => Err(CallError::timeout(&request.method)),
         None => Err(CallError::unavailable(&plugin, "the reply queue was lost")),
+    }
+}
+
+/// Publishes a call to `D.command` with routing key `P` (or `P.NODE`), mandatory so that an
+/// unroutable call comes back in the confirm instead of vanishing.
+pub async fn publish_request(
+    channel: &Channel,
+    names: &Names,
+    plugin: &str,
+    node: Option<&str>,
+    body: &[u8],
+    props: BasicProperties,
+) -> Result<PublisherConfirm, CallError> {
+    let key = match node {
+        Some(n) => Names::private_key(plugin, n),
+        None => plugin.to_owned(),
+    };
+    channel
+        .basic_publish(
+            names.command_exchange().into(),
+            key.into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..Default::default()
+            },
+            body,
+            props,
+        )
+        .await
+        .map_err(|e| CallError::unavailable(plugin, format!("publishing failed: {e}")))
+}
+
+/// What the broker's confirm says about a published call: routed, returned, or refused.
+pub fn routed(plugin: &str, confirmation: lapin::Result<Confirmation>) -> Result<(), CallError> {
+    match confirmation {
+        Ok(Confirmation::Ack(Some(returned))) => Err(CallError::unavailable(
+            plugin,
+            format!(
+                "the broker could not route the call: {}",
+                returned.reply_text
+            ),
+        )),
+        Ok(Confirmation::Nack(_)) => Err(CallError::unavailable(
+            plugin,
+            "the broker refused the call",
+        )),
+        Err(e) => Err(CallError::unavailable(
+            plugin,
+            format!("publishing failed: {e}"),
+        )),
+        Ok(_) => Ok(()),
     }
 }
 
@@ -178,7 +211,9 @@ pub fn on_reply(shared: &Shared, delivery: &Delivery) {
         tracing::debug!(node = %shared.config.node, correlation_id = %id, "reply for no waiting call dropped (duplicate or late)");
         return;
     };
-    let served_by = text(delivery.properties.app_id()).unwrap_or("unknown").to_owned();
+    let served_by = text(delivery.properties.app_id())
+        .unwrap_or("unknown")
+        .to_owned();
     let result = match serde_json::from_slice::<Value>(&delivery.data) {
         Ok(value) => json_rpc::read_response(&value).map_err(|e| e.with_node_default(&served_by)),
         Err(e) => Err(CallError::new(

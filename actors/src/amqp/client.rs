@@ -6,13 +6,13 @@
 use clacks_runtime::call::{unix_millis_now, CallError, CallRequest, RpcErrorKind};
 use clacks_runtime::codec::json_rpc;
 use futures_util::StreamExt;
-use lapin::options::{BasicConsumeOptions, BasicPublishOptions, QueueDeclareOptions};
-use lapin::Confirmation;
+use lapin::options::{BasicConsumeOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, ConnectionProperties, Consumer};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+use super::caller::{publish_request, routed};
 use super::properties::{self, text};
 use super::shared::{redact, user_of};
 use super::topology::Names;
@@ -101,7 +101,11 @@ impl AmqpClient {
     }
 
     /// Calls `request` and waits up to `timeout` for the reply.
-    pub async fn call(&mut self, request: &CallRequest, timeout: Duration) -> Result<Value, CallError> {
+    pub async fn call(
+        &mut self,
+        request: &CallRequest,
+        timeout: Duration,
+    ) -> Result<Value, CallError> {
         let (plugin, _) = request.split_method()?;
         if self.providers(plugin, request.node.as_deref()).await? == Some(0) {
             let whom = request
@@ -121,45 +125,26 @@ impl AmqpClient {
             deadline_ms,
             timeout.as_millis() as u64,
         );
-        let key = match &request.node {
-            Some(n) => Names::private_key(plugin, n),
-            None => plugin.to_owned(),
-        };
         let body = json_rpc::request_object(json!(id), request).to_string();
-        let confirm = self
-            .channel
-            .basic_publish(
-                self.names.command_exchange().into(),
-                key.into(),
-                BasicPublishOptions {
-                    mandatory: true,
-                    ..Default::default()
-                },
-                body.as_bytes(),
-                props,
-            )
-            .await
-            .map_err(|e| CallError::unavailable(plugin, format!("publishing failed: {e}")))?;
-        match confirm.await {
-            Ok(Confirmation::Ack(Some(returned))) => {
-                return Err(CallError::unavailable(
-                    plugin,
-                    format!("the broker could not route the call: {}", returned.reply_text),
-                ))
-            }
-            Ok(Confirmation::Nack(_)) => {
-                return Err(CallError::unavailable(plugin, "the broker refused the call"))
-            }
-            Err(e) => return Err(CallError::unavailable(plugin, format!("not confirmed: {e}"))),
-            Ok(_) => {}
-        }
+        let confirm = publish_request(
+            &self.channel,
+            &self.names,
+            plugin,
+            request.node.as_deref(),
+            body.as_bytes(),
+            props,
+        )
+        .await?;
+        routed(plugin, confirm.await)?;
         let wait = async {
             while let Some(delivery) = self.replies.next().await {
                 let Ok(delivery) = delivery else { break };
                 if text(delivery.properties.correlation_id()) != Some(id.as_str()) {
                     continue; // a late reply to an earlier call
                 }
-                let node = text(delivery.properties.app_id()).unwrap_or("unknown").to_owned();
+                let node = text(delivery.properties.app_id())
+                    .unwrap_or("unknown")
+                    .to_owned();
                 return match serde_json::from_slice::<Value>(&delivery.data) {
                     Ok(v) => json_rpc::read_response(&v).map_err(|e| e.with_node_default(&node)),
                     Err(e) => Err(CallError::new(

@@ -17,7 +17,12 @@ use std::sync::OnceLock;
 use super::shared::Shared;
 
 /// The event names the membership queue is bound to.
-pub const MEMBERSHIP_EVENTS: [&str; 4] = ["NodeAnnounce", "NodeCapabilities", "NodeStatus", "NodeLeave"];
+pub const MEMBERSHIP_EVENTS: [&str; 4] = [
+    "NodeAnnounce",
+    "NodeCapabilities",
+    "NodeStatus",
+    "NodeLeave",
+];
 
 fn schemas() -> Option<&'static SchemaSet> {
     static SCHEMAS: OnceLock<Option<SchemaSet>> = OnceLock::new();
@@ -42,12 +47,18 @@ fn xml_call_type(call_type: CallType) -> XmlCallType {
 
 /// `NodeAnnounce` of `node`.
 pub fn announce(node: &str) -> String {
-    NodeAnnounce { id: node.to_owned() }.to_xml()
+    NodeAnnounce {
+        id: node.to_owned(),
+    }
+    .to_xml()
 }
 
 /// `NodeLeave` of `node`.
 pub fn leave(node: &str) -> String {
-    NodeLeave { id: node.to_owned() }.to_xml()
+    NodeLeave {
+        id: node.to_owned(),
+    }
+    .to_xml()
 }
 
 /// `NodeCapabilities` of the local node: one `NodeMethod` per command; its `Signature` holds
@@ -224,18 +235,30 @@ mod tests {
     #[test]
     fn capabilities_round_trip_into_the_view_with_full_specs() {
         let me = shared("me");
-        assert_eq!(apply(&me, capabilities(&local("other")).as_bytes()), Reaction::None);
+        assert_eq!(
+            apply(&me, capabilities(&local("other")).as_bytes()),
+            Reaction::None
+        );
         let record = me.membership.node("other").unwrap();
         assert_eq!(record.commands, local("other").commands);
-        assert_eq!(me.membership.route("core.ping").unwrap().call_type, CallType::Cumulative);
-        assert!(capabilities(&local("x")).contains("CUMMULATIVE"), "original spelling on the wire");
+        assert_eq!(
+            me.membership.route("core.ping").unwrap().call_type,
+            CallType::Cumulative
+        );
+        assert!(
+            capabilities(&local("x")).contains("CUMMULATIVE"),
+            "original spelling on the wire"
+        );
     }
 
     #[test]
     fn announce_from_others_asks_for_capabilities_and_leave_removes() {
         let me = shared("me");
         assert_eq!(apply(&me, announce("me").as_bytes()), Reaction::None);
-        assert_eq!(apply(&me, announce("new").as_bytes()), Reaction::SendCapabilities);
+        assert_eq!(
+            apply(&me, announce("new").as_bytes()),
+            Reaction::SendCapabilities
+        );
         apply(&me, capabilities(&local("new")).as_bytes());
         apply(&me, leave("new").as_bytes());
         assert!(me.membership.node("new").is_none());

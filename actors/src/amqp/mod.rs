@@ -67,12 +67,13 @@ impl AmqpTransport {
         bridge::bridge_child(self.shared.clone())
     }
 
-    /// Waits until the node is connected (true) or `timeout` passes (false).
+    /// Waits until the node has joined the domain, its consumers open (true), or `timeout`
+    /// passes (false).
     pub async fn wait_connected(&self, timeout: Duration) -> bool {
-        let mut link = self.shared.link.subscribe();
+        let mut link = self.shared.joined.subscribe();
         let deadline = Instant::now() + timeout;
         loop {
-            if link.borrow_and_update().is_some() {
+            if *link.borrow_and_update() != 0 {
                 return true;
             }
             match tokio::time::timeout_at(deadline, link.changed()).await {
@@ -140,7 +141,8 @@ impl Transport for AmqpTransport {
 
     fn publish_event(&self, event: RawEvent) -> BoxFuture<'static, Result<(), Error>> {
         let shared = self.shared.clone();
-        async move { events::publish(&shared, &event.name, &event.origin, &event.xml).await }.boxed()
+        async move { events::publish(&shared, &event.name, &event.origin, &event.xml).await }
+            .boxed()
     }
 
     fn subscribe_events(
@@ -168,7 +170,9 @@ impl Transport for AmqpTransport {
             .map(|mut record| {
                 if let Some(local) = local.as_ref().filter(|l| l.name == record.name) {
                     for (name, handle) in &local.plugins {
-                        record.plugins.insert(name.clone(), handle.status().as_str().to_owned());
+                        record
+                            .plugins
+                            .insert(name.clone(), handle.status().as_str().to_owned());
                     }
                     record.last_seen_ms = unix_millis_now();
                 }

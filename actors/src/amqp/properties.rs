@@ -32,7 +32,10 @@ pub fn header_u64(props: &BasicProperties, name: &str) -> Option<u64> {
 
 /// A short-string property as `&str`.
 pub fn text(value: &Option<ShortString>) -> Option<&str> {
-    value.as_ref().map(ShortString::as_str).filter(|s| !s.is_empty())
+    value
+        .as_ref()
+        .map(ShortString::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 /// `headers` with `name` set to `value` (other headers kept).

@@ -20,7 +20,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::properties::{self, text, with_header, DEAD_REASON, DEADLINE, DELIVERIES};
+use super::properties::{self, text, with_header, DEADLINE, DEAD_REASON, DELIVERIES};
 use super::shared::Shared;
 
 /// Which queue a delivery came from.
@@ -51,13 +51,17 @@ async fn consume(
     Ok((channel, consumer))
 }
 
-/// Serves `plugin` until the connection fails (the error ends the session).
+/// Serves `plugin` until the connection fails (the error ends the session). `ready` fires once
+/// its consumers are open (the shared one only if the plugin runs), so the node announces
+/// itself only when calls routed to it will be taken.
 pub async fn serve_plugin(
     shared: Arc<Shared>,
     connection: Arc<Connection>,
     plugin: String,
     handle: PluginHandle,
+    ready: tokio::sync::oneshot::Sender<()>,
 ) -> lapin::Result<()> {
+    let mut ready = Some(ready);
     let node = shared.config.node.clone();
     let private_queue = shared.names.private_queue(&plugin, &node);
     let (_private_channel, private) = consume(
@@ -80,6 +84,9 @@ pub async fn serve_plugin(
         loop {
             // Wait until the plugin runs before taking work from the shared queue.
             while status.current() != PluginStatus::Running {
+                if let Some(ready) = ready.take() {
+                    let _ = ready.send(());
+                }
                 if status.changed().await.is_none() {
                     return Ok(());
                 }
@@ -88,6 +95,9 @@ pub async fn serve_plugin(
             let (channel, mut consumer) =
                 consume(&connection, shared.config.prefetch, &shared_queue, &tag).await?;
             tracing::debug!(node = %node, plugin = %plugin, queue = %shared_queue, "consuming");
+            if let Some(ready) = ready.take() {
+                let _ = ready.send(());
+            }
             loop {
                 tokio::select! {
                     delivery = consumer.next() => match delivery {
@@ -202,8 +212,12 @@ fn read_request(delivery: &Delivery) -> Result<RpcRequest, Value> {
             format!("parse error: content type must be application/json, not {content_type}"),
         ));
     }
-    let value: Value = serde_json::from_slice(&delivery.data)
-        .map_err(|e| bad_input(RpcErrorKind::Parse, format!("parse error: body is not JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(&delivery.data).map_err(|e| {
+        bad_input(
+            RpcErrorKind::Parse,
+            format!("parse error: body is not JSON: {e}"),
+        )
+    })?;
     json_rpc::parse_message(value)
 }
 
@@ -305,9 +319,11 @@ async fn serve_delivery(
         return;
     }
     let RpcRequest { id, mut call } = request;
-    call.caller = text(delivery.properties.user_id()).unwrap_or("anonymous").to_owned();
-    call.redelivered = delivery.redelivered
-        || properties::header_u64(&delivery.properties, DELIVERIES).is_some();
+    call.caller = text(delivery.properties.user_id())
+        .unwrap_or("anonymous")
+        .to_owned();
+    call.redelivered =
+        delivery.redelivered || properties::header_u64(&delivery.properties, DELIVERIES).is_some();
     call.deadline_ms = properties::header_u64(&delivery.properties, DEADLINE).or(call.deadline_ms);
     let now = unix_millis_now();
     let deadline_ms = call.deadline_ms.unwrap_or(now + 30_000);
@@ -356,4 +372,3 @@ async fn serve_call(
     }
     handle.call(Arc::new(call), deadline).await
 }
-

@@ -5,9 +5,9 @@
 //! (lapin's own recovery is not relied on). A clean shutdown sends `NodeLeave` first.
 
 use futures_util::StreamExt;
-use lapin::Event as LinkEvent;
-use lapin::options::{BasicConsumeOptions, ConfirmSelectOptions, QueueDeclareOptions};
+use lapin::options::{BasicConsumeOptions, ConfirmSelectOptions};
 use lapin::types::FieldTable;
+use lapin::Event as LinkEvent;
 use lapin::{Connection, ConnectionProperties};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -52,6 +52,7 @@ pub async fn run(shared: Arc<Shared>) {
         let started = Instant::now();
         let outcome = session(&shared, generation).await;
         shared.link.send_replace(None);
+        shared.joined.send_replace(0);
         caller::fail_pending(&shared, generation, "the connection to the broker was lost");
         if shared.leaving.load(Ordering::SeqCst) {
             tracing::info!(node = %config.node, "left the domain; AMQP session closed");
@@ -92,17 +93,7 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
 
     let reply_channel = connection.create_channel().await?;
     let reply_queue = shared.names.reply_queue(&config.node);
-    reply_channel
-        .queue_declare(
-            reply_queue.as_str().into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                auto_delete: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    topology::declare_exclusive(&reply_channel, &reply_queue).await?;
     let mut replies = reply_channel
         .basic_consume(
             reply_queue.as_str().into(),
@@ -160,14 +151,27 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
     for plugin in local.plugins.keys() {
         topology::declare_plugin(&channel, &shared.names, plugin, &config.node).await?;
     }
+    let mut opened = Vec::new();
     for (plugin, handle) in &local.plugins {
+        let (ready, is_ready) = tokio::sync::oneshot::channel();
         let task = server::serve_plugin(
             shared.clone(),
             connection.clone(),
             plugin.clone(),
             handle.clone(),
+            ready,
         );
         tasks.spawn(async move { task.await.map_err(SessionError::from) });
+        opened.push(is_ready);
+    }
+    for is_ready in opened {
+        if is_ready.await.is_err() {
+            // Its task ended before its consumers opened: the join below reports why.
+            if let Some(Ok(Err(e))) = tasks.join_next().await {
+                return Err(e);
+            }
+            return Err(SessionError::Ended("a plugin server"));
+        }
     }
     let for_members = shared.clone();
     let members_local = local.clone();
@@ -201,6 +205,7 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
             membership::evict(&for_status);
         }
     });
+    shared.joined.send_replace(generation);
     tracing::info!(node = %config.node, domain = %config.domain, url = %config.redacted_url(),
         generation, "joined the domain over AMQP");
 
@@ -217,7 +222,12 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
         subscribers_seen += fresh.len();
         for (names, tx) in fresh {
             if !tx.is_closed() {
-                tasks.spawn(events::consume_for(shared.clone(), connection.clone(), names, tx));
+                tasks.spawn(events::consume_for(
+                    shared.clone(),
+                    connection.clone(),
+                    names,
+                    tx,
+                ));
             }
         }
         tokio::select! {

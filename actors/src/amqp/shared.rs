@@ -145,6 +145,8 @@ pub struct Shared {
     pub names: Names,
     /// The current link; `None` while (re)connecting.
     pub link: watch::Sender<Option<Link>>,
+    /// The session that has announced itself with all consumers open (0: none yet).
+    pub joined: watch::Sender<u64>,
     pending: Mutex<HashMap<String, PendingReply>>,
     /// The domain view (kept from membership events).
     pub membership: Membership,
@@ -172,6 +174,7 @@ impl Shared {
             names: Names::new(&config.domain),
             config,
             link: watch::channel(None).0,
+            joined: watch::channel(0).0,
             pending: Mutex::new(HashMap::new()),
             membership: Membership::default(),
             local: watch::channel(None).0,
@@ -201,7 +204,11 @@ impl Shared {
         let sample = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
         let old = self.latency_us.load(Ordering::Relaxed);
         // Exponential moving average with weight 1/8: cheap, and stale values fade quickly.
-        let new = if old == 0 { sample } else { old - old / 8 + sample / 8 };
+        let new = if old == 0 {
+            sample
+        } else {
+            old - old / 8 + sample / 8
+        };
         self.latency_us.store(new, Ordering::Relaxed);
         self.served.fetch_add(1, Ordering::Relaxed);
     }
@@ -221,6 +228,9 @@ mod tests {
         assert_eq!(user_of("amqp://node1:s3cret@h:5672/dom"), "node1");
         assert_eq!(user_of("amqp://h:5672/%2f"), "guest");
         assert_eq!(user_of("amqp://us%40er:x@h/"), "us@er");
-        assert_eq!(redact("amqp://node1:s3cret@h:5672/dom"), "amqp://node1:***@h:5672/dom");
+        assert_eq!(
+            redact("amqp://node1:s3cret@h:5672/dom"),
+            "amqp://node1:***@h:5672/dom"
+        );
     }
 }

@@ -46,12 +46,20 @@ impl Names {
 
     /// `D.reply.NODE.<uuid>`: one node connection's reply queue.
     pub fn reply_queue(&self, node: &str) -> String {
-        format!("{}.reply.{node}.{}", self.domain, uuid::Uuid::new_v4().simple())
+        format!(
+            "{}.reply.{node}.{}",
+            self.domain,
+            uuid::Uuid::new_v4().simple()
+        )
     }
 
     /// `D.event.NODE.<uuid>`: one subscriber's event queue.
     pub fn event_queue(&self, node: &str) -> String {
-        format!("{}.event.{node}.{}", self.domain, uuid::Uuid::new_v4().simple())
+        format!(
+            "{}.event.{node}.{}",
+            self.domain,
+            uuid::Uuid::new_v4().simple()
+        )
     }
 
     /// `D.command.dead`: calls that crashed too many deliveries.
@@ -145,14 +153,8 @@ pub async fn declare_plugin(
         .await
 }
 
-/// Declares an exclusive, auto-delete queue named `queue` bound to the event exchange for
-/// `names` (every event when empty).
-pub async fn declare_event_queue(
-    channel: &Channel,
-    names: &Names,
-    queue: &str,
-    events: &[String],
-) -> lapin::Result<()> {
+/// Declares an exclusive, auto-delete queue (one connection's replies or events).
+pub async fn declare_exclusive(channel: &Channel, queue: &str) -> lapin::Result<()> {
     channel
         .queue_declare(
             queue.into(),
@@ -163,7 +165,19 @@ pub async fn declare_event_queue(
             },
             FieldTable::default(),
         )
-        .await?;
+        .await
+        .map(|_| ())
+}
+
+/// Declares an exclusive, auto-delete queue named `queue` bound to the event exchange for
+/// `names` (every event when empty).
+pub async fn declare_event_queue(
+    channel: &Channel,
+    names: &Names,
+    queue: &str,
+    events: &[String],
+) -> lapin::Result<()> {
+    declare_exclusive(channel, queue).await?;
     let keys: Vec<String> = if events.is_empty() {
         vec!["#".to_owned()]
     } else {

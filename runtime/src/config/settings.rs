@@ -206,7 +206,7 @@ impl Settings {
             ));
         }
         let url = self.amqp.url.trim();
-        if !url.is_empty() && !(url.starts_with("amqp://") || url.starts_with("amqps://")) {
+        if !(url.is_empty() || url.starts_with("amqp://") || url.starts_with("amqps://")) {
             return Err(bad("amqp.url", url, "an amqp:// or amqps:// URL, or empty for no broker"));
         }
         if self.amqp.prefetch == 0 {

@@ -160,7 +160,7 @@ impl Transport for LocalTransport {
         // Subscribers that went away are forgotten here, on the next publish.
         subscribers.retain(|(_, tx)| !tx.is_closed());
         for (names, tx) in subscribers.iter() {
-            if names.is_empty() || names.iter().any(|n| *n == event.name) {
+            if names.is_empty() || names.contains(&event.name) {
                 if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(event.clone()) {
                     self.dropped.fetch_add(1, Ordering::Relaxed);
                 }
