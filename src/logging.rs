@@ -15,8 +15,11 @@ pub fn init(flag: Option<&str>, configured: &str, json: bool) -> Result<(), Stri
             })?
         }
     };
+    use std::io::IsTerminal;
+    // Colours only for a person at a terminal, never in files or pipes.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let installed = if json {
         builder.json().try_init()
