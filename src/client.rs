@@ -52,7 +52,11 @@ impl Client {
         }
     }
 
-    async fn call_amqp(&self, url: &str, call: &CallRequest) -> Result<(Value, Value), ClientError> {
+    async fn call_amqp(
+        &self,
+        url: &str,
+        call: &CallRequest,
+    ) -> Result<(Value, Value), ClientError> {
         let mut client = AmqpClient::connect(url, &self.domain)
             .await
             .map_err(|e| ClientError::Other(Exit::Unreachable, e))?;

@@ -40,6 +40,14 @@ enum Command {
     Describe(commands::describe::DescribeArgs),
     /// Draw the actor tree of the domain's nodes.
     Tree(commands::tree::TreeArgs),
+    /// Publish event files (validated by the node) into the domain.
+    Emit(commands::emit::EmitArgs),
+    /// Print the domain's events as they arrive, optionally filtered by XPath.
+    Listen(commands::listen::ListenArgs),
+    /// Check event files against the event schemas, offline.
+    Validate(commands::validate::ValidateArgs),
+    /// Generate events (a scripted PBX's PhoneCall events) and publish or print them.
+    Generate(commands::generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +68,10 @@ fn main() -> ExitCode {
         Command::Call(args) => commands::call::run(args),
         Command::Describe(args) => commands::describe::run(args),
         Command::Tree(args) => commands::tree::run(args),
+        Command::Emit(args) => commands::emit::run(args),
+        Command::Listen(args) => commands::listen::run(args),
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Generate(args) => commands::generate::run(args),
     };
     exit.into()
 }

@@ -7,6 +7,9 @@
 //! - [`core`]: `core.ping`, `describe` (OpenRPC), `nodes`, `actor_tree` (CUMULATIVE),
 //!   `restart`, `stop`: every node runs it.
 //! - [`host`]: `host.facts`, `load`, `disks`, `interfaces`: real facts of the machine.
+//! - [`events`]: `events.publish` (validated), `schemas`, `subscriptions`: the event bus.
+//! - [`stats`]: `stats.query`: telephony statistics from `PhoneCall` events, and the
+//!   periodic `PhoneStatistics` event.
 //! - `chaos` (feature `chaos`): fault injection for tests of the real binary.
 //!
 //! ## Data flow
@@ -21,7 +24,9 @@
 #[cfg(feature = "chaos")]
 pub mod chaos;
 pub mod core;
+pub mod events;
 pub mod host;
+pub mod stats;
 
 use clacks_runtime::config::Settings;
 use clacks_runtime::plugin::PluginDef;
@@ -33,6 +38,8 @@ pub fn standard(settings: &Settings) -> Vec<PluginDef> {
     let mut plugins = vec![
         core::CorePlugin::definition(),
         host::HostPlugin::definition(),
+        events::EventsPlugin::definition(),
+        stats::StatsPlugin::definition(),
     ];
     #[cfg(feature = "chaos")]
     if settings.plugins.contains_key("chaos") {
@@ -40,7 +47,9 @@ pub fn standard(settings: &Settings) -> Vec<PluginDef> {
     }
     #[cfg(not(feature = "chaos"))]
     if settings.plugins.contains_key("chaos") {
-        tracing::warn!("[plugins.chaos] is configured, but this binary was built without the chaos feature");
+        tracing::warn!(
+            "[plugins.chaos] is configured, but this binary was built without the chaos feature"
+        );
     }
     plugins
 }

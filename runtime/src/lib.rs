@@ -16,6 +16,8 @@
 //! - [`supervision`]: OTP-style supervisors, child specs, restart intensity, the actor table
 //!   and supervision events.
 //! - [`transport`]: the transport trait and the local (in-process) transport.
+//! - [`events`]: the event bus: validated XML events, supervised filtered subscriptions.
+//! - [`stats`]: lock-free per-command statistics, the stats actor, `/metrics` text.
 //! - [`membership`]: the domain view: nodes, their commands, routes.
 //! - [`node`]: building, running and talking to a node.
 //! - [`config`]: settings from `config/clacks.toml`, files, environment and flags.
@@ -40,9 +42,11 @@ pub mod call;
 pub mod codec;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod membership;
 pub mod node;
 pub mod plugin;
+pub mod stats;
 pub mod supervision;
 pub mod transport;
 

@@ -2,8 +2,12 @@
 
 pub mod call;
 pub mod describe;
+pub mod emit;
+pub mod generate;
+pub mod listen;
 pub mod node;
 pub mod tree;
+pub mod validate;
 
 use clap::Args;
 use std::time::Duration;

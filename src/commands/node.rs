@@ -4,8 +4,8 @@
 
 use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
 use clacks_actors::gateway::{gateway_child, GatewayConfig};
-use clacks_runtime::transport::Transport;
 use clacks_runtime::config::{self, HttpListen, Settings};
+use clacks_runtime::transport::Transport;
 use clacks_runtime::{NodeBuilder, NodeExit, NodeHandle};
 use clap::Args;
 use std::net::TcpListener;

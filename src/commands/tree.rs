@@ -152,9 +152,10 @@ mod tests {
             .map(|p| actor(p))
             .collect();
         let drawn = draw(&list);
+        // Each line is PREFIX NAME, two spaces, then the kind ("k").
         let names: Vec<&str> = drawn
             .lines()
-            .map(|l| l.split("  ").next().unwrap())
+            .map(|l| l.split("  k  ").next().unwrap())
             .collect();
         assert_eq!(names, ["node", "├── a", "│   └── x", "└── b"]);
     }

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
+mod events;
+
 /// A `clacks node` process, killed when dropped.
 struct NodeProcess {
     child: Child,

@@ -5,80 +5,47 @@
 
 use clacks_tests::amqp::{broker_url, remove_domain, AmqpFactory};
 use clacks_tests::cluster::Cluster;
+use clacks_tests::process::NodeProcess;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
-
-/// A `clacks node` process on the broker; killed when dropped.
-struct NodeProcess {
-    name: String,
-    child: Child,
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-CONT", &self.child.id().to_string()]).status();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl NodeProcess {
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([signal, &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill {signal} {}", self.name);
-    }
-}
 
 fn spawn_node(domain: &str, name: &str, env: &[(&str, &str)]) -> NodeProcess {
     spawn_node_with_url(domain, name, &broker_url(), env)
 }
 
 fn spawn_node_with_url(domain: &str, name: &str, url: &str, env: &[(&str, &str)]) -> NodeProcess {
-    let mut child = Command::new(BIN)
-        .args(["node", "--http", "off", "--name", name, "--domain", domain, "--log", "warn"])
-        .args(["--amqp", url])
-        .env_remove("RUST_LOG")
-        .env("CLACKS_PLUGINS__CHAOS__ENABLED", "true")
-        .env("CLACKS_PLUGINS__CHAOS__MAX_RESTARTS", "2")
-        .env("CLACKS_AMQP__STATUS_INTERVAL", "0.5")
-        .env("CLACKS_AMQP__EVICTION", "3")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("clacks node starts");
-    let stderr = child.stderr.take().expect("stderr piped");
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        seen.push(line.clone());
-        if line.starts_with("clacks: node ") && line.ends_with(" ready") {
-            assert!(line.contains(" amqp amqp://") && line.contains(":***@127.0.0.1:"), "{line}");
-            std::thread::spawn(move || for _ in lines {});
-            return NodeProcess {
-                name: name.to_owned(),
-                child,
-            };
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("node {name} never got ready: {seen:?}");
+    let mut all = vec![
+        ("CLACKS_PLUGINS__CHAOS__ENABLED", "true"),
+        ("CLACKS_PLUGINS__CHAOS__MAX_RESTARTS", "2"),
+        ("CLACKS_AMQP__STATUS_INTERVAL", "0.5"),
+        ("CLACKS_AMQP__EVICTION", "3"),
+    ];
+    all.extend_from_slice(env);
+    let node = NodeProcess::start(
+        BIN,
+        name,
+        &["--http", "off", "--domain", domain, "--amqp", url],
+        &all,
+    );
+    assert!(
+        node.amqp().starts_with("amqp://") && node.amqp().contains(":***@127.0.0.1:"),
+        "{:?}",
+        node.ready
+    );
+    node
 }
 
 /// The test's own node (the caller) plus `count` node processes, all seeing each other.
-async fn domain_with(test: &str, count: usize, env: &[(&str, &str)]) -> (Cluster, Vec<NodeProcess>) {
+async fn domain_with(
+    test: &str,
+    count: usize,
+    env: &[(&str, &str)],
+) -> (Cluster, Vec<NodeProcess>) {
     let domain = format!("it-{test}-{}", std::process::id());
     let processes: Vec<NodeProcess> = (1..=count)
         .map(|i| spawn_node(&domain, &format!("n{i}"), env))
@@ -90,7 +57,11 @@ async fn domain_with(test: &str, count: usize, env: &[(&str, &str)]) -> (Cluster
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(caller.nodes[0].nodes().len(), count + 1, "every node joined");
+    assert_eq!(
+        caller.nodes[0].nodes().len(),
+        count + 1,
+        "every node joined"
+    );
     (caller, processes)
 }
 
@@ -98,18 +69,28 @@ async fn finish(caller: Cluster, processes: Vec<NodeProcess>) {
     let domain = caller.domain.clone();
     drop(processes);
     caller.shutdown().await;
-    let plugins: Vec<String> = ["core", "host", "chaos", "probe"].map(String::from).to_vec();
+    let plugins: Vec<String> = ["core", "host", "chaos", "probe"]
+        .map(String::from)
+        .to_vec();
     remove_domain(&broker_url(), &domain, &plugins).await;
 }
 
 /// Sends `total` chaos.work calls with `in_flight` at a time; counts who served them.
-async fn shares(caller: &Cluster, total: usize, in_flight: usize, ms: u64) -> BTreeMap<String, usize> {
+async fn shares(
+    caller: &Cluster,
+    total: usize,
+    in_flight: usize,
+    ms: u64,
+) -> BTreeMap<String, usize> {
     let mut served = BTreeMap::new();
     let per_worker = total / in_flight;
     let workers = (0..in_flight).map(|_| async move {
         let mut mine = Vec::new();
         for _ in 0..per_worker {
-            let who = caller.call(0, "chaos.work", json!([ms])).await.expect("chaos.work succeeds");
+            let who = caller
+                .call(0, "chaos.work", json!([ms]))
+                .await
+                .expect("chaos.work succeeds");
             mine.push(who.as_str().unwrap_or("?").to_owned());
         }
         mine
@@ -129,14 +110,24 @@ async fn competing_consumers_balance_equal_nodes_and_favour_fast_ones() {
     println!("equal nodes, 3000 calls, 8 in flight: {served:?}");
     for node in ["n1", "n2", "n3"] {
         let share = served.get(node).copied().unwrap_or(0) as f64 / 3000.0;
-        assert!((share - 1.0 / 3.0).abs() <= 0.05, "{node} served {share:.3}: {served:?}");
+        assert!(
+            (share - 1.0 / 3.0).abs() <= 0.05,
+            "{node} served {share:.3}: {served:?}"
+        );
     }
-    caller.call_on(0, "n3", "chaos.slow", json!([2.0])).await.unwrap();
+    caller
+        .call_on(0, "n3", "chaos.slow", json!([2.0]))
+        .await
+        .unwrap();
     let served = shares(&caller, 3000, 8, 4).await;
     let fast = (served["n1"] + served["n2"]) as f64 / 2.0;
     let slow = served.get("n3").copied().unwrap_or(0) as f64;
     println!("n3 2x slower: {served:?}, slow/fast = {:.2}", slow / fast);
-    assert!((0.3..=0.75).contains(&(slow / fast)), "slow/fast {:.2}: {served:?}", slow / fast);
+    assert!(
+        (0.3..=0.75).contains(&(slow / fast)),
+        "slow/fast {:.2}: {served:?}",
+        slow / fast
+    );
     finish(caller, processes).await;
 }
 
@@ -159,8 +150,14 @@ async fn kill_9_mid_load_loses_no_call_and_hangs_none() {
     }
     println!("kill -9 n2 under 2000 calls: {ok} ok, errors {errors:?}, {elapsed:?}");
     assert_eq!(results.len(), 2000, "every call answered once");
-    assert!(elapsed < deadline + Duration::from_secs(5), "no call hung: {elapsed:?}");
-    assert!(ok >= 1900, "redelivery served the killed node's calls: {ok} ok, {errors:?}");
+    assert!(
+        elapsed < deadline + Duration::from_secs(5),
+        "no call hung: {elapsed:?}"
+    );
+    assert!(
+        ok >= 1900,
+        "redelivery served the killed node's calls: {ok} ok, {errors:?}"
+    );
     finish(caller, processes).await;
 }
 
@@ -168,10 +165,16 @@ async fn kill_9_mid_load_loses_no_call_and_hangs_none() {
 async fn a_plugin_failing_on_one_node_moves_its_calls_to_the_others() {
     let (caller, processes) = domain_with("failover", 3, &[]).await;
     for _ in 0..3 {
-        let err = caller.call_on(0, "n2", "chaos.panic", json!([])).await.unwrap_err();
+        let err = caller
+            .call_on(0, "n2", "chaos.panic", json!([]))
+            .await
+            .unwrap_err();
         assert_eq!(err.kind_str(), "panic");
     }
-    let err = caller.call_on(0, "n2", "chaos.work", json!([])).await.unwrap_err();
+    let err = caller
+        .call_on(0, "n2", "chaos.work", json!([]))
+        .await
+        .unwrap_err();
     assert_eq!(err.kind_str(), "unavailable", "{err}");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let served = shares(&caller, 300, 4, 0).await;
@@ -196,10 +199,16 @@ async fn cumulative_names_a_frozen_node_missing_once_evicted() {
         .await
         .unwrap();
     let elapsed = started.elapsed();
-    println!("CUMULATIVE with n3 frozen: {elapsed:?}, missing {}", got["missing"]);
+    println!(
+        "CUMULATIVE with n3 frozen: {elapsed:?}, missing {}",
+        got["missing"]
+    );
     assert_eq!(got["missing"], json!(["n3"]));
     assert_eq!(got["responded"], json!(["caller", "n1", "n2"]));
-    assert!(elapsed < Duration::from_secs(5), "answered long before the 20 s deadline: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "answered long before the 20 s deadline: {elapsed:?}"
+    );
     finish(caller, processes).await;
 }
 
@@ -223,13 +232,18 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
     use lapin::{BasicProperties, Connection, ConnectionProperties};
 
     let (caller, processes) = domain_with("badinput", 1, &[]).await;
-    let connection = Connection::connect(&broker_url(), ConnectionProperties::default()).await.unwrap();
+    let connection = Connection::connect(&broker_url(), ConnectionProperties::default())
+        .await
+        .unwrap();
     let channel = connection.create_channel().await.unwrap();
     let mut replies = channel
         .basic_consume(
             "amq.rabbitmq.reply-to".into(),
             "raw".into(),
-            BasicConsumeOptions { no_ack: true, ..Default::default() },
+            BasicConsumeOptions {
+                no_ack: true,
+                ..Default::default()
+            },
             FieldTable::default(),
         )
         .await
@@ -246,22 +260,57 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
         let exchange = exchange.clone();
         async move {
             channel
-                .basic_publish(exchange.as_str().into(), "core".into(), BasicPublishOptions::default(), body.as_bytes(), props)
+                .basic_publish(
+                    exchange.as_str().into(),
+                    "core".into(),
+                    BasicPublishOptions::default(),
+                    body.as_bytes(),
+                    props,
+                )
                 .await
                 .unwrap();
         }
     };
     send("{nope", "application/json", true, "c1").await;
-    send(r#"{"jsonrpc":"2.0","id":2,"method":"core.nothing"}"#, "application/json", true, "c2").await;
-    send(r#"{"jsonrpc":"2.0","id":3,"method":"core.ping"}"#, "text/plain", true, "c3").await;
-    send(r#"{"jsonrpc":"2.0","id":4,"method":"core.ping"}"#, "application/json", false, "c4").await;
-    send(r#"{"jsonrpc":"2.0","id":5,"method":"core.ping"}"#, "application/json", true, "c5").await;
+    send(
+        r#"{"jsonrpc":"2.0","id":2,"method":"core.nothing"}"#,
+        "application/json",
+        true,
+        "c2",
+    )
+    .await;
+    send(
+        r#"{"jsonrpc":"2.0","id":3,"method":"core.ping"}"#,
+        "text/plain",
+        true,
+        "c3",
+    )
+    .await;
+    send(
+        r#"{"jsonrpc":"2.0","id":4,"method":"core.ping"}"#,
+        "application/json",
+        false,
+        "c4",
+    )
+    .await;
+    send(
+        r#"{"jsonrpc":"2.0","id":5,"method":"core.ping"}"#,
+        "application/json",
+        true,
+        "c5",
+    )
+    .await;
     let mut got: BTreeMap<String, Value> = BTreeMap::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while got.len() < 4 && Instant::now() < deadline {
         let next = tokio::time::timeout(Duration::from_secs(10), replies.next()).await;
         let Ok(Some(Ok(delivery))) = next else { break };
-        let id = delivery.properties.correlation_id().as_ref().map(|s| s.to_string()).unwrap_or_default();
+        let id = delivery
+            .properties
+            .correlation_id()
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
         got.insert(id, serde_json::from_slice(&delivery.data).unwrap());
     }
     assert_eq!(got["c1"]["error"]["code"], json!(-32700), "{got:?}");
@@ -284,13 +333,12 @@ async fn broker_restart_mid_load_nodes_recover() {
     };
     let url = broker.url();
     let domain = format!("it-restart-{}", std::process::id());
-    let env = [("CLACKS_AMQP_URL", url.as_str())];
-    let mut processes = Vec::new();
-    for name in ["n1", "n2"] {
-        let mut child_env = env.to_vec();
-        child_env.push(("CLACKS_AMQP__RECONNECT_MAX", "1"));
-        processes.push(spawn_node_at(&domain, name, &url, &child_env));
-    }
+    let processes: Vec<NodeProcess> = ["n1", "n2"]
+        .iter()
+        .map(|name| {
+            spawn_node_with_url(&domain, name, &url, &[("CLACKS_AMQP__RECONNECT_MAX", "1")])
+        })
+        .collect();
     let factory = AmqpFactory::new(&url);
     let caller = Cluster::start(&factory, &domain, &["caller"], &[], |_, b| b).await;
     for _ in 0..200 {
@@ -307,8 +355,13 @@ async fn broker_restart_mid_load_nodes_recover() {
         let until = Instant::now() + Duration::from_secs(6);
         while Instant::now() < until {
             let started = Instant::now();
-            let r = caller.call_within(0, "chaos.work", json!([]), Duration::from_secs(3)).await;
-            assert!(started.elapsed() < Duration::from_secs(5), "a call hung past its deadline");
+            let r = caller
+                .call_within(0, "chaos.work", json!([]), Duration::from_secs(3))
+                .await;
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "a call hung past its deadline"
+            );
             outcomes.push(r.is_ok());
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -323,7 +376,10 @@ async fn broker_restart_mid_load_nodes_recover() {
     };
     let (outcomes, back_at) = tokio::join!(load, restart);
     let failed = outcomes.iter().filter(|ok| !**ok).count();
-    println!("broker restart under load: {} calls, {failed} failed during the outage", outcomes.len());
+    println!(
+        "broker restart under load: {} calls, {failed} failed during the outage",
+        outcomes.len()
+    );
     // After the broker's return every node is back within 10 s and calls succeed.
     let mut recovered = None;
     while back_at.elapsed() < Duration::from_secs(10) {
@@ -338,17 +394,14 @@ async fn broker_restart_mid_load_nodes_recover() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     println!("recovered {recovered:?} after the broker returned");
-    assert!(recovered.is_some(), "nodes back in the domain within 10 s of the broker's return");
+    assert!(
+        recovered.is_some(),
+        "nodes back in the domain within 10 s of the broker's return"
+    );
     let after = shares(&caller, 200, 4, 0).await;
     assert_eq!(after.values().sum::<usize>(), 200, "{after:?}");
     drop(processes);
     caller.shutdown().await;
-}
-
-fn spawn_node_at(domain: &str, name: &str, url: &str, env: &[(&str, &str)]) -> NodeProcess {
-    let mut all = env.to_vec();
-    all.push(("CLACKS_AMQP_URL", url));
-    spawn_node_with_url(domain, name, url, &all)
 }
 
 /// deploy/rabbitmq's definitions on the real broker: a node runs with the domain's node user in
@@ -359,18 +412,40 @@ async fn deploy_definitions_give_a_working_isolated_domain() {
     let dir = std::env::temp_dir().join(format!("clacks-deploy-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("definitions.json");
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/rabbitmq/domain-definitions.py");
-    let out = Command::new("python3").args([script, &domain, "node-pw", "caller-pw"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/rabbitmq/domain-definitions.py"
+    );
+    let out = Command::new("python3")
+        .args([script, &domain, "node-pw", "caller-pw"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::write(&file, &out.stdout).unwrap();
-    let imported = Command::new("rabbitmqctl").arg("import_definitions").arg(&file).output().unwrap();
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    let imported = Command::new("rabbitmqctl")
+        .arg("import_definitions")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
     struct Cleanup(String);
     impl Drop for Cleanup {
         fn drop(&mut self) {
-            let _ = Command::new("rabbitmqctl").args(["delete_vhost", &self.0]).output();
+            let _ = Command::new("rabbitmqctl")
+                .args(["delete_vhost", &self.0])
+                .output();
             for user in ["node", "caller"] {
-                let _ = Command::new("rabbitmqctl").args(["delete_user", &format!("{}-{user}", self.0)]).output();
+                let _ = Command::new("rabbitmqctl")
+                    .args(["delete_user", &format!("{}-{user}", self.0)])
+                    .output();
             }
         }
     }
@@ -381,21 +456,48 @@ async fn deploy_definitions_give_a_working_isolated_domain() {
     let caller_url = format!("amqp://{domain}-caller:caller-pw@127.0.0.1:5672/{domain}");
     let call = |domain: &str| {
         Command::new(BIN)
-            .args(["call", "--amqp", &caller_url, "--domain", domain, "--timeout", "10", "core.ping"])
+            .args([
+                "call",
+                "--amqp",
+                &caller_url,
+                "--domain",
+                domain,
+                "--timeout",
+                "10",
+                "core.ping",
+            ])
             .output()
             .unwrap()
     };
     let ok = call(&domain);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let answer: Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!(answer["node"], json!("d1"));
     let foreign = call("org.elsewhere");
-    assert_ne!(foreign.status.code(), Some(0), "another domain's names are out of reach");
+    assert_ne!(
+        foreign.status.code(),
+        Some(0),
+        "another domain's names are out of reach"
+    );
     let stray = Command::new(BIN)
-        .args(["call", "--amqp", &format!("amqp://{domain}-node:node-pw@127.0.0.1:5672/%2f"), "core.ping"])
+        .args([
+            "call",
+            "--amqp",
+            &format!("amqp://{domain}-node:node-pw@127.0.0.1:5672/%2f"),
+            "core.ping",
+        ])
         .output()
         .unwrap();
-    assert_eq!(stray.status.code(), Some(3), "the node user has no access to other vhosts");
+    assert_eq!(
+        stray.status.code(),
+        Some(3),
+        "the node user has no access to other vhosts"
+    );
     drop(node);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -416,12 +518,17 @@ async fn a_call_that_keeps_killing_nodes_is_dead_lettered() {
     println!("poison call answered: {err}");
     assert_eq!(err.kind_str(), "internal", "{err}");
     assert!(err.message().contains("dead-lettered"), "{err}");
-    let connection = Connection::connect(&broker_url(), ConnectionProperties::default()).await.unwrap();
+    let connection = Connection::connect(&broker_url(), ConnectionProperties::default())
+        .await
+        .unwrap();
     let channel = connection.create_channel().await.unwrap();
     let dead = channel
         .queue_declare(
             format!("{}.command.dead", caller.domain).as_str().into(),
-            QueueDeclareOptions { passive: true, ..Default::default() },
+            QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            },
             FieldTable::default(),
         )
         .await

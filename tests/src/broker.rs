@@ -18,8 +18,14 @@ pub struct PrivateBroker {
 fn free_port() -> Option<u16> {
     // The distribution port is the node port + 20000, so stay low enough for it to exist.
     for _ in 0..50 {
-        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-        if (10_000..45_000).contains(&port) && TcpListener::bind(("127.0.0.1", port + 20_000)).is_ok() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        if (10_000..45_000).contains(&port)
+            && TcpListener::bind(("127.0.0.1", port + 20_000)).is_ok()
+        {
             return Some(port);
         }
     }
@@ -45,7 +51,8 @@ impl PrivateBroker {
         let dir = std::env::temp_dir().join(format!("clacks-rabbit-{port}"));
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["mnesia", "log"] {
-            std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir.join(sub))
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
         std::fs::write(dir.join("enabled_plugins"), "[].\n").map_err(|e| e.to_string())?;
         std::fs::write(
@@ -54,16 +61,25 @@ impl PrivateBroker {
         )
         .map_err(|e| e.to_string())?;
         // The server script runs as the rabbitmq user, which must own its directories.
-        let _ = Command::new("chown").args(["-R", "rabbitmq:rabbitmq"]).arg(&dir).status();
+        let _ = Command::new("chown")
+            .args(["-R", "rabbitmq:rabbitmq"])
+            .arg(&dir)
+            .status();
         let path = |p: &str| dir.join(p).display().to_string();
         let env = vec![
             ("RABBITMQ_NODENAME".to_owned(), node.clone()),
             ("RABBITMQ_NODE_PORT".to_owned(), port.to_string()),
-            ("RABBITMQ_NODE_IP_ADDRESS".to_owned(), "127.0.0.1".to_owned()),
+            (
+                "RABBITMQ_NODE_IP_ADDRESS".to_owned(),
+                "127.0.0.1".to_owned(),
+            ),
             ("RABBITMQ_DIST_PORT".to_owned(), (port + 20_000).to_string()),
             ("RABBITMQ_MNESIA_BASE".to_owned(), path("mnesia")),
             ("RABBITMQ_LOG_BASE".to_owned(), path("log")),
-            ("RABBITMQ_ENABLED_PLUGINS_FILE".to_owned(), path("enabled_plugins")),
+            (
+                "RABBITMQ_ENABLED_PLUGINS_FILE".to_owned(),
+                path("enabled_plugins"),
+            ),
             ("RABBITMQ_CONFIG_FILE".to_owned(), path("rabbitmq")),
             ("RABBITMQ_PID_FILE".to_owned(), path("pid")),
         ];
@@ -72,9 +88,18 @@ impl PrivateBroker {
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .status()
             .map_err(|e| format!("rabbitmq-server: {e}"))?;
-        let broker = PrivateBroker { node, port, dir, env };
+        let broker = PrivateBroker {
+            node,
+            port,
+            dir,
+            env,
+        };
         if !started.success() || !wait_port(port, true, Duration::from_secs(90)) {
-            return Err(format!("private broker {} did not start (see {})", broker.node, broker.dir.display()));
+            return Err(format!(
+                "private broker {} did not start (see {})",
+                broker.node,
+                broker.dir.display()
+            ));
         }
         Ok(broker)
     }

@@ -207,7 +207,10 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         if let Some(cleanup) = self.cleanup.take() {
             let cleaner = std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     rt.block_on(cleanup);
                 }
             });

@@ -10,6 +10,7 @@
 //! - [`cluster`]: starting nodes of a domain on any transport ([`cluster::TransportFactory`]).
 //! - [`conformance`]: the transport conformance suite, one async function per property,
 //!   instantiated for a transport with [`conformance_suite!`].
+//! - [`process`]: `clacks node` as a child process (ready line, signals, kill on drop).
 //! - [`http`]: a small JSON-RPC-over-HTTP client for gateway tests.
 //!
 //! ## Data flow
@@ -26,3 +27,4 @@ pub mod cluster;
 pub mod conformance;
 pub mod http;
 pub mod probe;
+pub mod process;

@@ -214,11 +214,20 @@ async fn calls_beyond_the_in_flight_limit_get_busy() {
     let (node, url) = node_with_gateway("g8", &[("plugins.probe.in_flight", "2")], vec![]);
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"probe.sleep","params":[300]}"#;
     let answers = futures_util::future::join_all((0..6).map(|_| post(&url, JSON, body))).await;
-    let busy = answers.iter().filter(|a| a.body["error"]["code"] == json!(-32001)).count();
-    let served = answers.iter().filter(|a| a.body.get("result").is_some()).count();
+    let busy = answers
+        .iter()
+        .filter(|a| a.body["error"]["code"] == json!(-32001))
+        .count();
+    let served = answers
+        .iter()
+        .filter(|a| a.body.get("result").is_some())
+        .count();
     assert_eq!(busy + served, 6, "every call answered");
     assert!(busy >= 3 && served >= 1, "{busy} busy, {served} served");
-    let busy_answer = answers.iter().find(|a| a.body["error"]["code"] == json!(-32001)).unwrap();
+    let busy_answer = answers
+        .iter()
+        .find(|a| a.body["error"]["code"] == json!(-32001))
+        .unwrap();
     assert_eq!(busy_answer.body["error"]["data"]["kind"], json!("busy"));
     ping_still_answers(&url).await;
     node.shutdown().await;

@@ -118,15 +118,18 @@ pub async fn call(
         deadline_ms,
         remaining,
     );
-    let confirm = publish_request(
+    // A dying connection can leave a publish pending: the deadline bounds it too.
+    let publish = publish_request(
         &link.channel,
         &shared.names,
         &plugin,
         node.as_deref(),
         body.as_bytes(),
         props,
-    )
-    .await?;
+    );
+    let confirm = tokio::time::timeout_at(deadline, publish)
+        .await
+        .map_err(|_| CallError::timeout(&request.method))??;
     let started = std::time::Instant::now();
     // The confirm tells us whether the broker could route the call at all; the reply comes
     // separately. Whichever settles the call first wins.

@@ -12,7 +12,7 @@
 //!
 //! `origin` is not an SSE field: browsers ignore it, `clacks listen` reads it. A comment line
 //! opens the stream and repeats every 15 s, so a vanished client is noticed and its
-//! subscription removed. A client that cannot keep up loses events (counted in the comments)
+//! subscription removed; the stream ends when the gateway stops. A client that cannot keep up loses events (counted in the comments)
 //! rather than making the node buffer without bound.
 
 use actix_web::http::header;
@@ -101,6 +101,7 @@ fn read_query(pairs: Vec<(String, String)>) -> Result<Request, CallError> {
 
 struct Feed {
     frames: mpsc::Receiver<Bytes>,
+    closing: tokio::sync::watch::Receiver<bool>,
     keepalive: tokio::time::Interval,
     dropped: Arc<AtomicU64>,
     _subscription: Subscription,
@@ -139,23 +140,27 @@ pub async fn events(
         Err(e) => return bad_request(e.with_node_default(state.node.name())),
     };
     let opening = Bytes::from(format!(": subscribed {}\n\n", subscription.id()));
-    let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
+    let mut keepalive =
+        tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
     keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let feed = Feed {
         frames,
+        closing: state.closing.clone(),
         keepalive,
         dropped,
         _subscription: subscription,
     };
     let live = stream::unfold(feed, |mut feed| async move {
-        tokio::select! {
-            frame = feed.frames.recv() => frame.map(|f| (Ok(f), feed)),
+        let next = tokio::select! {
+            frame = feed.frames.recv() => frame,
+            // The gateway stops: end the stream, which also ends the subscription.
+            _ = feed.closing.wait_for(|closing| *closing) => None,
             _ = feed.keepalive.tick() => {
                 let dropped = feed.dropped.load(Ordering::Relaxed);
-                let comment = format!(": keepalive dropped={dropped}\n\n");
-                Some((Ok(Bytes::from(comment)), feed))
+                Some(Bytes::from(format!(": keepalive dropped={dropped}\n\n")))
             }
-        }
+        };
+        next.map(|bytes| (Ok(bytes), feed))
     });
     let body = stream::once(async move { Ok::<_, actix_web::Error>(opening) }).chain(live);
     HttpResponse::Ok()

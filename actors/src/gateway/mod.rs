@@ -9,8 +9,8 @@ mod metrics;
 mod routes;
 mod rpc;
 
-pub use routes::GatewayState;
 pub use events::sse_frame;
+pub use routes::GatewayState;
 pub use rpc::serve_body;
 
 use actix::fut::wrap_future;
@@ -36,6 +36,7 @@ struct GatewayActor {
     server: Option<actix_web::dev::Server>,
     handle: actix_web::dev::ServerHandle,
     guard: ExitGuard,
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 #[derive(Message)]
@@ -61,6 +62,7 @@ impl Handler<StopGateway> for GatewayActor {
     type Result = ();
 
     fn handle(&mut self, _: StopGateway, ctx: &mut Context<Self>) {
+        self.closing.send_replace(true);
         let handle = self.handle.clone();
         // Graceful: in-flight requests finish; the server future then ends and stops us.
         ctx.spawn(wrap_future::<_, Self>(
@@ -79,10 +81,12 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
         let listener = listener
             .try_clone()
             .map_err(|e| format!("cannot reuse the HTTP listener: {e}"))?;
+        let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let state = web::Data::new(GatewayState {
             node: node.clone(),
             max_body: config.max_body,
             user: config.user.clone(),
+            closing: closing_rx,
         });
         let name = node.name().to_owned();
         let server = HttpServer::new(move || {
@@ -106,6 +110,7 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
             server: Some(server),
             handle,
             guard: link.into_guard(),
+            closing,
         }
         .start();
         Ok(ChildHandle::new(move || addr.do_send(StopGateway)))

@@ -21,6 +21,9 @@ pub struct GatewayState {
     pub max_body: usize,
     /// The identity of HTTP callers.
     pub user: String,
+    /// Turns true when the gateway stops, so long-lived responses (`/events`) end at once
+    /// instead of holding up the graceful shutdown.
+    pub closing: tokio::sync::watch::Receiver<bool>,
 }
 
 fn json_response(status: StatusCode, body: &Value) -> HttpResponse {

@@ -48,7 +48,10 @@ impl Chaos {
     #[command]
     fn work(&self, ctx: &CallContext, #[arg(default = 0)] ms: u64) -> Result<String, CallError> {
         if self.knobs.failing.load(Ordering::Relaxed) {
-            return Err(CallError::internal(format!("chaos: node {} fails on purpose", ctx.node())));
+            return Err(CallError::internal(format!(
+                "chaos: node {} fails on purpose",
+                ctx.node()
+            )));
         }
         let pause = Duration::from_secs_f64(ms as f64 / 1000.0 * self.factor());
         if !pause.is_zero() {
@@ -63,7 +66,9 @@ impl Chaos {
         if !(factor.is_finite() && factor > 0.0 && factor <= 1000.0) {
             return Err(CallError::invalid_params("factor must be in (0, 1000]"));
         }
-        self.knobs.slowdown.store(factor.to_bits(), Ordering::Relaxed);
+        self.knobs
+            .slowdown
+            .store(factor.to_bits(), Ordering::Relaxed);
         Ok(format!("{}: work is {factor}x slower", ctx.node()))
     }
 

@@ -72,7 +72,10 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         let (clock, zone) = time.split_at(pos);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let (hh, mm) = zone[1..].split_once(':')?;
-        (clock, sign * (hh.parse::<i64>().ok()? * 60 + mm.parse::<i64>().ok()?))
+        (
+            clock,
+            sign * (hh.parse::<i64>().ok()? * 60 + mm.parse::<i64>().ok()?),
+        )
     } else {
         (time, 0)
     };
@@ -139,7 +142,10 @@ mod tests {
         assert_eq!(parse_datetime("1970-01-01T00:00:01.5Z"), Some(1500));
         assert_eq!(parse_datetime("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_datetime("1969-12-31T23:00:00-01:00"), Some(0));
-        assert_eq!(parse_datetime("2026-11-26T10:00:00.250"), Some(1_764_151_200_250));
+        assert_eq!(
+            parse_datetime("2026-11-26T10:00:00.250"),
+            Some(1_795_687_200_250)
+        );
         assert_eq!(parse_datetime("not a date"), None);
         assert_eq!(parse_datetime("2026-13-01T00:00:00Z"), None);
     }

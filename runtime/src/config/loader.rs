@@ -10,11 +10,7 @@ use crate::Error;
 pub const DEFAULTS: &str = include_str!("../../../config/clacks.toml");
 
 /// Environment variables that are not settings (client-side or read elsewhere).
-const NOT_SETTINGS: &[&str] = &[
-    "CLACKS_CONFIG",
-    "CLACKS_URL",
-    "CLACKS_LOG",
-];
+const NOT_SETTINGS: &[&str] = &["CLACKS_CONFIG", "CLACKS_URL", "CLACKS_LOG"];
 
 /// Maps `CLACKS_SECTION__KEY` (and the short forms) to a dotted key.
 fn env_key(name: &str) -> Option<String> {

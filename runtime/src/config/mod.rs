@@ -7,6 +7,6 @@ mod settings;
 
 pub use loader::{load, DEFAULTS};
 pub use settings::{
-    is_valid_name, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings, LogSettings, NodeSettings,
-    PluginSettings, Settings, StatsSettings, SupervisionSettings,
+    is_valid_name, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings,
+    LogSettings, NodeSettings, PluginSettings, Settings, StatsSettings, SupervisionSettings,
 };

@@ -207,7 +207,11 @@ impl Settings {
         }
         let url = self.amqp.url.trim();
         if !(url.is_empty() || url.starts_with("amqp://") || url.starts_with("amqps://")) {
-            return Err(bad("amqp.url", url, "an amqp:// or amqps:// URL, or empty for no broker"));
+            return Err(bad(
+                "amqp.url",
+                url,
+                "an amqp:// or amqps:// URL, or empty for no broker",
+            ));
         }
         if self.amqp.prefetch == 0 {
             return Err(bad("amqp.prefetch", 0, "1 to 65535"));
@@ -285,7 +289,11 @@ impl Settings {
 
     /// A duration setting already checked by [`validate`](Self::validate).
     pub fn seconds(value: f64) -> Duration {
-        Duration::from_secs_f64(if value.is_finite() && value > 0.0 { value } else { 1.0 })
+        Duration::from_secs_f64(if value.is_finite() && value > 0.0 {
+            value
+        } else {
+            1.0
+        })
     }
 
     /// `stats.interval` as a duration.

@@ -56,14 +56,11 @@ fn reason(kind: ErrorKind) -> &'static str {
 /// `-32005 invalid_event` carrying the schema's complaint: `data.line`, `data.column`,
 /// `data.element` (when known), `data.reason` and `data.detail` (the message alone).
 pub fn invalid_event(err: &clacks_xml::Error) -> CallError {
-    let mut error = CallError::new(
-        RpcErrorKind::InvalidEvent,
-        format!("invalid event: {err}"),
-    )
-    .with("line", err.line())
-    .with("column", err.column())
-    .with("reason", reason(err.kind()))
-    .with("detail", err.message());
+    let mut error = CallError::new(RpcErrorKind::InvalidEvent, format!("invalid event: {err}"))
+        .with("line", err.line())
+        .with("column", err.column())
+        .with("reason", reason(err.kind()))
+        .with("detail", err.message());
     if let Some(element) = err.element() {
         error = error.with("element", element);
     }
@@ -116,7 +113,10 @@ mod tests {
     #[test]
     fn malformed_text_is_refused_even_without_validation() {
         let err = check("<Event><oops></Event>", &schemas(), false).unwrap_err();
-        assert_eq!(invalid_event(&err).data("reason"), Some(&serde_json::json!("malformed")));
+        assert_eq!(
+            invalid_event(&err).data("reason"),
+            Some(&serde_json::json!("malformed"))
+        );
         let unchecked = check(&envelope::wrap("<Whatever/>"), &schemas(), false).unwrap();
         assert_eq!(unchecked.name, "Whatever");
     }

@@ -45,7 +45,11 @@ fn receive(core: Arc<BusCore>, shared: Arc<SubscriptionShared>) -> impl Stream<I
         let (core, shared) = state?;
         let mut slot = shared.receiver.clone().lock_owned().await;
         if slot.is_none() {
-            match core.transport.subscribe_events(&core.node, &shared.names).await {
+            match core
+                .transport
+                .subscribe_events(&core.node, &shared.names)
+                .await
+            {
                 Ok(rx) => *slot = Some(rx),
                 Err(e) => return Some((Err(format!("cannot subscribe: {e}")), None)),
             }
@@ -62,14 +66,21 @@ fn receive(core: Arc<BusCore>, shared: Arc<SubscriptionShared>) -> impl Stream<I
             }
             None => {
                 *slot = None;
-                Some((Err("the transport closed the event stream".to_owned()), None))
+                Some((
+                    Err("the transport closed the event stream".to_owned()),
+                    None,
+                ))
             }
         }
     })
 }
 
 impl SubscriptionActor {
-    pub(crate) fn new(core: Arc<BusCore>, shared: Arc<SubscriptionShared>, guard: ExitGuard) -> Self {
+    pub(crate) fn new(
+        core: Arc<BusCore>,
+        shared: Arc<SubscriptionShared>,
+        guard: ExitGuard,
+    ) -> Self {
         SubscriptionActor {
             core,
             shared,
@@ -83,7 +94,10 @@ impl SubscriptionActor {
         bump(&self.shared.invalid);
         bump(&self.core.counters.invalid);
         let now = Instant::now();
-        if self.last_warning.is_some_and(|t| now.duration_since(t) < WARN_EVERY) {
+        if self
+            .last_warning
+            .is_some_and(|t| now.duration_since(t) < WARN_EVERY)
+        {
             self.suppressed += 1;
             return;
         }
@@ -94,7 +108,12 @@ impl SubscriptionActor {
         self.suppressed = 0;
     }
 
-    fn deliver(&mut self, raw: RawEvent, checked: clacks_xml::Result<CheckedEvent>, ctx: &mut Context<Self>) {
+    fn deliver(
+        &mut self,
+        raw: RawEvent,
+        checked: clacks_xml::Result<CheckedEvent>,
+        ctx: &mut Context<Self>,
+    ) {
         let checked = match checked {
             Ok(c) => c,
             Err(err) => return self.invalid(&raw, &err),
@@ -136,7 +155,8 @@ impl SubscriptionActor {
                 tracing::error!(node = %self.core.node, subscription = %shared.id,
                     event = %event.name, reason = %reason,
                     "event handler panicked; restarting the subscription");
-                self.guard.fail(format!("handler panicked on {}: {reason}", event.name));
+                self.guard
+                    .fail(format!("handler panicked on {}: {reason}", event.name));
                 ctx.stop();
             }
         }
@@ -145,14 +165,15 @@ impl SubscriptionActor {
 
 /// Runs `check` and turns a validator panic into an error, so no input can take a thread down.
 fn guarded_check(xml: &str, core: &BusCore) -> clacks_xml::Result<CheckedEvent> {
-    catch_unwind(AssertUnwindSafe(|| check(xml, core.schemas.set(), core.validate))).unwrap_or_else(
-        |payload| {
-            Err(clacks_xml::Error::new(
-                clacks_xml::ErrorKind::Invalid,
-                format!("validator panicked: {}", panic_message(&*payload)),
-            ))
-        },
-    )
+    catch_unwind(AssertUnwindSafe(|| {
+        check(xml, core.schemas.set(), core.validate)
+    }))
+    .unwrap_or_else(|payload| {
+        Err(clacks_xml::Error::new(
+            clacks_xml::ErrorKind::Invalid,
+            format!("validator panicked: {}", panic_message(&*payload)),
+        ))
+    })
 }
 
 impl Actor for SubscriptionActor {

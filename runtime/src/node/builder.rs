@@ -84,6 +84,8 @@ impl NodeBuilder {
         let root_config = settings.root_supervision()?;
         let (events, _) = broadcast::channel(1024);
         let (exit, _) = watch::channel(None);
+        let bus = crate::events::EventBus::new(&name, transport.clone(), &settings.events)?;
+        let stats = Arc::new(crate::stats::NodeStats::new(settings.stats.enabled));
         let shared = Arc::new(NodeShared {
             name: Arc::from(name.as_str()),
             domain: domain.clone(),
@@ -97,6 +99,8 @@ impl NodeBuilder {
             root: Mutex::new(None),
             exit,
             http_url: OnceLock::new(),
+            bus,
+            stats,
         });
         let handle = NodeHandle {
             inner: shared.clone(),
@@ -141,6 +145,8 @@ impl NodeBuilder {
                 SupervisorSpec::new("plugins", plugins_config, plugin_children)
                     .into_child(RestartType::Permanent),
             ];
+        root_children.insert(0, crate::events::events_child(&handle, root_config));
+        root_children.extend(crate::stats::collector_child(&handle));
         for child in self.children {
             root_children.push(child(&handle)?);
         }

@@ -12,8 +12,10 @@ use tokio::sync::{broadcast, watch};
 use super::dispatch;
 use crate::call::{CallError, CallRequest};
 use crate::config::Settings;
+use crate::events::EventBus;
 use crate::membership::NodeRecord;
 use crate::plugin::{CommandSpec, PluginHandle, PluginStatus};
+use crate::stats::NodeStats;
 use crate::supervision::{
     ActorInfo, ActorTable, ControlChild, ControlOp, EventSender, Shutdown, SupervisionEvent,
     Supervisor,
@@ -42,6 +44,8 @@ pub(crate) struct NodeShared {
     pub(crate) root: Mutex<Option<Addr<Supervisor>>>,
     pub(crate) exit: watch::Sender<Option<NodeExit>>,
     pub(crate) http_url: OnceLock<String>,
+    pub(crate) bus: EventBus,
+    pub(crate) stats: Arc<NodeStats>,
 }
 
 /// Clonable handle to a running node.
@@ -149,6 +153,21 @@ impl NodeHandle {
     /// Every distinct command in the domain.
     pub fn domain_commands(&self) -> Vec<CommandSpec> {
         self.inner.transport.membership().commands()
+    }
+
+    /// The node's event bus: publish validated XML events, subscribe with filters.
+    pub fn event_bus(&self) -> &EventBus {
+        &self.inner.bus
+    }
+
+    /// The node's per-command call statistics.
+    pub fn node_stats(&self) -> &Arc<NodeStats> {
+        &self.inner.stats
+    }
+
+    /// Every metric of the node in the Prometheus text format (`GET /metrics`).
+    pub fn metrics_text(&self) -> String {
+        crate::stats::prometheus::render(self)
     }
 
     /// Subscribes to supervision events.

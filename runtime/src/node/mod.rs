@@ -4,10 +4,13 @@
 //!
 //! ```text
 //! node (root supervisor)
+//! ├── events (supervisor: the supervision bridge and one `sub-N` supervisor per event
+//! │           subscription, see crate::events)
 //! ├── plugins (supervisor; children are temporary: a plugin that gives up is marked failed)
 //! │   ├── core (supervisor, the plugin's own intensity)
 //! │   │   └── actor (PluginActor)
 //! │   └── host …
+//! ├── stats (NodeStatistics once per interval, see crate::stats)
 //! └── gateway (HTTP JSON-RPC), added by the binary
 //! ```
 

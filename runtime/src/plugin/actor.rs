@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::{Plugin, PluginHandle, PluginStatus};
 use crate::call::{CallContext, CallError, CallRequest};
+use crate::stats::PluginStats;
 use crate::supervision::ExitGuard;
 
 /// One call for the actor.
@@ -35,6 +36,8 @@ pub struct PluginActor {
     handle: PluginHandle,
     guard: ExitGuard,
     stop_requested: bool,
+    /// Per-command counters (`None` when `stats.enabled` is false).
+    stats: Option<Arc<PluginStats>>,
 }
 
 impl PluginActor {
@@ -43,6 +46,7 @@ impl PluginActor {
         node: Arc<str>,
         handle: PluginHandle,
         guard: ExitGuard,
+        stats: Option<Arc<PluginStats>>,
     ) -> Self {
         PluginActor {
             plugin,
@@ -51,6 +55,7 @@ impl PluginActor {
             handle,
             guard,
             stop_requested: false,
+            stats,
         }
     }
 }
@@ -96,9 +101,14 @@ impl Handler<Dispatch> for PluginActor {
         let command = request.split_method()?.1.to_owned();
         let call = CallContext::new(self.node.clone(), request.clone());
         let plugin = &mut self.plugin;
+        let started = self.stats.as_ref().map(|_| std::time::Instant::now());
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             plugin.dispatch(&call, &command, &request.params)
         }));
+        if let (Some(stats), Some(started)) = (&self.stats, started) {
+            let ok = matches!(outcome, Ok(Ok(_)));
+            stats.record(&command, ok, started.elapsed());
+        }
         match outcome {
             Ok(result) => result.map_err(|e| e.with_node_default(&self.node)),
             Err(payload) => {

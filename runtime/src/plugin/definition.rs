@@ -75,12 +75,13 @@ impl PluginDef {
         let arbiter = Arbiter::new().handle();
         let actor_handle = handle.clone();
         let node: Arc<str> = Arc::from(context.node.name());
+        let stats = context.node.node_stats().plugin(&self.name, &self.commands);
         let actor = ChildSpec::new("actor", "plugin", RestartType::Permanent, move |link| {
             let plugin = factory(&context)?;
             let guard = link.into_guard();
-            let (handle, node) = (actor_handle.clone(), node.clone());
+            let (handle, node, stats) = (actor_handle.clone(), node.clone(), stats.clone());
             let addr = PluginActor::start_in_arbiter(&arbiter, move |_| {
-                PluginActor::new(plugin, node, handle, guard)
+                PluginActor::new(plugin, node, handle, guard, stats)
             });
             Ok(ChildHandle::new(move || addr.do_send(StopPlugin))
                 .with_mailbox(actor_handle.counter()))

@@ -117,7 +117,10 @@ impl StatsCollector {
             now_ms.saturating_sub(self.start_ms),
             &commands,
         );
-        self.before = snapshot.into_iter().map(|c| (c.method.clone(), c)).collect();
+        self.before = snapshot
+            .into_iter()
+            .map(|c| (c.method.clone(), c))
+            .collect();
         self.start_ms = now_ms;
         if let Err(err) = self.bus.publish_detached(&xml) {
             tracing::warn!(node = %self.node, error = %err, "NodeStatistics event not published");

@@ -37,15 +37,40 @@ pub fn render(node: &NodeHandle) -> String {
         .filter(|c| c.calls > 0 || !c.method.ends_with(UNKNOWN_COMMAND))
         .collect();
 
-    header(&mut out, "clacks_command_calls_total", "counter", "Calls served per command on this node.");
+    header(
+        &mut out,
+        "clacks_command_calls_total",
+        "counter",
+        "Calls served per command on this node.",
+    );
     for c in &commands {
-        let _ = writeln!(out, "clacks_command_calls_total{{node=\"{n}\",method=\"{}\"}} {}", label(&c.method), c.calls);
+        let _ = writeln!(
+            out,
+            "clacks_command_calls_total{{node=\"{n}\",method=\"{}\"}} {}",
+            label(&c.method),
+            c.calls
+        );
     }
-    header(&mut out, "clacks_command_errors_total", "counter", "Served calls that ended in an error.");
+    header(
+        &mut out,
+        "clacks_command_errors_total",
+        "counter",
+        "Served calls that ended in an error.",
+    );
     for c in &commands {
-        let _ = writeln!(out, "clacks_command_errors_total{{node=\"{n}\",method=\"{}\"}} {}", label(&c.method), c.errors);
+        let _ = writeln!(
+            out,
+            "clacks_command_errors_total{{node=\"{n}\",method=\"{}\"}} {}",
+            label(&c.method),
+            c.errors
+        );
     }
-    header(&mut out, "clacks_command_latency_seconds", "histogram", "Time the plugin actor spent serving a call.");
+    header(
+        &mut out,
+        "clacks_command_latency_seconds",
+        "histogram",
+        "Time the plugin actor spent serving a call.",
+    );
     for c in &commands {
         let m = label(&c.method);
         let mut cumulative = 0u64;
@@ -56,38 +81,109 @@ pub fn render(node: &NodeHandle) -> String {
         }
         let count = c.latency.count();
         let _ = writeln!(out, "clacks_command_latency_seconds_bucket{{node=\"{n}\",method=\"{m}\",le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "clacks_command_latency_seconds_sum{{node=\"{n}\",method=\"{m}\"}} {}", c.latency.sum_us as f64 / 1e6);
-        let _ = writeln!(out, "clacks_command_latency_seconds_count{{node=\"{n}\",method=\"{m}\"}} {count}");
+        let _ = writeln!(
+            out,
+            "clacks_command_latency_seconds_sum{{node=\"{n}\",method=\"{m}\"}} {}",
+            c.latency.sum_us as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "clacks_command_latency_seconds_count{{node=\"{n}\",method=\"{m}\"}} {count}"
+        );
     }
 
     let bus = node.event_bus();
     let events = bus.counters();
     for (name, value, help) in [
-        ("clacks_events_published_total", events.published, "Events this node validated and published."),
-        ("clacks_events_refused_total", events.refused, "Events refused at publish (malformed or failing their schema)."),
-        ("clacks_events_publish_failed_total", events.publish_failed, "Accepted events the transport failed to take."),
-        ("clacks_events_received_total", events.received, "Events received by this node's subscriptions."),
-        ("clacks_events_invalid_total", events.invalid, "Received events dropped because they failed validation."),
-        ("clacks_events_filtered_total", events.filtered, "Received events a subscription's filter did not match."),
-        ("clacks_events_delivered_total", events.delivered, "Events handed to subscription handlers."),
-        ("clacks_events_handler_panics_total", events.handler_panics, "Subscription handler panics."),
-        ("clacks_events_transport_dropped_total", node.transport().dropped_events(), "Events the transport dropped because a subscriber was full."),
+        (
+            "clacks_events_published_total",
+            events.published,
+            "Events this node validated and published.",
+        ),
+        (
+            "clacks_events_refused_total",
+            events.refused,
+            "Events refused at publish (malformed or failing their schema).",
+        ),
+        (
+            "clacks_events_publish_failed_total",
+            events.publish_failed,
+            "Accepted events the transport failed to take.",
+        ),
+        (
+            "clacks_events_received_total",
+            events.received,
+            "Events received by this node's subscriptions.",
+        ),
+        (
+            "clacks_events_invalid_total",
+            events.invalid,
+            "Received events dropped because they failed validation.",
+        ),
+        (
+            "clacks_events_filtered_total",
+            events.filtered,
+            "Received events a subscription's filter did not match.",
+        ),
+        (
+            "clacks_events_delivered_total",
+            events.delivered,
+            "Events handed to subscription handlers.",
+        ),
+        (
+            "clacks_events_handler_panics_total",
+            events.handler_panics,
+            "Subscription handler panics.",
+        ),
+        (
+            "clacks_events_transport_dropped_total",
+            node.transport().dropped_events(),
+            "Events the transport dropped because a subscriber was full.",
+        ),
     ] {
         header(&mut out, name, "counter", help);
         let _ = writeln!(out, "{name}{{node=\"{n}\"}} {value}");
     }
-    header(&mut out, "clacks_event_subscriptions", "gauge", "Event subscriptions on this node.");
-    let _ = writeln!(out, "clacks_event_subscriptions{{node=\"{n}\"}} {}", bus.subscriptions().len());
+    header(
+        &mut out,
+        "clacks_event_subscriptions",
+        "gauge",
+        "Event subscriptions on this node.",
+    );
+    let _ = writeln!(
+        out,
+        "clacks_event_subscriptions{{node=\"{n}\"}} {}",
+        bus.subscriptions().len()
+    );
 
     let handles = node.plugin_handles();
-    header(&mut out, "clacks_plugin_in_flight", "gauge", "Calls queued or running per plugin.");
+    header(
+        &mut out,
+        "clacks_plugin_in_flight",
+        "gauge",
+        "Calls queued or running per plugin.",
+    );
     for (name, handle) in &handles {
-        let _ = writeln!(out, "clacks_plugin_in_flight{{node=\"{n}\",plugin=\"{}\"}} {}", label(name), handle.in_flight());
+        let _ = writeln!(
+            out,
+            "clacks_plugin_in_flight{{node=\"{n}\",plugin=\"{}\"}} {}",
+            label(name),
+            handle.in_flight()
+        );
     }
-    header(&mut out, "clacks_plugin_up", "gauge", "1 while the plugin runs, else 0.");
+    header(
+        &mut out,
+        "clacks_plugin_up",
+        "gauge",
+        "1 while the plugin runs, else 0.",
+    );
     for (name, handle) in &handles {
         let up = u8::from(handle.status() == PluginStatus::Running);
-        let _ = writeln!(out, "clacks_plugin_up{{node=\"{n}\",plugin=\"{}\"}} {up}", label(name));
+        let _ = writeln!(
+            out,
+            "clacks_plugin_up{{node=\"{n}\",plugin=\"{}\"}} {up}",
+            label(name)
+        );
     }
     out
 }

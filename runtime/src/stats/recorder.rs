@@ -62,8 +62,7 @@ impl PluginStats {
         let mut names: Vec<&str> = commands.iter().map(|c| c.command.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        let mut table: Vec<CommandCounters> =
-            names.into_iter().map(CommandCounters::new).collect();
+        let mut table: Vec<CommandCounters> = names.into_iter().map(CommandCounters::new).collect();
         table.push(CommandCounters::new(UNKNOWN_COMMAND));
         PluginStats {
             plugin: plugin.to_owned(),

@@ -160,6 +160,11 @@ impl ActorTable {
             .retain(|p, _| p != path && !p.starts_with(&below));
     }
 
+    /// The kind of `path` (`plugin`, `supervisor`, …).
+    pub fn kind(&self, path: &str) -> Option<String> {
+        self.read().get(path).map(|e| e.kind.clone())
+    }
+
     /// The state of `path`.
     pub fn state(&self, path: &str) -> Option<ActorState> {
         self.read().get(path).map(|e| e.state)

@@ -465,7 +465,10 @@ impl Handler<StartChild> for Supervisor {
             .into_iter()
             .any(|i| self.spec.children[i].id == spec.id);
         if taken {
-            return Err(format!("{} already has a child named '{}'", self.path, spec.id));
+            return Err(format!(
+                "{} already has a child named '{}'",
+                self.path, spec.id
+            ));
         }
         let index = match self.vacant.pop() {
             Some(index) => {

@@ -348,3 +348,41 @@ async fn admin_can_stop_and_restart_a_child() {
     assert_eq!(tree.settle(1).await, ["start:b"]);
     assert_eq!(tree.table.state("root/b"), Some(ActorState::Running));
 }
+
+#[actix_rt::test]
+async fn children_added_at_run_time_start_restart_and_are_removed_for_good() {
+    let tree = start_tree(config(Strategy::OneForAll, 5), abc(RestartType::Permanent));
+    tree.settle(3).await;
+    let extra = worker("d", RestartType::Permanent, &tree.log, &tree.workers);
+    tree.root.send(StartChild(extra)).await.unwrap().unwrap();
+    assert_eq!(tree.settle(1).await, ["start:d"]);
+    let again = worker("d", RestartType::Permanent, &tree.log, &tree.workers);
+    let err = tree
+        .root
+        .send(StartChild(again))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(err.contains("already has a child named 'd'"), "{err}");
+    tree.send("d", Cmd::Crash);
+    // One-for-all covers run-time children too: all stop in reverse, all start in order.
+    assert_eq!(
+        tree.settle(8).await,
+        ["stop:d", "stop:c", "stop:b", "stop:a", "start:a", "start:b", "start:c", "start:d"]
+    );
+    tree.root.do_send(RemoveChild { id: "d".into() });
+    assert_eq!(tree.settle(1).await, ["stop:d"]);
+    eventually("d to leave the table", || {
+        !tree.table.snapshot().iter().any(|a| a.path == "root/d")
+    })
+    .await;
+    // The slot is reused by the next child; the others are untouched.
+    let e = worker("e", RestartType::Permanent, &tree.log, &tree.workers);
+    tree.root.send(StartChild(e)).await.unwrap().unwrap();
+    assert_eq!(tree.settle(1).await, ["start:e"]);
+    tree.send("a", Cmd::Crash);
+    assert_eq!(
+        tree.settle(8).await,
+        ["stop:a", "stop:e", "stop:c", "stop:b", "start:a", "start:b", "start:c", "start:e"]
+    );
+}

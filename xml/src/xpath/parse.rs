@@ -15,6 +15,9 @@ use super::lex::{describe, error, lex, symbol, Tok};
 use super::Namespaces;
 use crate::error::Result;
 
+/// Deepest nesting of sub-expressions accepted in a filter.
+const MAX_NESTING: usize = 64;
+
 /// Parses `source` into an expression.
 pub(crate) fn parse(source: &str, namespaces: &Namespaces) -> Result<Expr> {
     let tokens = lex(source)?;
@@ -26,6 +29,7 @@ pub(crate) fn parse(source: &str, namespaces: &Namespaces) -> Result<Expr> {
         pos: 0,
         namespaces,
         end: source.chars().count() + 1,
+        depth: 0,
     };
     let expr = p.or_expr()?;
     if let Some((t, at)) = p.tokens.get(p.pos) {
@@ -42,6 +46,7 @@ struct Parser<'n> {
     pos: usize,
     namespaces: &'n Namespaces,
     end: usize,
+    depth: usize,
 }
 
 impl<'n> Parser<'n> {
@@ -85,6 +90,21 @@ impl<'n> Parser<'n> {
     }
 
     fn or_expr(&mut self) -> Result<Expr> {
+        // Every nesting (parentheses, predicates, arguments) comes through here; bounding it
+        // keeps a hostile filter from exhausting the stack of this parser or the evaluator.
+        if self.depth >= MAX_NESTING {
+            return Err(error(
+                self.here(),
+                format!("nested deeper than {MAX_NESTING} levels"),
+            ));
+        }
+        self.depth += 1;
+        let result = self.or_chain();
+        self.depth -= 1;
+        result
+    }
+
+    fn or_chain(&mut self) -> Result<Expr> {
         let mut left = self.and_expr()?;
         while self.is_keyword("or") {
             self.pos += 1;
@@ -136,10 +156,19 @@ impl<'n> Parser<'n> {
     }
 
     fn unary(&mut self) -> Result<Expr> {
-        if self.eat(&Tok::Minus) {
-            return Ok(Expr::Negate(Box::new(self.unary()?)));
+        // Count the minus signs instead of recursing on each: `--x` is `x`, `---x` is `-x`.
+        let mut negations = 0usize;
+        while self.eat(&Tok::Minus) {
+            negations += 1;
         }
-        self.union()
+        let operand = self.union()?;
+        Ok(if negations % 2 == 1 {
+            Expr::Negate(Box::new(operand))
+        } else if negations > 0 {
+            Expr::Negate(Box::new(Expr::Negate(Box::new(operand))))
+        } else {
+            operand
+        })
     }
 
     fn union(&mut self) -> Result<Expr> {
@@ -494,5 +523,7 @@ mod tests {
             .message()
             .contains("after a complete expression"));
         assert!(err("//e:A[]").message().contains("empty predicate"));
+        let deep = format!("{}1{}", "(".repeat(100), ")".repeat(100));
+        assert!(err(&deep).message().contains("nested deeper"));
     }
 }

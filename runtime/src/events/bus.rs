@@ -1,0 +1,343 @@
+//! [`EventBus`]: a node's door to the domain's events. Publishing parses and validates the
+//! text against the node's schemas (big events on a blocking worker) and refuses an invalid
+//! event with the schema's complaint (`-32005`) before anything leaves; then
+//! [`Transport::publish_event`] carries it. Subscribing compiles the XPath filter (refused at
+//! once when it does not parse), subscribes on the transport, and starts a supervised
+//! subscription actor under `node/events` that validates, filters and delivers.
+
+use actix::{Addr, ArbiterHandle};
+use clacks_xml::{Filter, Namespaces};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::check::{check, invalid_event, wire_text, CheckedEvent};
+use super::counters::{bump, EventCounters, EventCountersSnapshot};
+use super::schemas::EventSchemas;
+use super::subscription::{Subscription, SubscriptionInfo, SubscriptionShared};
+use super::supervisor::subscription_child;
+use super::Event;
+use crate::call::CallError;
+use crate::config::EventSettings;
+use crate::supervision::{RemoveChild, StartChild, Supervisor, SupervisorConfig};
+use crate::transport::{RawEvent, Transport};
+use crate::Error;
+
+/// Subscriptions and the supervisor they run under; one lock, so that a subscription made
+/// while `node/events` (re)starts is started exactly once.
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub(crate) subscriptions: BTreeMap<String, Arc<SubscriptionShared>>,
+    pub(crate) supervisor: Option<Addr<Supervisor>>,
+}
+
+/// What the bus, its subscription actors and the `node/events` supervisor share.
+pub(crate) struct BusCore {
+    pub(crate) node: Arc<str>,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) schemas: Arc<EventSchemas>,
+    pub(crate) validate: bool,
+    pub(crate) offload_bytes: usize,
+    pub(crate) counters: EventCounters,
+    pub(crate) registry: Mutex<Registry>,
+    /// The thread subscription actors run on (set when `node/events` is built).
+    pub(crate) arbiter: OnceLock<ArbiterHandle>,
+    /// Restart intensity of each subscription.
+    pub(crate) config: OnceLock<SupervisorConfig>,
+    next_id: AtomicU64,
+}
+
+impl BusCore {
+    pub(crate) fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn unsubscribe(&self, id: &str) {
+        let supervisor = {
+            let mut registry = self.registry();
+            registry.subscriptions.remove(id);
+            registry.supervisor.clone()
+        };
+        if let Some(supervisor) = supervisor {
+            supervisor.do_send(RemoveChild { id: id.to_owned() });
+        }
+        tracing::debug!(node = %self.node, subscription = %id, "unsubscribed");
+    }
+}
+
+/// A node's event bus; cheap to clone.
+#[derive(Clone)]
+pub struct EventBus {
+    pub(crate) core: Arc<BusCore>,
+}
+
+impl EventBus {
+    /// The bus of node `node` on `transport`, with the built-in schemas plus
+    /// `settings.schema_dirs`; a schema that does not load is a config error naming it.
+    pub fn new(
+        node: &str,
+        transport: Arc<dyn Transport>,
+        settings: &EventSettings,
+    ) -> Result<EventBus, Error> {
+        let schemas = EventSchemas::load(true, &settings.schema_dirs)
+            .map_err(|e| Error::config("events.schema_dirs", e.to_string()))?;
+        Ok(EventBus {
+            core: Arc::new(BusCore {
+                node: Arc::from(node),
+                transport,
+                schemas: Arc::new(schemas),
+                validate: settings.validate,
+                offload_bytes: settings.offload_bytes.max(1),
+                counters: EventCounters::default(),
+                registry: Mutex::new(Registry::default()),
+                arbiter: OnceLock::new(),
+                config: OnceLock::new(),
+                next_id: AtomicU64::new(1),
+            }),
+        })
+    }
+
+    /// The node this bus belongs to.
+    pub fn node(&self) -> &str {
+        &self.core.node
+    }
+
+    /// The schemas events are validated against.
+    pub fn schemas(&self) -> &EventSchemas {
+        &self.core.schemas
+    }
+
+    /// Whether events are validated (config `events.validate`).
+    pub fn validates(&self) -> bool {
+        self.core.validate
+    }
+
+    /// The bus counters now.
+    pub fn counters(&self) -> EventCountersSnapshot {
+        self.core.counters.snapshot()
+    }
+
+    /// Every subscription of this node with its counters.
+    pub fn subscriptions(&self) -> Vec<SubscriptionInfo> {
+        self.core
+            .registry()
+            .subscriptions
+            .values()
+            .map(|s| s.info())
+            .collect()
+    }
+
+    fn accept(
+        &self,
+        xml: &str,
+        checked: clacks_xml::Result<CheckedEvent>,
+    ) -> Result<RawEvent, CallError> {
+        match checked {
+            Ok(checked) => Ok(RawEvent {
+                name: checked.name.clone(),
+                xml: wire_text(xml, &checked),
+                origin: self.core.node.to_string(),
+            }),
+            Err(err) => {
+                bump(&self.core.counters.refused);
+                tracing::debug!(node = %self.core.node, error = %err, "event refused at publish");
+                Err(invalid_event(&err).with("node", &*self.core.node))
+            }
+        }
+    }
+
+    /// Checks `xml` on the calling thread and returns the event as it would travel, or the
+    /// schema's complaint as `-32005 invalid_event` with `data.line` and `data.column`.
+    pub fn prepare(&self, xml: &str) -> Result<RawEvent, CallError> {
+        let checked = check(xml, self.core.schemas.set(), self.core.validate);
+        self.accept(xml, checked)
+    }
+
+    /// Validates and publishes `xml`; resolves with the event type once the transport took
+    /// it. Events of `events.offload_bytes` or more are checked on a blocking worker.
+    pub async fn publish(&self, xml: &str) -> Result<String, CallError> {
+        let raw = if xml.len() >= self.core.offload_bytes {
+            let (text, core) = (xml.to_owned(), self.core.clone());
+            let checked = tokio::task::spawn_blocking(move || {
+                check(&text, core.schemas.set(), core.validate)
+            })
+            .await
+            .map_err(|e| CallError::internal(format!("event validation worker failed: {e}")))?;
+            self.accept(xml, checked)?
+        } else {
+            self.prepare(xml)?
+        };
+        let name = raw.name.clone();
+        match self.core.transport.publish_event(raw).await {
+            Ok(()) => {
+                bump(&self.core.counters.published);
+                Ok(name)
+            }
+            Err(err) => {
+                bump(&self.core.counters.publish_failed);
+                Err(
+                    CallError::unavailable("events", format!("publishing {name}: {err}"))
+                        .with("node", &*self.core.node),
+                )
+            }
+        }
+    }
+
+    /// For synchronous callers inside the node (command handlers, actors): validates `xml`
+    /// now, so an invalid event is refused with the schema's complaint, then hands it to the
+    /// transport, driven by the current actix arbiter (or tokio runtime). A transport failure after that is logged and
+    /// counted (`clacks_events_publish_failed_total`).
+    pub fn publish_detached(&self, xml: &str) -> Result<String, CallError> {
+        let raw = self.prepare(xml)?;
+        let name = raw.name.clone();
+        let core = self.core.clone();
+        let event = name.clone();
+        let sent = self.core.transport.publish_event(raw);
+        let outcome = async move {
+            match sent.await {
+                Ok(()) => bump(&core.counters.published),
+                Err(err) => {
+                    bump(&core.counters.publish_failed);
+                    tracing::warn!(node = %core.node, event = %event, error = %err,
+                        "transport failed to publish an accepted event");
+                }
+            }
+        };
+        // On an actix thread (handlers, actors) the arbiter runs it; elsewhere any tokio
+        // runtime; without either nothing would ever drive the transport.
+        if let Some(arbiter) = actix::Arbiter::try_current() {
+            arbiter.spawn(outcome);
+        } else if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(outcome);
+        } else {
+            bump(&self.core.counters.publish_failed);
+            return Err(CallError::unavailable(
+                "events",
+                "publishing needs an actix or tokio runtime on this thread",
+            ));
+        }
+        Ok(name)
+    }
+
+    /// Compiles the filter; one that does not parse is `-32602` naming the problem.
+    fn compile_filter(
+        filter: Option<&str>,
+        namespaces: &Namespaces,
+    ) -> Result<Option<Filter>, CallError> {
+        match filter.map(str::trim).filter(|f| !f.is_empty()) {
+            None => Ok(None),
+            Some(source) => Filter::compile(source, namespaces).map(Some).map_err(|e| {
+                CallError::invalid_params(format!("filter '{source}' does not compile: {e}"))
+                    .with("filter", source)
+            }),
+        }
+    }
+
+    fn next_id(&self) -> String {
+        format!("sub-{}", self.core.next_id.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn check_names(&self, names: &[String]) -> Result<(), CallError> {
+        if !self.core.validate {
+            return Ok(());
+        }
+        if let Some(unknown) = names.iter().find(|n| !self.core.schemas.set().has_event(n)) {
+            return Err(CallError::invalid_params(format!(
+                "no loaded schema declares event '{unknown}' (known: {})",
+                self.core
+                    .schemas
+                    .sources()
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .with("event", unknown.as_str()));
+        }
+        Ok(())
+    }
+
+    fn register(&self, shared: Arc<SubscriptionShared>) -> Option<Addr<Supervisor>> {
+        let mut registry = self.core.registry();
+        registry.subscriptions.insert(shared.id.clone(), shared);
+        registry.supervisor.clone()
+    }
+
+    /// Subscribes to the events named in `names` (all when empty) that match `filter` (XPath,
+    /// prefixes from `namespaces`; `None` for all). Resolves once the subscription receives:
+    /// every event published after that reaches `handler`. A filter that does not parse or an
+    /// unknown event name is refused with `-32602`.
+    pub async fn subscribe(
+        &self,
+        names: Vec<String>,
+        filter: Option<&str>,
+        namespaces: &Namespaces,
+        handler: impl Fn(&Event) + Send + Sync + 'static,
+    ) -> Result<Subscription, CallError> {
+        self.check_names(&names)?;
+        // Compile first: a bad filter must not leave a transport subscription behind.
+        let filter = Self::compile_filter(filter, namespaces)?;
+        let receiver = self
+            .core
+            .transport
+            .subscribe_events(&self.core.node, &names)
+            .await
+            .map_err(|e| CallError::unavailable("events", format!("cannot subscribe: {e}")))?;
+        let shared = Arc::new(SubscriptionShared::new(
+            self.next_id(),
+            names,
+            filter,
+            Arc::new(handler),
+            Some(receiver),
+        ));
+        let subscription = Subscription {
+            shared: shared.clone(),
+            bus: Arc::downgrade(&self.core),
+            detached: false,
+        };
+        let supervisor = self.register(shared.clone()).ok_or_else(|| {
+            CallError::unavailable("events", "the node's event supervisor is not running")
+        })?;
+        let spec = subscription_child(self.core.clone(), shared);
+        supervisor
+            .send(StartChild(spec))
+            .await
+            .map_err(|e| {
+                CallError::unavailable("events", format!("event supervisor unreachable: {e}"))
+            })?
+            .map_err(|e| CallError::internal(format!("subscription did not start: {e}")))?;
+        tracing::debug!(node = %self.core.node, subscription = %subscription.id(), "subscribed");
+        Ok(subscription)
+    }
+
+    /// [`subscribe`](Self::subscribe) for synchronous code (a plugin's factory): the filter
+    /// and names are checked now; the actor subscribes on the transport when it starts, so
+    /// events published before that are not seen ([`SubscriptionInfo::active`] tells).
+    pub fn subscribe_detached(
+        &self,
+        names: Vec<String>,
+        filter: Option<&str>,
+        namespaces: &Namespaces,
+        handler: impl Fn(&Event) + Send + Sync + 'static,
+    ) -> Result<Subscription, CallError> {
+        self.check_names(&names)?;
+        let filter = Self::compile_filter(filter, namespaces)?;
+        let shared = Arc::new(SubscriptionShared::new(
+            self.next_id(),
+            names,
+            filter,
+            Arc::new(handler),
+            None,
+        ));
+        let subscription = Subscription {
+            shared: shared.clone(),
+            bus: Arc::downgrade(&self.core),
+            detached: false,
+        };
+        // Without a running supervisor, `node/events` starts it when it starts.
+        if let Some(supervisor) = self.register(shared.clone()) {
+            supervisor.do_send(StartChild(subscription_child(self.core.clone(), shared)));
+        }
+        Ok(subscription)
+    }
+}

@@ -1,0 +1,214 @@
+//! `clacks listen [--filter XPATH] [--ns p=URI]… [--name EVENT]… [--json] [--count N]`:
+//! prints the domain's events as they arrive. Without AMQP it reads the node's
+//! `GET /events` Server-Sent-Events stream (the node subscribes, validates and filters);
+//! the filter is compiled here first, so a bad one is a usage error (exit 2) before any
+//! connection. Each event prints as its XML (or, with `--json`, one JSON object per line:
+//! `{"event", "origin", "xml"}`). A direct AMQP subscription (`--amqp URL --domain D`) will be
+//! one more [`Source`] beside [`Source::Http`].
+
+use awc::error::SendRequestError;
+use clap::Args;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+
+use crate::exit::{fail, Exit};
+
+/// Arguments of `clacks listen`.
+#[derive(Args, Debug)]
+pub struct ListenArgs {
+    /// The node's JSON-RPC endpoint; events are read from `/events` beside it.
+    #[arg(long, env = "CLACKS_URL", default_value = "http://127.0.0.1:8080/rpc")]
+    url: String,
+    /// XPath filter; the prefix `e` is the events namespace.
+    #[arg(long)]
+    filter: Option<String>,
+    /// More prefixes for the filter, `p=URI`; may be repeated.
+    #[arg(long = "ns", value_name = "p=URI")]
+    namespaces: Vec<String>,
+    /// Only these event types; may be repeated (default: all).
+    #[arg(long = "name", value_name = "EVENT")]
+    names: Vec<String>,
+    /// One JSON object per event and line.
+    #[arg(long)]
+    json: bool,
+    /// Exit 0 after this many events.
+    #[arg(long)]
+    count: Option<u64>,
+}
+
+/// Where events come from.
+pub enum Source {
+    /// A node's `GET /events` stream.
+    Http {
+        /// `http://HOST:PORT/events`.
+        url: String,
+    },
+}
+
+/// One event read from the stream.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Received {
+    /// The event type.
+    pub event: String,
+    /// The publishing node.
+    pub origin: String,
+    /// The XML.
+    pub xml: String,
+}
+
+/// Reads complete SSE messages out of `buffer` (what is left stays for the next chunk).
+/// Comments and messages without data are skipped.
+pub fn take_messages(buffer: &mut String) -> Vec<Received> {
+    let mut out = Vec::new();
+    while let Some(end) = buffer.find("\n\n") {
+        let frame: String = buffer.drain(..end + 2).collect();
+        let mut message = Received::default();
+        let mut data: Vec<&str> = Vec::new();
+        for line in frame.lines() {
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            match field {
+                "event" => message.event = value.to_owned(),
+                "origin" => message.origin = value.to_owned(),
+                "data" => data.push(value),
+                _ => {}
+            }
+        }
+        if !data.is_empty() {
+            message.xml = data.join("\n");
+            out.push(message);
+        }
+    }
+    out
+}
+
+fn events_url(rpc_url: &str) -> String {
+    let base = rpc_url.trim_end_matches('/');
+    let base = base.strip_suffix("/rpc").unwrap_or(base);
+    format!("{base}/events")
+}
+
+/// Runs `clacks listen`.
+pub fn run(args: ListenArgs) -> Exit {
+    let mut namespaces = clacks_xml::Namespaces::default();
+    for spec in &args.namespaces {
+        if let Err(e) = namespaces.bind_spec(spec) {
+            return fail(Exit::Usage, e);
+        }
+    }
+    if let Some(filter) = &args.filter {
+        if let Err(e) = clacks_xml::Filter::compile(filter, &namespaces) {
+            return fail(
+                Exit::Usage,
+                format!("filter '{filter}' does not compile: {e}"),
+            );
+        }
+    }
+    let source = Source::Http {
+        url: events_url(&args.url),
+    };
+    actix_rt::System::new().block_on(listen(source, args))
+}
+
+async fn listen(source: Source, args: ListenArgs) -> Exit {
+    let Source::Http { url } = source;
+    let mut query: Vec<(&str, &str)> = Vec::new();
+    if let Some(filter) = &args.filter {
+        query.push(("filter", filter));
+    }
+    for ns in &args.namespaces {
+        query.push(("ns", ns));
+    }
+    for name in &args.names {
+        query.push(("name", name));
+    }
+    let client = awc::Client::builder().disable_timeout().finish();
+    let request = match client.get(&url).query(&query) {
+        Ok(r) => r.insert_header(("accept", "text/event-stream")),
+        Err(e) => return fail(Exit::Usage, format!("cannot build the request: {e}")),
+    };
+    let mut response = match request.send().await {
+        Ok(r) => r,
+        Err(SendRequestError::Timeout) => {
+            return fail(Exit::Timeout, format!("timeout: no answer from {url}"))
+        }
+        Err(e) => {
+            return fail(
+                Exit::Unreachable,
+                format!("cannot reach the node at {url}: {e}"),
+            )
+        }
+    };
+    let status = response.status();
+    if !status.is_success() {
+        let body = response.body().limit(1 << 20).await.unwrap_or_default();
+        let detail: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let message = detail["error"]["message"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+        let exit = if status.as_u16() == 400 {
+            Exit::Usage
+        } else {
+            Exit::Unreachable
+        };
+        return fail(exit, format!("{url} answered HTTP {status}: {message}"));
+    }
+    eprintln!("clacks: listening on {url}");
+    let mut buffer = String::new();
+    let mut seen = 0u64;
+    while let Some(chunk) = response.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                return fail(
+                    Exit::Unreachable,
+                    format!("the event stream from {url} broke: {e}"),
+                )
+            }
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        for message in take_messages(&mut buffer) {
+            if args.json {
+                println!(
+                    "{}",
+                    json!({"event": message.event, "origin": message.origin, "xml": message.xml})
+                );
+            } else {
+                println!("{}", message.xml);
+            }
+            seen += 1;
+            if args.count.is_some_and(|n| seen >= n) {
+                return Exit::Ok;
+            }
+        }
+    }
+    fail(Exit::Unreachable, format!("{url} closed the event stream"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_messages_are_split_and_comments_skipped() {
+        let mut buffer = String::from(
+            ": subscribed sub-1\n\nevent: NodeLeave\norigin: a\ndata: <Event>\ndata: </Event>\n\nevent: X\ndata: par",
+        );
+        let got = take_messages(&mut buffer);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].event, "NodeLeave");
+        assert_eq!(got[0].origin, "a");
+        assert_eq!(got[0].xml, "<Event>\n</Event>");
+        assert_eq!(buffer, "event: X\ndata: par");
+    }
+
+    #[test]
+    fn events_url_sits_beside_rpc() {
+        assert_eq!(events_url("http://h:1/rpc"), "http://h:1/events");
+        assert_eq!(events_url("http://h:1/"), "http://h:1/events");
+    }
+}
