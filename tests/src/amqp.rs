@@ -66,6 +66,9 @@ pub async fn remove_domain(url: &str, domain: &str, plugins: &[String]) {
     let names = Names::new(domain);
     let mut queues: Vec<String> = plugins.iter().map(|p| names.shared_queue(p)).collect();
     queues.push(names.dead_queue());
+    queues.extend(listed_queues(url, domain));
+    queues.sort();
+    queues.dedup();
     for queue in queues {
         // Each delete on its own channel: a failed one closes the channel it ran on.
         if let Ok(channel) = connection.create_channel().await {
@@ -82,6 +85,29 @@ pub async fn remove_domain(url: &str, domain: &str, plugins: &[String]) {
         }
     }
     let _ = connection.close(200, "test cleanup".into()).await;
+}
+
+/// Queues of `domain` as the local broker lists them (nodes of the domain may have declared
+/// queues for plugins the test never named); empty when rabbitmqctl cannot tell.
+fn listed_queues(url: &str, domain: &str) -> Vec<String> {
+    let vhost = url.rsplit('/').next().unwrap_or("").replace("%2f", "/").replace("%2F", "/");
+    let vhost = if vhost.is_empty() { "/".to_owned() } else { vhost };
+    if !url.contains("@127.0.0.1:5672/") {
+        return Vec::new();
+    }
+    let Ok(out) = std::process::Command::new("rabbitmqctl")
+        .args(["list_queues", "-q", "-p", &vhost, "name"])
+        .output()
+    else {
+        return Vec::new();
+    };
+    let prefix = format!("{domain}.");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::trim)
+        .filter(|q| q.starts_with(&prefix))
+        .map(str::to_owned)
+        .collect()
 }
 
 impl TransportFactory for AmqpFactory {

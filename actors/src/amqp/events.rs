@@ -63,14 +63,25 @@ pub async fn publish(shared: &Shared, name: &str, origin: &str, xml: &str) -> Re
         .map_err(|e| Error::transport("amqp", format!("{name} not confirmed: {e}")))
 }
 
+/// How long `subscribe` waits for its queue to be bound before returning anyway (the consumer
+/// still starts once the broker is reachable).
+const BIND_WAIT: Duration = Duration::from_secs(10);
+
 /// Registers a subscriber; the session starts (and after a reconnect restarts) its consumer.
-pub fn subscribe(shared: &Shared, names: &[String]) -> EventReceiver {
+/// Resolves once the subscriber's queue is bound and consumed.
+pub async fn subscribe(shared: &Shared, names: &[String]) -> EventReceiver {
     let (tx, rx) = mpsc::channel(EVENT_BUFFER);
+    let (ready, bound) = tokio::sync::oneshot::channel();
     shared.subscribers().push(Subscriber {
         names: names.to_vec(),
         tx,
+        ready: Some(ready),
     });
     shared.new_subscribers.send_modify(|n| *n += 1);
+    if tokio::time::timeout(BIND_WAIT, bound).await.is_err() {
+        tracing::warn!(node = %shared.config.node, ?names,
+            "event subscription not bound yet (broker unreachable?); it starts once connected");
+    }
     rx
 }
 
@@ -80,6 +91,7 @@ pub async fn consume_for(
     connection: Arc<Connection>,
     names: Vec<String>,
     tx: mpsc::Sender<RawEvent>,
+    ready: Option<tokio::sync::oneshot::Sender<()>>,
 ) -> Result<(), SessionError> {
     let channel = connection.create_channel().await?;
     let queue = shared.names.event_queue(&shared.config.node);
@@ -95,6 +107,9 @@ pub async fn consume_for(
             FieldTable::default(),
         )
         .await?;
+    if let Some(ready) = ready {
+        let _ = ready.send(());
+    }
     while let Some(delivery) = consumer.next().await {
         let delivery = delivery?;
         let event = RawEvent {

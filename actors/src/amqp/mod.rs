@@ -33,7 +33,7 @@ use clacks_runtime::membership::{Membership, NodeRecord};
 use clacks_runtime::supervision::ChildSpec;
 use clacks_runtime::transport::{EventReceiver, LocalNode, RawEvent, Transport};
 use clacks_runtime::{Error, NodeHandle};
-use futures_util::future::{self, BoxFuture, FutureExt};
+use futures_util::future::{BoxFuture, FutureExt};
 use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -150,7 +150,8 @@ impl Transport for AmqpTransport {
         _node: &str,
         names: &[String],
     ) -> BoxFuture<'static, Result<EventReceiver, Error>> {
-        future::ready(Ok(events::subscribe(&self.shared, names))).boxed()
+        let (shared, names) = (self.shared.clone(), names.to_vec());
+        async move { Ok(events::subscribe(&shared, &names).await) }.boxed()
     }
 
     fn dropped_events(&self) -> u64 {

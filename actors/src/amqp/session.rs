@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
+use clacks_runtime::transport::RawEvent;
+
 use super::membership::{self, Reaction, MEMBERSHIP_EVENTS};
 use super::shared::{Link, Shared};
 use super::{caller, events, server, topology};
@@ -213,20 +215,26 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
     let mut new_subscribers = shared.new_subscribers.subscribe();
     loop {
         // Start consumers for subscribers added since we last looked (all, after a reconnect).
-        let fresh: Vec<(Vec<String>, tokio::sync::mpsc::Sender<_>)> = shared
+        type Fresh = (
+            Vec<String>,
+            tokio::sync::mpsc::Sender<RawEvent>,
+            Option<tokio::sync::oneshot::Sender<()>>,
+        );
+        let fresh: Vec<Fresh> = shared
             .subscribers()
-            .iter()
+            .iter_mut()
             .skip(subscribers_seen)
-            .map(|s| (s.names.clone(), s.tx.clone()))
+            .map(|s| (s.names.clone(), s.tx.clone(), s.ready.take()))
             .collect();
         subscribers_seen += fresh.len();
-        for (names, tx) in fresh {
+        for (names, tx, ready) in fresh {
             if !tx.is_closed() {
                 tasks.spawn(events::consume_for(
                     shared.clone(),
                     connection.clone(),
                     names,
                     tx,
+                    ready,
                 ));
             }
         }

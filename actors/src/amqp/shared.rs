@@ -135,6 +135,9 @@ pub struct Subscriber {
     pub names: Vec<String>,
     /// Where deliveries go.
     pub tx: mpsc::Sender<RawEvent>,
+    /// Fired once its queue is bound and consumed, so `subscribe` can promise that nothing
+    /// published after it returns is missed.
+    pub ready: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// See the module docs.

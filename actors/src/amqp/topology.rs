@@ -132,16 +132,9 @@ pub async fn declare_plugin(
         )
         .await?;
     let private = names.private_queue(plugin, node);
-    channel
-        .queue_declare(
-            private.clone().into(),
-            QueueDeclareOptions {
-                auto_delete: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    // Exclusive as well as auto-delete: it goes with this node's connection even when the node
+    // dies before it ever consumed from it (auto-delete alone needs a first consumer).
+    declare_exclusive(channel, &private).await?;
     channel
         .queue_bind(
             private.into(),
