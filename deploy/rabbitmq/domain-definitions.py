@@ -8,8 +8,8 @@ The domain gets its own vhost (named like the domain) and two users:
   DOMAIN-node    nodes: run plugins, consume command queues, publish replies and events
   DOMAIN-caller  callers: publish calls and read replies, nothing else
 Permissions are limited to the domain's own names (PROTOCOL.md, AMQP): configure and read on
-^(D\\..*|amq\\.gen.*)$, write on ^(D\\..*|amq\\.default)$ (the caller may configure nothing but
-server-named queues). Passwords are stored as salted SHA-256 hashes, as RabbitMQ does itself.
+^(D\\..*|amq\\.gen.*)$, write on ^(D\\..*|amq\\.default|amq\\.gen.*)$ (binding a server-named
+queue to D.event needs write on it; the caller may configure nothing but server-named queues). Passwords are stored as salted SHA-256 hashes, as RabbitMQ does itself.
 """
 import base64
 import hashlib
@@ -54,7 +54,7 @@ def main(argv):
                 "user": name,
                 "vhost": domain,
                 "configure": configure,
-                "write": f"^({d}\\..*|amq\\.default)$",
+                "write": f"^({d}\\..*|amq\\.default|amq\\.gen.*)$",
                 "read": f"^({d}\\..*|amq\\.gen.*)$",
             }
             for name, _, configure in users

@@ -35,21 +35,26 @@ use clacks_runtime::plugin::PluginDef;
 /// `[plugins.NAME] enabled = false`). `chaos` joins only when compiled in (feature `chaos`) and
 /// configured with a `[plugins.chaos]` section.
 pub fn standard(settings: &Settings) -> Vec<PluginDef> {
-    let mut plugins = vec![
+    let chaos_configured = settings.plugins.contains_key("chaos");
+    let chaos: Option<PluginDef> = match chaos_configured {
+        #[cfg(feature = "chaos")]
+        true => Some(chaos::Chaos::definition()),
+        #[cfg(not(feature = "chaos"))]
+        true => {
+            tracing::warn!(
+                "[plugins.chaos] is configured, but this binary was built without the chaos feature"
+            );
+            None
+        }
+        false => None,
+    };
+    [
         core::CorePlugin::definition(),
         host::HostPlugin::definition(),
         events::EventsPlugin::definition(),
         stats::StatsPlugin::definition(),
-    ];
-    #[cfg(feature = "chaos")]
-    if settings.plugins.contains_key("chaos") {
-        plugins.push(chaos::Chaos::definition());
-    }
-    #[cfg(not(feature = "chaos"))]
-    if settings.plugins.contains_key("chaos") {
-        tracing::warn!(
-            "[plugins.chaos] is configured, but this binary was built without the chaos feature"
-        );
-    }
-    plugins
+    ]
+    .into_iter()
+    .chain(chaos)
+    .collect()
 }

@@ -3,8 +3,8 @@
 //! `GET /events` Server-Sent-Events stream (the node subscribes, validates and filters);
 //! the filter is compiled here first, so a bad one is a usage error (exit 2) before any
 //! connection. Each event prints as its XML (or, with `--json`, one JSON object per line:
-//! `{"event", "origin", "xml"}`). A direct AMQP subscription (`--amqp URL --domain D`) will be
-//! one more [`Source`] beside [`Source::Http`].
+//! `{"event", "origin", "xml"}`). With `--amqp URL --domain D` it subscribes on the broker
+//! directly (a server-named queue bound to `D.event`), validating and filtering here.
 
 use awc::error::SendRequestError;
 use clap::Args;
@@ -31,6 +31,12 @@ pub struct ListenArgs {
     /// One JSON object per event and line.
     #[arg(long)]
     json: bool,
+    /// Subscribe on this AMQP broker instead of the node's HTTP stream.
+    #[arg(long, env = "CLACKS_AMQP_URL")]
+    amqp: Option<String>,
+    /// The domain to listen to over AMQP.
+    #[arg(long, env = "CLACKS_DOMAIN", default_value = "org.clacks")]
+    domain: String,
     /// Exit 0 after this many events.
     #[arg(long)]
     count: Option<u64>,
@@ -42,6 +48,15 @@ pub enum Source {
     Http {
         /// `http://HOST:PORT/events`.
         url: String,
+    },
+    /// The domain's event exchange on a broker.
+    Amqp {
+        /// Broker URL.
+        url: String,
+        /// Domain.
+        domain: String,
+        /// The compiled filter, applied here.
+        filter: Option<clacks_xml::Filter>,
     },
 }
 
@@ -99,22 +114,120 @@ pub fn run(args: ListenArgs) -> Exit {
             return fail(Exit::Usage, e);
         }
     }
+    let mut compiled = None;
     if let Some(filter) = &args.filter {
-        if let Err(e) = clacks_xml::Filter::compile(filter, &namespaces) {
-            return fail(
-                Exit::Usage,
-                format!("filter '{filter}' does not compile: {e}"),
-            );
+        match clacks_xml::Filter::compile(filter, &namespaces) {
+            Ok(f) => compiled = Some(f),
+            Err(e) => {
+                return fail(
+                    Exit::Usage,
+                    format!("filter '{filter}' does not compile: {e}"),
+                )
+            }
         }
     }
-    let source = Source::Http {
-        url: events_url(&args.url),
+    let source = match args.amqp.clone().filter(|u| !u.trim().is_empty()) {
+        Some(url) => Source::Amqp {
+            url,
+            domain: args.domain.clone(),
+            filter: compiled,
+        },
+        None => Source::Http {
+            url: events_url(&args.url),
+        },
     };
     actix_rt::System::new().block_on(listen(source, args))
 }
 
+fn print(args: &ListenArgs, message: &Received) {
+    if args.json {
+        println!(
+            "{}",
+            json!({"event": message.event, "origin": message.origin, "xml": message.xml})
+        );
+    } else {
+        println!("{}", message.xml);
+    }
+}
+
+/// Listens on the broker: every event is validated against the built-in schemas (an invalid
+/// one is reported on stderr and skipped) and filtered here.
+async fn listen_amqp(
+    url: &str,
+    domain: &str,
+    filter: Option<clacks_xml::Filter>,
+    args: &ListenArgs,
+) -> Exit {
+    let schemas = match clacks_xml::SchemaSet::builtin() {
+        Ok(s) => s,
+        Err(e) => return fail(Exit::Usage, format!("built-in schemas: {e}")),
+    };
+    let client = match clacks_actors::amqp::AmqpClient::connect(url, domain).await {
+        Ok(c) => c,
+        Err(e) => return fail(Exit::Unreachable, e),
+    };
+    let mut consumer = match client.events(&args.names).await {
+        Ok(c) => c,
+        Err(e) => return fail(Exit::Unreachable, e),
+    };
+    eprintln!(
+        "clacks: listening on {}.event at {}",
+        domain,
+        clacks_actors::amqp::redact(url)
+    );
+    let mut seen = 0u64;
+    while let Some(delivery) = consumer.next().await {
+        let Ok(delivery) = delivery else {
+            return fail(Exit::Unreachable, "the broker closed the event queue");
+        };
+        let xml = String::from_utf8_lossy(&delivery.data).into_owned();
+        let valid = clacks_xml::Document::parse(&xml)
+            .and_then(|doc| schemas.validate_event(&doc).map(|_| doc));
+        let document = match valid {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!(
+                    "clacks: invalid {} event skipped: {e}",
+                    delivery.routing_key
+                );
+                continue;
+            }
+        };
+        if filter.as_ref().is_some_and(|f| !f.matches(&document)) {
+            continue;
+        }
+        let origin = delivery
+            .properties
+            .app_id()
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        print(
+            args,
+            &Received {
+                event: delivery.routing_key.to_string(),
+                origin,
+                xml,
+            },
+        );
+        seen += 1;
+        if args.count.is_some_and(|n| seen >= n) {
+            client.close().await;
+            return Exit::Ok;
+        }
+    }
+    fail(Exit::Unreachable, "the broker closed the event stream")
+}
+
 async fn listen(source: Source, args: ListenArgs) -> Exit {
-    let Source::Http { url } = source;
+    let url = match source {
+        Source::Amqp {
+            url,
+            domain,
+            filter,
+        } => return listen_amqp(&url, &domain, filter, &args).await,
+        Source::Http { url } => url,
+    };
     let mut query: Vec<(&str, &str)> = Vec::new();
     if let Some(filter) = &args.filter {
         query.push(("filter", filter));
@@ -172,14 +285,7 @@ async fn listen(source: Source, args: ListenArgs) -> Exit {
         };
         buffer.push_str(&String::from_utf8_lossy(&chunk));
         for message in take_messages(&mut buffer) {
-            if args.json {
-                println!(
-                    "{}",
-                    json!({"event": message.event, "origin": message.origin, "xml": message.xml})
-                );
-            } else {
-                println!("{}", message.xml);
-            }
+            print(&args, &message);
             seen += 1;
             if args.count.is_some_and(|n| seen >= n) {
                 return Exit::Ok;

@@ -539,3 +539,46 @@ async fn a_call_that_keeps_killing_nodes_is_dead_lettered() {
     println!("nodes left in the view: {alive}");
     finish(caller, processes).await;
 }
+
+/// `clacks listen --amqp` subscribes on the broker itself, validating and filtering locally;
+/// `clacks emit --amqp` publishes there.
+#[actix_rt::test]
+async fn listen_and_emit_over_amqp() {
+    let (caller, processes) = domain_with("listen", 1, &[]).await;
+    let listener = Command::new(BIN)
+        .args([
+            "listen",
+            "--amqp",
+            &broker_url(),
+            "--domain",
+            &caller.domain,
+            "--json",
+        ])
+        .args([
+            "--name",
+            "NodeStatus",
+            "--filter",
+            "//e:NodeStatus[e:Id = 'n1']",
+            "--count",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        listener.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&listener.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&listener.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for line in &lines {
+        assert_eq!(line["event"], json!("NodeStatus"));
+        assert_eq!(line["origin"], json!("n1"));
+        assert!(line["xml"].as_str().unwrap().contains("<Id>n1</Id>"));
+    }
+    finish(caller, processes).await;
+}

@@ -90,8 +90,17 @@ pub async fn remove_domain(url: &str, domain: &str, plugins: &[String]) {
 /// Queues of `domain` as the local broker lists them (nodes of the domain may have declared
 /// queues for plugins the test never named); empty when rabbitmqctl cannot tell.
 fn listed_queues(url: &str, domain: &str) -> Vec<String> {
-    let vhost = url.rsplit('/').next().unwrap_or("").replace("%2f", "/").replace("%2F", "/");
-    let vhost = if vhost.is_empty() { "/".to_owned() } else { vhost };
+    let vhost = url
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .replace("%2f", "/")
+        .replace("%2F", "/");
+    let vhost = if vhost.is_empty() {
+        "/".to_owned()
+    } else {
+        vhost
+    };
     if !url.contains("@127.0.0.1:5672/") {
         return Vec::new();
     }

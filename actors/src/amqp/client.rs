@@ -160,6 +160,63 @@ impl AmqpClient {
             .unwrap_or_else(|_| Err(CallError::timeout(&request.method)))
     }
 
+    /// A consumer of the domain's events named in `names` (every event when empty), on a
+    /// server-named exclusive queue: what `clacks listen --amqp` reads.
+    pub async fn events(&self, names: &[String]) -> Result<Consumer, String> {
+        let channel = self
+            .connection
+            .create_channel()
+            .await
+            .map_err(|e| format!("cannot open a channel: {e}"))?;
+        let queue = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|e| format!("cannot declare an event queue: {e}"))?;
+        let name = queue.name().to_string();
+        let keys: Vec<String> = if names.is_empty() {
+            vec!["#".to_owned()]
+        } else {
+            names.to_vec()
+        };
+        for key in keys {
+            channel
+                .queue_bind(
+                    name.as_str().into(),
+                    self.names.event_exchange().into(),
+                    key.as_str().into(),
+                    Default::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .map_err(|e| {
+                    format!(
+                        "cannot bind to {} ({key}): {e}",
+                        self.names.event_exchange()
+                    )
+                })?;
+        }
+        channel
+            .basic_consume(
+                name.as_str().into(),
+                "clacks-listen".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|e| format!("cannot consume {name}: {e}"))
+    }
+
     /// Closes the connection.
     pub async fn close(self) {
         let _ = self.connection.close(200, "done".into()).await;
