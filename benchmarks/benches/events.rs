@@ -10,12 +10,16 @@
 //!
 //! Both comparisons alternate their two sides over several rounds (which side goes first
 //! alternates too) and print the median of the per-round ratios, since the machines are
-//! shared and noisy. The raw lapin publish/consume baseline of the same bytes belongs
-//! beside (1); it needs a broker and comes with the AMQP benchmark (`benches/amqp.rs`).
+//! shared and noisy.
+//! 3. The same publish+deliver over the local RabbitMQ (AMQP transport), validated and not,
+//!    beside raw lapin publishing and consuming the same bytes on a topic exchange, in one run
+//!    (`CLACKS_BENCH_AMQP_URL`; skipped with a note when no broker answers).
 //!
 //! Run with `cargo bench -p clacks-benchmarks --bench events` (`CLACKS_BENCH_EVENTS`,
 //! `CLACKS_BENCH_CALLS` and `CLACKS_BENCH_ROUNDS` size it).
 
+use clacks_actors::amqp::shared::user_of;
+use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
 use clacks_benchmarks::{report, Samples};
 use clacks_runtime::call::{unix_millis_now, CallRequest, Params};
 use clacks_runtime::config;
@@ -23,6 +27,7 @@ use clacks_runtime::events::check;
 use clacks_runtime::plugin::Plugin;
 use clacks_runtime::plugin::{plugin, PluginDef};
 use clacks_runtime::stats::PluginStats;
+use clacks_runtime::transport::Transport;
 use clacks_runtime::{NodeBuilder, NodeHandle};
 use clacks_xml::Namespaces;
 use serde_json::json;
@@ -173,8 +178,6 @@ async fn events_bench(count: usize, rounds: usize) {
         "ratio validated/unvalidated (median of paired rounds): {ratio:.3}  (validation costs {:.1}%)   goal: cost <= 10%",
         (1.0 - ratio) * 100.0
     );
-    // Third column of this comparison: raw lapin publish/consume of the same bytes. It needs
-    // a broker, so it is measured by the AMQP benchmark (benches/amqp.rs) and printed there.
     // Parsing and validation timed directly on one thread (low noise).
     let schemas = checked.event_bus().schemas().set().clone();
     let sample = &events[..events.len().min(5_000)];
@@ -288,12 +291,231 @@ fn median_of(v: &[f64]) -> f64 {
     median(v.to_vec())
 }
 
+fn broker_url() -> String {
+    std::env::var("CLACKS_BENCH_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+fn amqp_node(name: &str, domain: &str, validate: bool) -> (NodeHandle, AmqpTransport) {
+    let url = broker_url();
+    let validate = if validate { "true" } else { "false" };
+    let overrides = [
+        ("node.domain", domain.to_owned()),
+        ("events.validate", validate.to_owned()),
+        ("stats.enabled", "false".to_owned()),
+    ];
+    let settings = config::load(None, Vec::<(String, String)>::new(), &overrides)
+        .unwrap_or_else(|e| panic!("bench settings: {e}"));
+    let transport = AmqpTransport::new(AmqpConfig {
+        user: user_of(&url),
+        url,
+        domain: domain.to_owned(),
+        node: name.to_owned(),
+        prefetch: 64,
+        status_interval: Duration::from_secs(5),
+        eviction: Duration::from_secs(60),
+        max_deliveries: 3,
+        reconnect_min: Duration::from_millis(200),
+        reconnect_max: Duration::from_secs(2),
+    });
+    let for_child = transport.clone();
+    let node = NodeBuilder::new(settings)
+        .name(name)
+        .transport(Arc::new(transport.clone()) as Arc<dyn Transport>)
+        .core_child(move |n| Ok(for_child.bridge_child(n)))
+        .start()
+        .unwrap_or_else(|e| panic!("bench node {name}: {e}"));
+    (node, transport)
+}
+
+/// Raw lapin: publish `events` to a topic exchange and consume them from a bound queue, with
+/// the same publish-ahead window as `pump`; returns events per second.
+async fn raw_lapin(connection: &lapin::Connection, events: &[String]) -> f64 {
+    use futures_util::StreamExt;
+    use lapin::options::{
+        BasicConsumeOptions, BasicPublishOptions, ExchangeDeclareOptions, QueueBindOptions,
+        QueueDeclareOptions,
+    };
+    use lapin::types::FieldTable;
+    let exchange = format!("bench-raw-events-{}", std::process::id());
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .exchange_declare(
+            exchange.as_str().into(),
+            lapin::ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                auto_delete: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .expect("exchange");
+    let queue = channel
+        .queue_declare(
+            "".into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .expect("queue");
+    channel
+        .queue_bind(
+            queue.name().as_str().into(),
+            exchange.as_str().into(),
+            "PhoneCall".into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .expect("bind");
+    let consume = connection.create_channel().await.expect("channel");
+    let mut consumer = consume
+        .basic_consume(
+            queue.name().as_str().into(),
+            "raw-events".into(),
+            BasicConsumeOptions {
+                no_ack: true,
+                ..Default::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .expect("consume");
+    let delivered = Arc::new(AtomicU64::new(0));
+    let counter = delivered.clone();
+    let total = events.len() as u64;
+    let reader = tokio::spawn(async move {
+        while counter.load(Ordering::Acquire) < total {
+            match consumer.next().await {
+                Some(Ok(_)) => {
+                    counter.fetch_add(1, Ordering::Release);
+                }
+                _ => break,
+            }
+        }
+    });
+    let started = Instant::now();
+    for (i, xml) in events.iter().enumerate() {
+        while i as u64 - delivered.load(Ordering::Acquire) > 1_000 {
+            tokio::time::sleep(Duration::from_micros(50)).await;
+        }
+        let props = lapin::BasicProperties::default().with_content_type("application/xml".into());
+        let _ = channel
+            .basic_publish(
+                exchange.as_str().into(),
+                "PhoneCall".into(),
+                BasicPublishOptions::default(),
+                xml.as_bytes(),
+                props,
+            )
+            .await;
+    }
+    let _ = reader.await;
+    let rate = delivered.load(Ordering::Acquire) as f64 / started.elapsed().as_secs_f64();
+    let _ = channel.close(200, "done".into()).await;
+    let _ = consume.close(200, "done".into()).await;
+    rate
+}
+
+async fn amqp_events_bench(count: usize) {
+    let Ok(connection) =
+        lapin::Connection::connect(&broker_url(), lapin::ConnectionProperties::default()).await
+    else {
+        println!(
+            "\nAMQP events benchmark skipped: no broker at {}",
+            clacks_actors::amqp::redact(&broker_url())
+        );
+        return;
+    };
+    let domain = format!("bench-events-{}", std::process::id());
+    let (checked, t1) = amqp_node("ev-amqp-checked", &domain, true);
+    let (unchecked, t2) = amqp_node("ev-amqp-unchecked", &format!("{domain}-u"), false);
+    for t in [&t1, &t2] {
+        assert!(
+            t.wait_connected(Duration::from_secs(20)).await,
+            "bench node did not join"
+        );
+    }
+    let mut counters = Vec::new();
+    let mut subscriptions = Vec::new();
+    for n in [&checked, &unchecked] {
+        let delivered = Arc::new(AtomicU64::new(0));
+        let sink = delivered.clone();
+        let sub = n
+            .event_bus()
+            .subscribe(
+                vec!["PhoneCall".into()],
+                Some("//e:PhoneCall[e:Extension = '100']"),
+                &Namespaces::default(),
+                move |_| {
+                    sink.fetch_add(1, Ordering::Release);
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("subscribe: {e}"));
+        counters.push(delivered);
+        subscriptions.push(sub);
+    }
+    let events: Vec<String> = (0..count as u64).map(phone_call).collect();
+    println!("\nAMQP events benchmark: {count} PhoneCall events through RabbitMQ per side");
+    let raw = raw_lapin(&connection, &events).await;
+    let with = pump(&checked, &events, &counters[0]).await;
+    let without = pump(&unchecked, &events, &counters[1]).await;
+    println!(
+        "{:<56} {:>11.0} events/s",
+        "raw lapin publish/consume, same bytes (baseline)", raw
+    );
+    println!(
+        "{:<56} {:>11.0} events/s",
+        "clacks over AMQP, validated on both sides", with
+    );
+    println!(
+        "{:<56} {:>11.0} events/s",
+        "clacks over AMQP, without validation", without
+    );
+    println!(
+        "ratios: validated/unvalidated {:.3} (validation costs {:.1}%), validated/raw {:.2}x, unvalidated/raw {:.2}x",
+        with / without,
+        (1.0 - with / without) * 100.0,
+        with / raw,
+        without / raw
+    );
+    drop(subscriptions);
+    checked.shutdown().await;
+    unchecked.shutdown().await;
+    if let Ok(ch) = connection.create_channel().await {
+        for d in [domain.clone(), format!("{domain}-u")] {
+            for q in ["events", "stats", "dead"] {
+                let _ = ch
+                    .queue_delete(
+                        format!("{d}.command.{q}").as_str().into(),
+                        Default::default(),
+                    )
+                    .await;
+            }
+            for x in ["command", "event"] {
+                let _ = ch
+                    .exchange_delete(format!("{d}.{x}").as_str().into(), Default::default())
+                    .await;
+            }
+        }
+    }
+    let _ = connection.close(200, "done".into()).await;
+}
+
 fn main() {
     let events = env_number("CLACKS_BENCH_EVENTS", 20_000);
     let count = env_number("CLACKS_BENCH_CALLS", 20_000);
     let rounds = env_number("CLACKS_BENCH_ROUNDS", 11).max(1);
+    let amqp_events = env_number("CLACKS_BENCH_AMQP_EVENTS", 5_000);
     actix_rt::System::new().block_on(async move {
         events_bench(events, rounds).await;
+        amqp_events_bench(amqp_events).await;
         stats_bench(count, rounds).await;
     });
 }

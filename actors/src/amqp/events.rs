@@ -57,10 +57,19 @@ pub async fn publish(shared: &Shared, name: &str, origin: &str, xml: &str) -> Re
         )
         .await
         .map_err(|e| Error::transport("amqp", format!("publishing {name} failed: {e}")))?;
-    confirm
-        .await
-        .map(|_| ())
-        .map_err(|e| Error::transport("amqp", format!("{name} not confirmed: {e}")))
+    // The frame is out; waiting here for the broker's confirm would cap a publisher at one
+    // event per round trip. A refusal is still noticed, logged and counted.
+    let (node, event) = (shared.config.node.clone(), name.to_owned());
+    tokio::spawn(async move {
+        match confirm.await {
+            Ok(lapin::Confirmation::Nack(_)) => {
+                tracing::warn!(node = %node, event = %event, "broker refused an event");
+            }
+            Err(e) => tracing::warn!(node = %node, event = %event, error = %e, "event not confirmed"),
+            Ok(_) => {}
+        }
+    });
+    Ok(())
 }
 
 /// How long `subscribe` waits for its queue to be bound before returning anyway (the consumer
