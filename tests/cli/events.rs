@@ -163,23 +163,23 @@ fn emit_publishes_event_files_and_reports_invalid_ones_as_file_line_column() {
     let bad = dir.join("bad.xml");
     std::fs::write(&bad, status("n", "lots")).unwrap();
     let (good, bad) = (good.display().to_string(), bad.display().to_string());
-    let out = clacks(&["emit", "--url", &node.url, &good]);
+    let out = clacks(&["emit", "--url", node.url(), &good]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out).trim(),
         format!("{good}: NodeStatus published by clie1")
     );
-    let out = clacks(&["emit", "--url", &node.url, &bad]);
+    let out = clacks(&["emit", "--url", node.url(), &bad]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).starts_with(&format!("{bad}:4:5: element <Load>")),
         "{}",
         stderr(&out)
     );
-    let out = clacks(&["emit", "--url", &node.url, "/nonexistent/event.xml"]);
+    let out = clacks(&["emit", "--url", node.url(), "/nonexistent/event.xml"]);
     assert_eq!(out.status.code(), Some(2));
     let mut child = Command::new(BIN)
-        .args(["emit", "--url", &node.url, "--json", "-"])
+        .args(["emit", "--url", node.url(), "--json", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -202,7 +202,7 @@ fn emit_publishes_event_files_and_reports_invalid_ones_as_file_line_column() {
 fn listen_prints_only_the_events_matching_its_filter() {
     let node = start_node("clil1", &[]);
     let mut listener = Command::new(BIN)
-        .args(["listen", "--url", &node.url, "--json", "--count", "2"])
+        .args(["listen", "--url", node.url(), "--json", "--count", "2"])
         .args([
             "--filter",
             "//e:NodeStatus[e:Load > 2]",
@@ -228,7 +228,7 @@ fn listen_prints_only_the_events_matching_its_filter() {
     for (id, load) in [("a", "1"), ("b", "3"), ("c", "0.5"), ("d", "9")] {
         let file = dir.join(format!("{id}.xml"));
         std::fs::write(&file, status(id, load)).unwrap();
-        let out = clacks(&["emit", "--url", &node.url, &file.display().to_string()]);
+        let out = clacks(&["emit", "--url", node.url(), &file.display().to_string()]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
     let out = listener.wait_with_output().unwrap();
@@ -273,7 +273,7 @@ fn generate_feeds_the_stats_plugin_through_events_publish() {
         "generate",
         "phone-calls",
         "--url",
-        &node.url,
+        node.url(),
         "--events",
         "60",
         "--seed",
@@ -287,7 +287,7 @@ fn generate_feeds_the_stats_plugin_through_events_publish() {
     );
     let mut total = 0;
     for _ in 0..100 {
-        let out = clacks(&["call", "--url", &node.url, "stats.query", "86400", "none"]);
+        let out = clacks(&["call", "--url", node.url(), "stats.query", "86400", "none"]);
         let result: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
         total = result["total"]["calls"].as_u64().unwrap()
             + result["total"]["in_progress"].as_u64().unwrap();

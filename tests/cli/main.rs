@@ -1,70 +1,32 @@
 //! The real `clacks` binary as a user runs it: a node started with `clacks node`, then
 //! `clacks call`, `describe` and `tree` against it, with the exit codes of PROTOCOL.md.
 
-use std::io::{BufRead, BufReader};
+use clacks_tests::process::NodeProcess;
 use std::net::TcpListener;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
 mod events;
 
-/// A `clacks node` process, killed when dropped.
-struct NodeProcess {
-    child: Child,
-    url: String,
-    stderr: Vec<String>,
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// `clacks node` on a free loopback port, checked to print the documented ready line.
 fn start_node(name: &str, extra: &[&str]) -> NodeProcess {
-    let mut child = Command::new(BIN)
-        .args([
-            "node",
-            "--http",
-            "127.0.0.1:0",
-            "--name",
-            name,
-            "--log",
-            "warn",
-        ])
-        .args(extra)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("clacks node starts");
-    let stderr = child.stderr.take().expect("stderr piped");
-    let mut lines = BufReader::new(stderr).lines();
-    let mut seen = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        seen.push(line.clone());
-        // clacks: node NAME domain D http http://ADDR/rpc amqp off ready
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if words.len() == 10 && words[0] == "clacks:" && words[9] == "ready" {
-            assert_eq!(words[1..6], ["node", name, "domain", "org.clacks", "http"]);
-            let url = words[6].to_owned();
-            // Keep draining stderr so the node never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            return NodeProcess {
-                child,
-                url,
-                stderr: seen,
-            };
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("no ready line from clacks node; stderr: {seen:?}");
+    let args: Vec<&str> = ["--http", "127.0.0.1:0"]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect();
+    let node = NodeProcess::start(BIN, name, &args, &[]);
+    // clacks: node NAME domain D http http://ADDR/rpc amqp off ready
+    assert_eq!(node.ready[..4], ["node", name, "domain", "org.clacks"]);
+    assert_eq!((node.ready[4].as_str(), node.amqp()), ("http", "off"));
+    assert!(
+        node.url().starts_with("http://127.0.0.1:"),
+        "{:?}",
+        node.ready
+    );
+    node
 }
 
 fn clacks(args: &[&str]) -> Output {
@@ -86,7 +48,7 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn node_prints_ready_line_and_example_then_answers_call() {
     let node = start_node("cli1", &[]);
-    let out = clacks(&["call", "--url", &node.url, "core.ping"]);
+    let out = clacks(&["call", "--url", node.url(), "core.ping"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let result: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(result["node"], "cli1");
@@ -103,7 +65,7 @@ fn call_arguments_by_position_and_name_and_json_output() {
     let out = clacks(&[
         "call",
         "--url",
-        &node.url,
+        node.url(),
         "--json",
         "core.restart",
         "path=node/nothing",
@@ -111,14 +73,14 @@ fn call_arguments_by_position_and_name_and_json_output() {
     assert_eq!(out.status.code(), Some(1), "an error result exits 1");
     let response: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(response["error"]["data"]["kind"], "invalid_params");
-    let out = clacks(&["call", "--url", &node.url, "no.such"]);
+    let out = clacks(&["call", "--url", node.url(), "no.such"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("method_not_found"),
         "{}",
         stderr(&out)
     );
-    let out = clacks(&["call", "--url", &node.url, "core.ping", "1", "a=2"]);
+    let out = clacks(&["call", "--url", node.url(), "core.ping", "1", "a=2"]);
     assert_eq!(
         out.status.code(),
         Some(2),
@@ -129,7 +91,7 @@ fn call_arguments_by_position_and_name_and_json_output() {
 #[test]
 fn tree_draws_the_actor_tree_and_describe_lists_commands() {
     let node = start_node("cli3", &[]);
-    let out = clacks(&["tree", "--url", &node.url]);
+    let out = clacks(&["tree", "--url", node.url()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -141,14 +103,14 @@ fn tree_draws_the_actor_tree_and_describe_lists_commands() {
         "{text}"
     );
     assert!(text.contains("└── actor  plugin  running"), "{text}");
-    let out = clacks(&["tree", "--url", &node.url, "--node", "cli3", "--json"]);
+    let out = clacks(&["tree", "--url", node.url(), "--node", "cli3", "--json"]);
     let actors: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(actors
         .as_array()
         .unwrap()
         .iter()
         .any(|a| a["path"] == "node/plugins/host/actor"));
-    let out = clacks(&["describe", "--url", &node.url, "core"]);
+    let out = clacks(&["describe", "--url", node.url(), "core"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("core.restart(path: String) -> Value  [NORMAL, right x]"));
     assert!(!stdout(&out).contains("host."));

@@ -65,7 +65,9 @@ pub async fn publish(shared: &Shared, name: &str, origin: &str, xml: &str) -> Re
             Ok(lapin::Confirmation::Nack(_)) => {
                 tracing::warn!(node = %node, event = %event, "broker refused an event");
             }
-            Err(e) => tracing::warn!(node = %node, event = %event, error = %e, "event not confirmed"),
+            Err(e) => {
+                tracing::warn!(node = %node, event = %event, error = %e, "event not confirmed")
+            }
             Ok(_) => {}
         }
     });
