@@ -9,14 +9,10 @@
 //! Goals (issue 5): sequential p50 ≤ 1.10× raw; throughput at 64 in flight ≥ 0.9× raw.
 //! Broker: `CLACKS_BENCH_AMQP_URL` (default amqp://guest:guest@127.0.0.1:5672/%2f).
 
-use clacks_actors::amqp::shared::user_of;
-use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
-use clacks_benchmarks::{report, Samples};
+use clacks_benchmarks::{amqp_node, report, Samples};
 use clacks_runtime::call::{CallRequest, Params};
-use clacks_runtime::config;
 use clacks_runtime::plugin::{plugin, PluginDef};
-use clacks_runtime::transport::Transport;
-use clacks_runtime::{NodeBuilder, NodeHandle};
+use clacks_runtime::NodeHandle;
 use futures_util::StreamExt;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
@@ -45,8 +41,7 @@ impl Bench {
 const PREFETCH: u16 = 256;
 
 fn url() -> String {
-    std::env::var("CLACKS_BENCH_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+    amqp_node::broker_url()
 }
 
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>>;
@@ -200,37 +195,8 @@ impl Raw {
 
 async fn clacks_node() -> (NodeHandle, String) {
     let domain = format!("bench-{}", std::process::id());
-    let settings = config::load(
-        None,
-        Vec::<(String, String)>::new(),
-        &[("node.domain", domain.clone())],
-    )
-    .unwrap_or_else(|e| panic!("settings: {e}"));
-    let url = url();
-    let transport = AmqpTransport::new(AmqpConfig {
-        user: user_of(&url),
-        url,
-        domain: domain.clone(),
-        node: "bench".into(),
-        prefetch: PREFETCH,
-        status_interval: Duration::from_secs(5),
-        eviction: Duration::from_secs(60),
-        max_deliveries: 3,
-        reconnect_min: Duration::from_millis(200),
-        reconnect_max: Duration::from_secs(2),
-    });
-    let for_child = transport.clone();
-    let node = NodeBuilder::new(settings)
-        .name("bench")
-        .transport(Arc::new(transport.clone()) as Arc<dyn Transport>)
-        .core_child(move |n| Ok(for_child.bridge_child(n)))
-        .plugin(PluginDef::new(|_| Ok(Bench)))
-        .start()
-        .unwrap_or_else(|e| panic!("bench node: {e}"));
-    assert!(
-        transport.wait_connected(Duration::from_secs(20)).await,
-        "bench node did not connect"
-    );
+    let plugins = vec![PluginDef::new(|_| Ok(Bench))];
+    let node = amqp_node::start("bench", &domain, PREFETCH, &[], plugins).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     (node, domain)
 }
@@ -306,17 +272,6 @@ fn main() {
         if let Ok(raw) = Arc::try_unwrap(raw) {
             raw.stop().await;
         }
-        // Remove the benchmark domain's durable names.
-        if let Ok(conn) = Connection::connect(&url(), ConnectionProperties::default()).await {
-            if let Ok(ch) = conn.create_channel().await {
-                for q in ["bench", "core"] {
-                    let _ = ch.queue_delete(format!("{domain}.command.{q}").as_str().into(), QueueDeleteOptions::default()).await;
-                }
-                let _ = ch.queue_delete(format!("{domain}.command.dead").as_str().into(), QueueDeleteOptions::default()).await;
-                let _ = ch.exchange_delete(format!("{domain}.command").as_str().into(), Default::default()).await;
-                let _ = ch.exchange_delete(format!("{domain}.event").as_str().into(), Default::default()).await;
-            }
-            let _ = conn.close(200, "done".into()).await;
-        }
+        amqp_node::remove_domain(&domain, &["bench", "core"]).await;
     });
 }

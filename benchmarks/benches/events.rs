@@ -18,16 +18,13 @@
 //! Run with `cargo bench -p clacks-benchmarks --bench events` (`CLACKS_BENCH_EVENTS`,
 //! `CLACKS_BENCH_CALLS` and `CLACKS_BENCH_ROUNDS` size it).
 
-use clacks_actors::amqp::shared::user_of;
-use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
-use clacks_benchmarks::{report, Samples};
+use clacks_benchmarks::{amqp_node, report, Samples};
 use clacks_runtime::call::{unix_millis_now, CallRequest, Params};
 use clacks_runtime::config;
 use clacks_runtime::events::check;
 use clacks_runtime::plugin::Plugin;
 use clacks_runtime::plugin::{plugin, PluginDef};
 use clacks_runtime::stats::PluginStats;
-use clacks_runtime::transport::Transport;
 use clacks_runtime::{NodeBuilder, NodeHandle};
 use clacks_xml::Namespaces;
 use serde_json::json;
@@ -291,43 +288,6 @@ fn median_of(v: &[f64]) -> f64 {
     median(v.to_vec())
 }
 
-fn broker_url() -> String {
-    std::env::var("CLACKS_BENCH_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
-}
-
-fn amqp_node(name: &str, domain: &str, validate: bool) -> (NodeHandle, AmqpTransport) {
-    let url = broker_url();
-    let validate = if validate { "true" } else { "false" };
-    let overrides = [
-        ("node.domain", domain.to_owned()),
-        ("events.validate", validate.to_owned()),
-        ("stats.enabled", "false".to_owned()),
-    ];
-    let settings = config::load(None, Vec::<(String, String)>::new(), &overrides)
-        .unwrap_or_else(|e| panic!("bench settings: {e}"));
-    let transport = AmqpTransport::new(AmqpConfig {
-        user: user_of(&url),
-        url,
-        domain: domain.to_owned(),
-        node: name.to_owned(),
-        prefetch: 64,
-        status_interval: Duration::from_secs(5),
-        eviction: Duration::from_secs(60),
-        max_deliveries: 3,
-        reconnect_min: Duration::from_millis(200),
-        reconnect_max: Duration::from_secs(2),
-    });
-    let for_child = transport.clone();
-    let node = NodeBuilder::new(settings)
-        .name(name)
-        .transport(Arc::new(transport.clone()) as Arc<dyn Transport>)
-        .core_child(move |n| Ok(for_child.bridge_child(n)))
-        .start()
-        .unwrap_or_else(|e| panic!("bench node {name}: {e}"));
-    (node, transport)
-}
-
 /// Raw lapin: publish `events` to a topic exchange and consume them from a bound queue, with
 /// the same publish-ahead window as `pump`; returns events per second.
 async fn raw_lapin(connection: &lapin::Connection, events: &[String]) -> f64 {
@@ -423,24 +383,26 @@ async fn raw_lapin(connection: &lapin::Connection, events: &[String]) -> f64 {
 }
 
 async fn amqp_events_bench(count: usize) {
-    let Ok(connection) =
-        lapin::Connection::connect(&broker_url(), lapin::ConnectionProperties::default()).await
+    let Ok(connection) = lapin::Connection::connect(
+        &amqp_node::broker_url(),
+        lapin::ConnectionProperties::default(),
+    )
+    .await
     else {
         println!(
             "\nAMQP events benchmark skipped: no broker at {}",
-            clacks_actors::amqp::redact(&broker_url())
+            clacks_actors::amqp::redact(&amqp_node::broker_url())
         );
         return;
     };
     let domain = format!("bench-events-{}", std::process::id());
-    let (checked, t1) = amqp_node("ev-amqp-checked", &domain, true);
-    let (unchecked, t2) = amqp_node("ev-amqp-unchecked", &format!("{domain}-u"), false);
-    for t in [&t1, &t2] {
-        assert!(
-            t.wait_connected(Duration::from_secs(20)).await,
-            "bench node did not join"
-        );
-    }
+    let unvalidated = format!("{domain}-u");
+    let (on, off) = (
+        [("events.validate", "true"), ("stats.enabled", "false")],
+        [("events.validate", "false"), ("stats.enabled", "false")],
+    );
+    let checked = amqp_node::start("ev-amqp-checked", &domain, 64, &on, Vec::new()).await;
+    let unchecked = amqp_node::start("ev-amqp-unchecked", &unvalidated, 64, &off, Vec::new()).await;
     let mut counters = Vec::new();
     let mut subscriptions = Vec::new();
     for n in [&checked, &unchecked] {
@@ -488,23 +450,8 @@ async fn amqp_events_bench(count: usize) {
     drop(subscriptions);
     checked.shutdown().await;
     unchecked.shutdown().await;
-    if let Ok(ch) = connection.create_channel().await {
-        for d in [domain.clone(), format!("{domain}-u")] {
-            for q in ["events", "stats", "dead"] {
-                let _ = ch
-                    .queue_delete(
-                        format!("{d}.command.{q}").as_str().into(),
-                        Default::default(),
-                    )
-                    .await;
-            }
-            for x in ["command", "event"] {
-                let _ = ch
-                    .exchange_delete(format!("{d}.{x}").as_str().into(), Default::default())
-                    .await;
-            }
-        }
-    }
+    amqp_node::remove_domain(&domain, &[]).await;
+    amqp_node::remove_domain(&unvalidated, &[]).await;
     let _ = connection.close(200, "done".into()).await;
 }
 

@@ -7,10 +7,16 @@
 //! ## Layout
 //! - [`Samples`]: latency samples with percentiles and throughput.
 //! - [`report`]: the printed table row.
+//! - [`amqp_node`]: benchmark nodes on the real broker, and their domain's removal.
+//! - `benches/amqp.rs`: calls over RabbitMQ beside a raw lapin request/reply loop.
+//! - `benches/events.rs`: event publish+deliver with and without validation (in-process and
+//!   over RabbitMQ, beside raw lapin), and the stats actor's cost on calls.
 //! - `benches/dispatch.rs`: full in-process dispatch (macro → registry → actor → reply) vs a raw
 //!   actix `send` round trip. Run with `cargo bench -p clacks-benchmarks --bench dispatch`.
 
 #![warn(missing_docs)]
+
+pub mod amqp_node;
 
 use std::time::{Duration, Instant};
 
