@@ -436,9 +436,10 @@ async fn deploy_definitions_give_a_working_isolated_domain() {
         "{}",
         String::from_utf8_lossy(&imported.stderr)
     );
-    struct Cleanup(String);
+    struct Cleanup(String, std::path::PathBuf);
     impl Drop for Cleanup {
         fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.1);
             let _ = Command::new("rabbitmqctl")
                 .args(["delete_vhost", &self.0])
                 .output();
@@ -449,7 +450,7 @@ async fn deploy_definitions_give_a_working_isolated_domain() {
             }
         }
     }
-    let _cleanup = Cleanup(domain.clone());
+    let _cleanup = Cleanup(domain.clone(), dir.clone());
 
     let node_url = format!("amqp://{domain}-node:node-pw@127.0.0.1:5672/{domain}");
     let node = spawn_node_with_url(&domain, "d1", &node_url, &[]);
@@ -499,7 +500,6 @@ async fn deploy_definitions_give_a_working_isolated_domain() {
         "the node user has no access to other vhosts"
     );
     drop(node);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A call that kills every node taking it is not redelivered for ever: after
