@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::caller::{publish_request, routed};
 use super::properties::{self, text};
 use super::shared::{redact, user_of};
-use super::topology::Names;
+use super::topology::{self, Names};
 
 const DIRECT_REPLY_TO: &str = "amq.rabbitmq.reply-to";
 
@@ -168,41 +168,14 @@ impl AmqpClient {
             .create_channel()
             .await
             .map_err(|e| format!("cannot open a channel: {e}"))?;
-        let queue = channel
-            .queue_declare(
-                "".into(),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    auto_delete: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
+        let name = topology::declare_event_queue(&channel, &self.names, "", names)
             .await
-            .map_err(|e| format!("cannot declare an event queue: {e}"))?;
-        let name = queue.name().to_string();
-        let keys: Vec<String> = if names.is_empty() {
-            vec!["#".to_owned()]
-        } else {
-            names.to_vec()
-        };
-        for key in keys {
-            channel
-                .queue_bind(
-                    name.as_str().into(),
-                    self.names.event_exchange().into(),
-                    key.as_str().into(),
-                    Default::default(),
-                    FieldTable::default(),
+            .map_err(|e| {
+                format!(
+                    "cannot bind an event queue to {}: {e}",
+                    self.names.event_exchange()
                 )
-                .await
-                .map_err(|e| {
-                    format!(
-                        "cannot bind to {} ({key}): {e}",
-                        self.names.event_exchange()
-                    )
-                })?;
-        }
+            })?;
         channel
             .basic_consume(
                 name.as_str().into(),

@@ -146,8 +146,9 @@ pub async fn declare_plugin(
         .await
 }
 
-/// Declares an exclusive, auto-delete queue (one connection's replies or events).
-pub async fn declare_exclusive(channel: &Channel, queue: &str) -> lapin::Result<()> {
+/// Declares an exclusive, auto-delete queue (one connection's replies or events); an empty
+/// name lets the broker choose one (`amq.gen-…`). Returns the queue's name.
+pub async fn declare_exclusive(channel: &Channel, queue: &str) -> lapin::Result<String> {
     channel
         .queue_declare(
             queue.into(),
@@ -159,18 +160,20 @@ pub async fn declare_exclusive(channel: &Channel, queue: &str) -> lapin::Result<
             FieldTable::default(),
         )
         .await
-        .map(|_| ())
+        .map(|q| q.name().to_string())
 }
 
-/// Declares an exclusive, auto-delete queue named `queue` bound to the event exchange for
-/// `names` (every event when empty).
+/// Declares an exclusive, auto-delete queue named `queue` (empty: a server-chosen name, all a
+/// caller user may create) bound to the event exchange for `names` (every event when empty).
+/// Returns the queue's name.
 pub async fn declare_event_queue(
     channel: &Channel,
     names: &Names,
     queue: &str,
     events: &[String],
-) -> lapin::Result<()> {
-    declare_exclusive(channel, queue).await?;
+) -> lapin::Result<String> {
+    let queue = declare_exclusive(channel, queue).await?;
+    let queue = queue.as_str();
     let keys: Vec<String> = if events.is_empty() {
         vec!["#".to_owned()]
     } else {
@@ -187,7 +190,7 @@ pub async fn declare_event_queue(
             )
             .await?;
     }
-    Ok(())
+    Ok(queue.to_owned())
 }
 
 #[cfg(test)]
