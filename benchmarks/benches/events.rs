@@ -221,17 +221,18 @@ async fn calls(node: &NodeHandle, count: usize) -> Samples {
 }
 
 async fn stats_bench(count: usize, rounds: usize) {
-    let with = node("st-on", &[("stats.interval", "1")]);
-    let without = node("st-off", &[("stats.enabled", "false")]);
-    ready(&with).await;
-    ready(&without).await;
     println!(
-        "\nstats benchmark: {count} sequential bench.echo calls per run, {rounds} rounds per side"
+        "\nstats benchmark: {count} sequential bench.echo calls per run, {rounds} rounds per side (a fresh node pair each round)"
     );
     let (mut on, mut off, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut last_on, mut last_off) = (None, None);
     for round in 0..rounds {
-        // Alternate which side runs first, and compare each pair: drift cancels out.
+        // A fresh pair of nodes per round, so which threads each lands on averages out, and
+        // alternating order per round, so drift cancels out; each pair is compared.
+        let with = node(&format!("st-on-{round}"), &[("stats.interval", "1")]);
+        let without = node(&format!("st-off-{round}"), &[("stats.enabled", "false")]);
+        ready(&with).await;
+        ready(&without).await;
         let (a, b) = if round % 2 == 0 {
             let a = calls(&with, count).await;
             (a, calls(&without, count).await)
@@ -239,6 +240,8 @@ async fn stats_bench(count: usize, rounds: usize) {
             let b = calls(&without, count).await;
             (calls(&with, count).await, b)
         };
+        with.shutdown().await;
+        without.shutdown().await;
         on.push(a.per_second());
         off.push(b.per_second());
         ratios.push(a.per_second() / b.per_second());
@@ -280,8 +283,6 @@ async fn stats_bench(count: usize, rounds: usize) {
         per_record / per_call * 100.0,
         per_call * 1e6
     );
-    with.shutdown().await;
-    without.shutdown().await;
 }
 
 fn median_of(v: &[f64]) -> f64 {

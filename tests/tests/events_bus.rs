@@ -235,13 +235,15 @@ async fn dropped_on_receipt(factory: &dyn TransportFactory) {
     let (sub, seen) = subscribe(&cluster.nodes[0], &["NodeStatus"], Some(filter)).await;
     until_live(&cluster, &seen).await;
     let before = sub.info();
-    // A rogue publisher bypasses validation and talks to the transport directly.
+    // A rogue publisher bypasses validation and talks to the transport directly, even
+    // claiming that node b's schemas checked it: node a trusts only its own schema set.
     let rogue = RawEvent {
         name: "NodeStatus".into(),
         xml: Arc::from(envelope::wrap(
             "<NodeStatus><Id>test-r</Id><Load>lots</Load></NodeStatus>",
         )),
         origin: "rogue".into(),
+        checked_by: Some(cluster.nodes[1].event_bus().schemas().identity()),
     };
     cluster.nodes[1]
         .transport()
@@ -467,6 +469,7 @@ async fn big_events_are_validated_on_workers_and_still_arrive_in_order() {
         name: "NodeStatus".into(),
         xml: Arc::from(status("rogue", "many")),
         origin: "rogue".into(),
+        checked_by: None,
     };
     cluster.nodes[1]
         .transport()

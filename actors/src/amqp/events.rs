@@ -127,6 +127,7 @@ pub async fn consume_for(
             name: delivery.routing_key.to_string(),
             xml: Arc::from(String::from_utf8_lossy(&delivery.data).as_ref()),
             origin: text(delivery.properties.app_id()).unwrap_or("").to_owned(),
+            checked_by: None,
         };
         match tx.try_send(event) {
             Ok(()) => {}

@@ -137,6 +137,7 @@ impl EventBus {
                 name: checked.name.clone(),
                 xml: wire_text(xml, &checked),
                 origin: self.core.node.to_string(),
+                checked_by: self.core.validate.then(|| self.core.schemas.identity()),
             }),
             Err(err) => {
                 bump(&self.core.counters.refused);

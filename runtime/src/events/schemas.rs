@@ -89,6 +89,12 @@ impl EventSchemas {
         &self.set
     }
 
+    /// This set's identity in this process (its address): two buses share it only when they
+    /// validate with the very same compiled schemas.
+    pub fn identity(&self) -> usize {
+        &self.set as *const SchemaSet as usize
+    }
+
     /// Event type → where its schema came from, sorted by event type.
     pub fn sources(&self) -> &BTreeMap<String, String> {
         &self.sources

@@ -164,9 +164,16 @@ impl SubscriptionActor {
 }
 
 /// Runs `check` and turns a validator panic into an error, so no input can take a thread down.
-fn guarded_check(xml: &str, core: &BusCore) -> clacks_xml::Result<CheckedEvent> {
+/// An event that this very schema set validated at publish, in this process, is only parsed:
+/// validating the same bytes against the same schemas again cannot change the verdict.
+fn guarded_check(
+    xml: &str,
+    checked_by: Option<usize>,
+    core: &BusCore,
+) -> clacks_xml::Result<CheckedEvent> {
+    let validate = core.validate && checked_by != Some(core.schemas.identity());
     catch_unwind(AssertUnwindSafe(|| {
-        check(xml, core.schemas.set(), core.validate)
+        check(xml, core.schemas.set(), validate)
     }))
     .unwrap_or_else(|payload| {
         Err(clacks_xml::Error::new(
@@ -201,15 +208,15 @@ impl StreamHandler<Item> for SubscriptionActor {
         bump(&self.shared.received);
         bump(&self.core.counters.received);
         if raw.xml.len() < self.core.offload_bytes {
-            let checked = guarded_check(&raw.xml, &self.core);
+            let checked = guarded_check(&raw.xml, raw.checked_by, &self.core);
             self.deliver(raw, checked, ctx);
             return;
         }
         // A big event: validate on a blocking worker; ctx.wait keeps the order of events.
         let core = self.core.clone();
-        let xml = raw.xml.clone();
+        let (xml, checked_by) = (raw.xml.clone(), raw.checked_by);
         let work = async move {
-            tokio::task::spawn_blocking(move || guarded_check(&xml, &core))
+            tokio::task::spawn_blocking(move || guarded_check(&xml, checked_by, &core))
                 .await
                 .unwrap_or_else(|e| {
                     Err(clacks_xml::Error::new(

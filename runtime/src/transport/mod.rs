@@ -33,6 +33,11 @@ pub struct RawEvent {
     pub xml: Arc<str>,
     /// The publishing node.
     pub origin: String,
+    /// Which schema set already validated this event in this process (see
+    /// [`EventSchemas::identity`](crate::events::EventSchemas::identity)); a receiver holding
+    /// that same set need not validate the same bytes again. Never carried over a wire: the
+    /// AMQP transport always delivers `None`, so events from elsewhere are always validated.
+    pub checked_by: Option<usize>,
 }
 
 /// Events delivered to one subscriber; the transport drops (and counts) events when the
