@@ -314,6 +314,7 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
         got.insert(id, serde_json::from_slice(&delivery.data).unwrap());
     }
     assert_eq!(got["c1"]["error"]["code"], json!(-32700), "{got:?}");
+    assert_eq!(got["c1"]["error"]["data"]["node"], json!("n1"), "{got:?}");
     assert_eq!(got["c2"]["error"]["code"], json!(-32601), "{got:?}");
     assert_eq!(got["c3"]["error"]["code"], json!(-32700), "{got:?}");
     assert_eq!(got["c5"]["result"]["pong"], json!(true), "{got:?}");

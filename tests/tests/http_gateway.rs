@@ -98,6 +98,11 @@ async fn malformed_input_gets_the_protocol_errors_and_the_node_keeps_serving() {
         assert_eq!(a.status, 200, "{body}");
         assert_eq!(code(&a.body), *expected, "{body}: {}", a.body);
         assert_eq!(a.body["error"]["data"]["kind"], json!(kind), "{body}");
+        assert_eq!(
+            a.body["error"]["data"]["node"],
+            json!("g2"),
+            "every error names the node"
+        );
         assert_eq!(a.node_header.as_deref(), Some("g2"));
     }
     let a = post(
@@ -125,6 +130,7 @@ async fn wrong_content_type_is_415_with_parse_error() {
     .await;
     assert_eq!(a.status, 415);
     assert_eq!(code(&a.body), -32700);
+    assert_eq!(a.body["error"]["data"]["node"], json!("g3"));
     assert_eq!(a.node_header.as_deref(), Some("g3"));
     let a = post(
         &url,
@@ -146,6 +152,7 @@ async fn oversized_body_is_413_with_invalid_request() {
     let a = post(&url, JSON, big).await;
     assert_eq!(a.status, 413);
     assert_eq!(code(&a.body), -32600);
+    assert_eq!(a.body["error"]["data"]["node"], json!("g4"));
     assert_eq!(a.node_header.as_deref(), Some("g4"));
     let small = r#"{"jsonrpc":"2.0","id":1,"method":"probe.echo","params":["fits"]}"#;
     assert_eq!(post(&url, JSON, small).await.body["result"], json!("fits"));

@@ -165,8 +165,11 @@ async fn ack(delivery: &Delivery) {
     }
 }
 
-/// Publishes a reply to `reply_to` and waits for the broker's confirm.
+/// Publishes a reply to `reply_to` (its error, if any, naming this node) and waits for the
+/// broker's confirm.
 async fn reply(shared: &Shared, delivery: &Delivery, body: &Value) {
+    let mut body = body.clone();
+    json_rpc::name_node(&mut body, &shared.config.node);
     let Some(reply_to) = text(delivery.properties.reply_to()) else {
         return;
     };

@@ -35,7 +35,7 @@ fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
         .body(body.to_string())
 }
 
-fn too_large(max_body: usize) -> HttpResponse {
+fn too_large(max_body: usize, node: &str) -> HttpResponse {
     let error = CallError::new(
         RpcErrorKind::InvalidRequest,
         format!("invalid request: body larger than {max_body} bytes"),
@@ -43,7 +43,8 @@ fn too_large(max_body: usize) -> HttpResponse {
     .with(
         "detail",
         format!("the limit is {max_body} bytes (http.max_body)"),
-    );
+    )
+    .with("node", node);
     json_response(
         StatusCode::PAYLOAD_TOO_LARGE,
         &json_rpc::error_response(Value::Null, &error),
@@ -73,7 +74,8 @@ pub async fn rpc(
         let error = CallError::new(
             RpcErrorKind::Parse,
             format!("parse error: Content-Type must be application/json, not {got}"),
-        );
+        )
+        .with("node", state.node.name());
         return json_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             &json_rpc::error_response(Value::Null, &error),
@@ -85,19 +87,20 @@ pub async fn rpc(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > state.max_body) {
-        return too_large(state.max_body);
+        return too_large(state.max_body, state.node.name());
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(state.max_body));
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
-            let error = CallError::new(RpcErrorKind::Parse, "parse error: body could not be read");
+            let error = CallError::new(RpcErrorKind::Parse, "parse error: body could not be read")
+                .with("node", state.node.name());
             return json_response(
                 StatusCode::BAD_REQUEST,
                 &json_rpc::error_response(Value::Null, &error),
             );
         };
         if body.len() + chunk.len() > state.max_body {
-            return too_large(state.max_body);
+            return too_large(state.max_body, state.node.name());
         }
         body.extend_from_slice(&chunk);
     }

@@ -16,7 +16,7 @@ pub async fn serve_body(
     deadline_ms: Option<u64>,
     body: &[u8],
 ) -> Option<Value> {
-    match json_rpc::parse_body(body) {
+    let mut answer = match json_rpc::parse_body(body) {
         Err(error_response) => Some(error_response),
         Ok(Incoming::Single(message)) => serve_message(node, user, deadline_ms, message).await,
         Ok(Incoming::Batch(messages)) => {
@@ -29,7 +29,11 @@ pub async fn serve_body(
             let answers: Vec<Value> = answers.into_iter().flatten().collect();
             (!answers.is_empty()).then_some(Value::Array(answers))
         }
+    };
+    if let Some(answer) = answer.as_mut() {
+        json_rpc::name_node(answer, node.name());
     }
+    answer
 }
 
 async fn serve_message(

@@ -110,6 +110,25 @@ pub fn error_response(id: Value, error: &CallError) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": error.to_json()})
 }
 
+/// Sets `error.data.node` to `node` in a response (or in each response of a batch) whose
+/// error does not name a node yet: every error says who answered (PROTOCOL.md).
+pub fn name_node(response: &mut Value, node: &str) {
+    match response {
+        Value::Array(items) => items.iter_mut().for_each(|r| name_node(r, node)),
+        Value::Object(obj) => {
+            if let Some(Value::Object(data)) = obj
+                .get_mut("error")
+                .and_then(|e| e.as_object_mut())
+                .and_then(|e| e.get_mut("data"))
+            {
+                data.entry("node")
+                    .or_insert_with(|| Value::String(node.to_owned()));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A request object for `call` with `id` (client side).
 pub fn request_object(id: Value, call: &CallRequest) -> Value {
     let mut obj = Map::new();
@@ -198,6 +217,19 @@ mod tests {
             panic!("batch expected")
         };
         assert!(items[0].is_ok() && items[1].is_err());
+    }
+
+    #[test]
+    fn name_node_fills_missing_nodes_in_singles_and_batches() {
+        let mut single = parse_body(b"{nope").unwrap_err();
+        name_node(&mut single, "n1");
+        assert_eq!(single["error"]["data"]["node"], json!("n1"));
+        let inner = error_response(json!(2), &CallError::internal("x").with("node", "n2"));
+        let mut batch = json!([single.clone(), inner, result_response(json!(3), json!(0))]);
+        name_node(&mut batch, "n9");
+        assert_eq!(batch[0]["error"]["data"]["node"], json!("n1"));
+        assert_eq!(batch[1]["error"]["data"]["node"], json!("n2"), "kept");
+        assert!(batch[2].get("error").is_none());
     }
 
     #[test]
