@@ -91,6 +91,14 @@ impl Membership {
         }
     }
 
+    /// Marks every known node as heard of at `now_ms`: after this node itself was cut off, the
+    /// others get a full eviction period to be heard again before they are dropped.
+    pub fn touch_all(&self, now_ms: u64) {
+        for record in self.write().nodes.values_mut() {
+            record.last_seen_ms = record.last_seen_ms.max(now_ms);
+        }
+    }
+
     /// Removes every node (but `keep`) not heard of since `cutoff_ms`; returns their names.
     pub fn evict_silent(&self, cutoff_ms: u64, keep: &str) -> Vec<String> {
         let silent: Vec<String> = self
@@ -201,5 +209,10 @@ mod tests {
         assert_eq!(m.departed_providers("p"), vec!["a"]);
         m.upsert(record("a", "p", 200));
         assert!(m.departed_providers("p").is_empty(), "a rejoined");
+        m.touch_all(1_000);
+        assert!(
+            m.evict_silent(500, "me").is_empty(),
+            "everyone was just heard of"
+        );
     }
 }

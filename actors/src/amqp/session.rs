@@ -196,6 +196,10 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
     });
     publish_membership(shared, "NodeCapabilities", membership::capabilities(&local)).await;
     publish_membership(shared, "NodeAnnounce", membership::announce(&config.node)).await;
+    // We heard nobody while we were disconnected: do not evict the others for our own outage.
+    shared
+        .membership
+        .touch_all(clacks_runtime::call::unix_millis_now());
     let for_status = shared.clone();
     let status_local = local.clone();
     tasks.spawn(async move {
