@@ -1,7 +1,6 @@
 //! Benchmark nodes on the real broker: one node with the AMQP transport and given settings and
 //! plugins, and the removal of what its domain declared once the benchmark is done.
 
-use clacks_actors::amqp::shared::user_of;
 use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
 use clacks_runtime::config;
 use clacks_runtime::plugin::PluginDef;
@@ -27,23 +26,19 @@ pub async fn start(
     overrides: &[(&str, &str)],
     plugins: Vec<PluginDef>,
 ) -> NodeHandle {
-    let url = broker_url();
-    let mut all: Vec<(&str, String)> = vec![("node.domain", domain.to_owned())];
+    let (url, prefetch) = (broker_url(), prefetch.to_string());
+    let mut all: Vec<(&str, String)> = vec![
+        ("node.domain", domain.to_owned()),
+        ("amqp.url", url),
+        ("amqp.prefetch", prefetch),
+    ];
     all.extend(overrides.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let settings = config::load(None, Vec::<(String, String)>::new(), &all)
         .unwrap_or_else(|e| panic!("bench settings: {e}"));
-    let transport = AmqpTransport::new(AmqpConfig {
-        user: user_of(&url),
-        url,
-        domain: domain.to_owned(),
-        node: name.to_owned(),
-        prefetch,
-        status_interval: Duration::from_secs(5),
-        eviction: Duration::from_secs(60),
-        max_deliveries: 3,
-        reconnect_min: Duration::from_millis(200),
-        reconnect_max: Duration::from_secs(2),
-    });
+    let Some(amqp) = AmqpConfig::from_settings(&settings, name) else {
+        panic!("bench node {name}: no broker configured")
+    };
+    let transport = AmqpTransport::new(amqp);
     let for_child = transport.clone();
     let mut builder = NodeBuilder::new(settings)
         .name(name)

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::call::CallType;
+use crate::call::{CallError, CallType};
 use crate::plugin::CommandSpec;
 
 /// One node as the domain sees it.
@@ -112,6 +112,36 @@ impl Membership {
             self.remove(name);
         }
         silent
+    }
+
+    /// Whether a call to `plugin` (on `node`, when given) of `domain` can be routed at all: a
+    /// plugin nobody provides, or a node that is not in the domain or lacks the plugin, is
+    /// -32002 at once instead of a wait in a queue. Every transport answers the same way.
+    pub fn check_target(
+        &self,
+        domain: &str,
+        plugin: &str,
+        node: Option<&str>,
+    ) -> Result<(), CallError> {
+        let view = self.read();
+        match node {
+            None if !view.nodes.values().any(|n| n.plugins.contains_key(plugin)) => Err(
+                CallError::unavailable(plugin, "no node in the domain provides it"),
+            ),
+            None => Ok(()),
+            Some(name) => match view.nodes.get(name) {
+                None => Err(CallError::unavailable(
+                    plugin,
+                    format!("node {name} is not in domain {domain}"),
+                )
+                .with("node", name)),
+                Some(record) if !record.plugins.contains_key(plugin) => Err(
+                    CallError::unavailable(plugin, format!("node {name} does not provide it"))
+                        .with("node", name),
+                ),
+                Some(_) => Ok(()),
+            },
+        }
     }
 
     /// Departed nodes that offered `plugin`, sorted.

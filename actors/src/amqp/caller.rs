@@ -58,31 +58,6 @@ async fn current_link(shared: &Shared, deadline: Instant, method: &str) -> Resul
     }
 }
 
-/// Checks the view: a plugin nobody provides (or a node not in the domain) fails at once.
-fn check_target(shared: &Shared, plugin: &str, node: Option<&str>) -> Result<(), CallError> {
-    let membership = &shared.membership;
-    match node {
-        None if membership.providers(plugin).is_empty() => Err(CallError::unavailable(
-            plugin,
-            "no node in the domain provides it",
-        )),
-        Some(name) => match membership.node(name) {
-            None => Err(CallError::unavailable(
-                plugin,
-                format!("node {name} is not in domain {}", shared.config.domain),
-            )
-            .with("node", name)),
-            Some(record) if !record.plugins.contains_key(plugin) => Err(CallError::unavailable(
-                plugin,
-                format!("node {name} does not provide it"),
-            )
-            .with("node", name)),
-            Some(_) => Ok(()),
-        },
-        None => Ok(()),
-    }
-}
-
 /// Sends `request` to a provider of `plugin` (or to `node`) and waits for the reply.
 pub async fn call(
     shared: Arc<Shared>,
@@ -91,7 +66,9 @@ pub async fn call(
     request: Arc<CallRequest>,
     deadline: Instant,
 ) -> Result<Value, CallError> {
-    check_target(&shared, &plugin, node.as_deref())?;
+    shared
+        .membership
+        .check_target(&shared.config.domain, &plugin, node.as_deref())?;
     let link = current_link(&shared, deadline, &request.method).await?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (tx, rx) = oneshot::channel();

@@ -120,29 +120,22 @@ impl Transport for LocalTransport {
         request: Arc<CallRequest>,
         deadline: Instant,
     ) -> BoxFuture<'static, Result<Value, CallError>> {
-        let target = match node {
-            None => self
-                .pick(plugin)
-                .ok_or_else(|| CallError::unavailable(plugin, "no node in the domain provides it")),
-            Some(name) => {
-                let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
-                match nodes.get(name) {
-                    None => Err(CallError::unavailable(
-                        plugin,
-                        format!("node {name} is not in domain {}", self.domain),
-                    )
-                    .with("node", name)),
-                    Some(n) => match n.plugins.get(plugin) {
-                        None => Err(CallError::unavailable(
-                            plugin,
-                            format!("node {name} does not provide it"),
-                        )
-                        .with("node", name)),
-                        Some(h) => Ok((name.to_owned(), h.clone())),
-                    },
-                }
-            }
-        };
+        let target = self
+            .membership
+            .check_target(&self.domain, plugin, node)
+            .and_then(|()| {
+                let found = match node {
+                    None => self.pick(plugin),
+                    Some(name) => {
+                        let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
+                        let handle = nodes.get(name).and_then(|n| n.plugins.get(plugin));
+                        handle.map(|h| (name.to_owned(), h.clone()))
+                    }
+                };
+                // The view and the node table change together (attach/detach); a node that
+                // left between the two looks is simply gone.
+                found.ok_or_else(|| CallError::unavailable(plugin, "the provider just left"))
+            });
         match target {
             Err(err) => future::ready(Err(err)).boxed(),
             Ok((name, handle)) => async move {
