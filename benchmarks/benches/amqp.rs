@@ -1,27 +1,38 @@
-//! Calls through Clacks over the local RabbitMQ against a raw lapin request/reply loop on the
+//! Calls through Clacks over the local RabbitMQ against raw lapin request/reply loops on the
 //! same broker, in one run: sequential latency (p50, p99) and throughput with 1, 64 and 256
 //! calls in flight, printed side by side as ratios.
 //!
-//! Clacks: `NodeHandle::call("bench.echo", [n])` on a node whose AMQP transport publishes to
-//! `D.command`, the same node consumes the shared queue, serves the call in its plugin actor,
-//! publishes the reply (confirmed) and acks. Raw: a lapin responder consuming one queue and
-//! replying to `reply_to`, and a lapin requester matching replies by correlation id.
+//! Three sides, run in rotating rounds (`CLACKS_BENCH_ROUNDS`, default 10) so that all see the
+//! same machine:
+//! - **raw, bare**: a lapin responder consuming one queue and replying to `reply_to`, acking
+//!   at once; a lapin requester matching replies by correlation id. No confirms, no headers.
+//! - **raw, same guarantees**: the same loop doing the broker work Clacks' delivery rules
+//!   (PROTOCOL.md, issue 5 item 2) ask for: requests published mandatory with a publisher
+//!   confirm, replies published with a confirm and the request acked only once it came, and
+//!   Clacks' properties (`x-deadline`, `expiration`, `user_id`, `app_id`). The gap between the
+//!   two raw loops is what the guarantees cost on this broker; the gap between this one and
+//!   Clacks is Clacks' own cost.
+//! - **clacks**: `NodeHandle::call("bench.echo", [n])` on a node whose AMQP transport publishes
+//!   to `D.command`; the same node consumes the shared queue, serves the call in its plugin
+//!   actor, publishes the reply (confirmed) and acks.
+//!
 //! Goals (issue 5): sequential p50 ≤ 1.10× raw; throughput at 64 in flight ≥ 0.9× raw.
 //! Broker: `CLACKS_BENCH_AMQP_URL` (default amqp://guest:guest@127.0.0.1:5672/%2f).
 
-use clacks_benchmarks::{amqp_node, report, Samples};
+use clacks_benchmarks::{amqp_node, report, Samples, Side};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::plugin::{plugin, PluginDef};
 use clacks_runtime::NodeHandle;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
-    QueueDeclareOptions, QueueDeleteOptions,
+    ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
 };
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use serde_json::json;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -46,22 +57,47 @@ fn url() -> String {
 
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>>;
 
-/// The raw lapin request/reply pair.
+/// Which broker work a raw loop does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Guarantees {
+    /// Publish and ack, nothing else.
+    Bare,
+    /// What Clacks' delivery rules ask for (see the module doc).
+    Clacks,
+}
+
+/// A raw lapin request/reply pair on one connection.
 struct Raw {
     connection: Connection,
     channel: Channel,
     queue: String,
     reply_to: String,
     waiters: Waiters,
+    guarantees: Guarantees,
+}
+
+async fn confirming(channel: &Channel, guarantees: Guarantees) {
+    if guarantees == Guarantees::Clacks {
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .expect("confirm mode");
+    }
 }
 
 impl Raw {
-    async fn start() -> Raw {
+    async fn start(guarantees: Guarantees) -> Raw {
         let connection = Connection::connect(&url(), ConnectionProperties::default())
             .await
             .unwrap_or_else(|e| panic!("raw baseline cannot reach the broker: {e}"));
-        let queue = format!("bench-raw-{}", std::process::id());
-        // Responder: echo the body back to reply_to, ack after publishing.
+        let kind = if guarantees == Guarantees::Bare {
+            "bare"
+        } else {
+            "full"
+        };
+        let queue = format!("bench-raw-{kind}-{}", std::process::id());
+        // Responder: echo the body back to reply_to, ack after publishing (and, with Clacks'
+        // guarantees, after the reply's confirm).
         let responder = connection.create_channel().await.expect("channel");
         responder
             .basic_qos(PREFETCH, BasicQosOptions::default())
@@ -87,15 +123,22 @@ impl Raw {
             )
             .await
             .expect("consume");
-        let reply_channel = responder.clone();
+        let publisher = connection.create_channel().await.expect("channel");
+        confirming(&publisher, guarantees).await;
         tokio::spawn(async move {
             while let Some(Ok(delivery)) = requests.next().await {
                 let props = &delivery.properties;
                 let reply_to = props.reply_to().clone().unwrap_or_default();
-                let reply_props = BasicProperties::default()
+                let mut reply_props = BasicProperties::default()
                     .with_correlation_id(props.correlation_id().clone().unwrap_or_default())
                     .with_content_type("application/json".into());
-                let _ = reply_channel
+                if guarantees == Guarantees::Clacks {
+                    reply_props = reply_props
+                        .with_app_id("bench".into())
+                        .with_user_id("guest".into())
+                        .with_delivery_mode(1);
+                }
+                let published = publisher
                     .basic_publish(
                         "".into(),
                         reply_to,
@@ -104,11 +147,19 @@ impl Raw {
                         reply_props,
                     )
                     .await;
-                let _ = delivery.ack(BasicAckOptions::default()).await;
+                // Wait for the reply's confirm before acking, without holding up the next
+                // request.
+                tokio::spawn(async move {
+                    if let Ok(confirm) = published {
+                        let _ = confirm.await;
+                    }
+                    let _ = delivery.ack(BasicAckOptions::default()).await;
+                });
             }
         });
         // Requester: one reply queue, replies matched by correlation id.
         let channel = connection.create_channel().await.expect("channel");
+        confirming(&channel, guarantees).await;
         let reply_queue = channel
             .queue_declare(
                 "".into(),
@@ -156,6 +207,7 @@ impl Raw {
             queue,
             reply_to,
             waiters,
+            guarantees,
         }
     }
 
@@ -167,21 +219,43 @@ impl Raw {
         }
         let body =
             json!({"jsonrpc": "2.0", "id": id, "method": "bench.echo", "params": [7]}).to_string();
-        let props = BasicProperties::default()
+        let mut props = BasicProperties::default()
             .with_reply_to(self.reply_to.as_str().into())
             .with_correlation_id(id.as_str().into())
             .with_content_type("application/json".into());
-        let _ = self
+        let full = self.guarantees == Guarantees::Clacks;
+        if full {
+            let mut headers = FieldTable::default();
+            headers.insert("x-deadline".into(), AMQPValue::LongLongInt(i64::MAX));
+            props = props
+                .with_user_id("guest".into())
+                .with_delivery_mode(1)
+                .with_expiration("30000".into())
+                .with_headers(headers);
+        }
+        let published = self
             .channel
             .basic_publish(
                 "".into(),
                 self.queue.as_str().into(),
-                BasicPublishOptions::default(),
+                BasicPublishOptions {
+                    mandatory: full,
+                    ..Default::default()
+                },
                 body.as_bytes(),
                 props,
             )
             .await;
-        let _ = tokio::time::timeout(Duration::from_secs(30), rx).await;
+        let reply = tokio::time::timeout(Duration::from_secs(30), rx);
+        match published {
+            // The confirm and the reply race, as in a caller that wants both.
+            Ok(confirm) if full => {
+                let _ = futures_util::future::join(confirm, reply).await;
+            }
+            _ => {
+                let _ = reply.await;
+            }
+        }
     }
 
     async fn stop(self) {
@@ -201,76 +275,120 @@ async fn clacks_node() -> (NodeHandle, String) {
     (node, domain)
 }
 
-/// Runs `total` operations with `in_flight` concurrent workers; returns operations per second.
-async fn throughput<F, Fut>(total: usize, in_flight: usize, op: F) -> f64
-where
-    F: Fn() -> Fut + Clone,
-    Fut: std::future::Future<Output = ()>,
-{
+/// Runs `total` operations with `in_flight` concurrent workers; returns the time taken.
+async fn timed(total: usize, in_flight: usize, side: &mut Side<'_>) -> Duration {
     let started = Instant::now();
-    let per_worker = total / in_flight;
-    let workers = (0..in_flight).map(|_| {
-        let op = op.clone();
-        async move {
-            for _ in 0..per_worker {
-                op().await;
+    let per_worker = (total / in_flight).max(1);
+    let workers: Vec<_> = (0..in_flight)
+        .map(|_| {
+            let ops: Vec<_> = (0..per_worker).map(|_| side()).collect();
+            async move {
+                for op in ops {
+                    op.await;
+                }
             }
-        }
-    });
+        })
+        .collect();
     futures_util::future::join_all(workers).await;
-    (per_worker * in_flight) as f64 / started.elapsed().as_secs_f64()
+    started.elapsed()
+}
+
+/// Calls per second of each side with `in_flight` calls in flight, over rotating rounds.
+async fn throughputs(total: usize, in_flight: usize, sides: &mut [Side<'_>]) -> Vec<f64> {
+    let rounds = 6;
+    let per_round = (total / rounds / in_flight).max(1) * in_flight;
+    let mut time = vec![Duration::ZERO; sides.len()];
+    for round in 0..rounds {
+        for step in 0..sides.len() {
+            let i = (round + step) % sides.len();
+            time[i] += timed(per_round, in_flight, &mut sides[i]).await;
+        }
+    }
+    let all = (per_round * rounds) as f64;
+    time.iter().map(|t| all / t.as_secs_f64()).collect()
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
 }
 
 fn main() {
-    let sequential: usize = std::env::var("CLACKS_BENCH_CALLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3_000);
+    let sequential = env_number("CLACKS_BENCH_CALLS", 3_000);
+    let rounds = env_number("CLACKS_BENCH_ROUNDS", 10);
     actix_rt::System::new().block_on(async move {
-        let raw = Arc::new(Raw::start().await);
+        let bare = Rc::new(Raw::start(Guarantees::Bare).await);
+        let full = Rc::new(Raw::start(Guarantees::Clacks).await);
         let (node, domain) = clacks_node().await;
-        let call = {
-            let node = node.clone();
-            move || {
-                let node = node.clone();
-                async move {
-                    let r = node.call(CallRequest::new("bench.echo", Params::Positional(vec![json!(7)]))).await;
-                    if let Err(e) = r {
-                        eprintln!("bench call failed: {e}");
-                    }
-                }
-            }
-        };
-        let raw_call = {
+        let raw_side = |raw: &Rc<Raw>| -> Side<'static> {
             let raw = raw.clone();
-            move || {
+            Box::new(move || {
                 let raw = raw.clone();
-                async move { raw.call().await }
+                async move { raw.call().await }.boxed_local()
+            })
+        };
+        let clacks_side = {
+            let node = node.clone();
+            move || -> Side<'static> {
+                let node = node.clone();
+                Box::new(move || {
+                    let node = node.clone();
+                    async move {
+                        let call = CallRequest::new("bench.echo", Params::Positional(vec![json!(7)]));
+                        if let Err(e) = node.call(call).await {
+                            eprintln!("bench call failed: {e}");
+                        }
+                    }
+                    .boxed_local()
+                })
             }
         };
-        println!("AMQP benchmark on {} ({sequential} sequential calls; prefetch {PREFETCH})", clacks_actors::amqp::redact(&url()));
-        let raw_seq = Samples::measure(200, sequential, raw_call.clone()).await;
-        let clacks_seq = Samples::measure(200, sequential, call.clone()).await;
-        report("raw lapin request/reply (sequential)", &raw_seq);
-        report("clacks call over AMQP (sequential)", &clacks_seq);
+        let mut sides = [raw_side(&bare), raw_side(&full), clacks_side()];
+        println!(
+            "AMQP benchmark on {} ({sequential} sequential calls per side, in {rounds} rotating rounds; prefetch {PREFETCH})",
+            clacks_actors::amqp::redact(&url())
+        );
+        let seq = Samples::interleaved(200, sequential, rounds, &mut sides).await;
+        report("raw lapin, bare (sequential)", &seq[0]);
+        report("raw lapin, same guarantees (sequential)", &seq[1]);
+        report("clacks call over AMQP (sequential)", &seq[2]);
+        let p = |s: &Samples, q: f64| s.percentile(q);
         println!(
             "ratio sequential p50 clacks/raw: {:.2}x (goal <= 1.10x); p99 {:.2}x",
-            clacks_seq.percentile(50.0).as_secs_f64() / raw_seq.percentile(50.0).as_secs_f64(),
-            clacks_seq.percentile(99.0).as_secs_f64() / raw_seq.percentile(99.0).as_secs_f64()
+            ratio(p(&seq[2], 50.0), p(&seq[0], 50.0)),
+            ratio(p(&seq[2], 99.0), p(&seq[0], 99.0)),
+        );
+        println!(
+            "  clacks / raw with the same guarantees: p50 {:.2}x, p99 {:.2}x; the guarantees alone (raw same / raw bare): p50 {:.2}x",
+            ratio(p(&seq[2], 50.0), p(&seq[1], 50.0)),
+            ratio(p(&seq[2], 99.0), p(&seq[1], 99.0)),
+            ratio(p(&seq[1], 50.0), p(&seq[0], 50.0)),
         );
         for in_flight in [1usize, 64, 256] {
-            let total = (sequential * 4).max(in_flight * 20);
-            let raw_rate = throughput(total, in_flight, raw_call.clone()).await;
-            let clacks_rate = throughput(total, in_flight, call.clone()).await;
+            let total = (sequential * 4).max(in_flight * 24);
+            let rates = throughputs(total, in_flight, &mut sides).await;
             println!(
-                "{in_flight:>3} in flight: raw {raw_rate:>8.0} calls/s   clacks {clacks_rate:>8.0} calls/s   ratio {:.2}x{}",
-                clacks_rate / raw_rate,
-                if in_flight == 64 { "  (goal >= 0.90x)" } else { "" }
+                "{in_flight:>3} in flight: raw {:>7.0}/s  raw same guarantees {:>7.0}/s  clacks {:>7.0}/s   ratio clacks/raw {:.2}x{}  clacks/same {:.2}x",
+                rates[0],
+                rates[1],
+                rates[2],
+                rates[2] / rates[0],
+                if in_flight == 64 { " (goal >= 0.90x)" } else { "" },
+                rates[2] / rates[1],
             );
         }
+        drop(sides);
         node.shutdown().await;
-        if let Ok(raw) = Arc::try_unwrap(raw) {
-            raw.stop().await;
+        for raw in [bare, full] {
+            if let Ok(raw) = Rc::try_unwrap(raw) {
+                raw.stop().await;
+            }
         }
         amqp_node::remove_domain(&domain, &["bench", "core"]).await;
     });

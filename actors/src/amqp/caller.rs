@@ -2,9 +2,14 @@
 //! wait for the reply on this connection's reply queue, matched by correlation id. Replies to
 //! calls nobody waits for any more (duplicates, late answers) are dropped. When the connection
 //! is lost, every call waiting on its reply queue fails at once with a typed error.
+//!
+//! Replies are routed on lapin's I/O thread (a consumer delegate, see the session): routing is
+//! one map lookup and a oneshot send, and it wakes the caller's own thread directly instead of
+//! going through the bridge's thread first. The caller reads the body on its own thread.
 
 use clacks_runtime::call::{unix_millis_now, CallError, CallRequest, RpcErrorKind};
 use clacks_runtime::codec::json_rpc;
+use futures_util::future::{FusedFuture, FutureExt};
 use lapin::message::Delivery;
 use lapin::options::BasicPublishOptions;
 use lapin::Confirmation;
@@ -18,9 +23,31 @@ use super::properties::{self, text};
 use super::shared::{Link, Shared};
 use super::topology::Names;
 
+/// A reply as it came off the reply queue, read by the caller on its own thread.
+pub struct Reply {
+    data: Vec<u8>,
+    served_by: String,
+}
+
+impl Reply {
+    /// The JSON-RPC result or error the reply carries; an error names the node that served it.
+    fn read(self) -> Result<Value, CallError> {
+        let served_by = self.served_by;
+        match serde_json::from_slice::<Value>(&self.data) {
+            Ok(value) => {
+                json_rpc::read_response(&value).map_err(|e| e.with_node_default(&served_by))
+            }
+            Err(e) => Err(CallError::new(
+                RpcErrorKind::Parse,
+                format!("reply from {served_by} is not JSON: {e}"),
+            )),
+        }
+    }
+}
+
 /// A call waiting for its reply.
 pub struct PendingReply {
-    tx: oneshot::Sender<Result<Value, CallError>>,
+    tx: oneshot::Sender<Result<Reply, CallError>>,
     generation: u64,
 }
 
@@ -95,40 +122,63 @@ pub async fn call(
         deadline_ms,
         remaining,
     );
-    // A dying connection can leave a publish pending: the deadline bounds it too.
-    let publish = publish_request(
-        &link.channel,
-        &shared.names,
-        &plugin,
-        node.as_deref(),
-        body.as_bytes(),
-        props,
-    );
-    let confirm = tokio::time::timeout_at(deadline, publish)
-        .await
-        .map_err(|_| CallError::timeout(&request.method))??;
+    // Publishing and the broker's confirm (which says whether the call could be routed at
+    // all) are one future. Its first poll puts the frames on the connection; after that it
+    // only waits for the broker, and most replies come before anyone needs to know: watching
+    // it from the start would wake this thread twice more per call. It is watched once the
+    // reply is late, so an unroutable call still fails within `CONFIRM_GRACE`.
+    let mut routing = {
+        let (channel, names, plugin) = (link.channel.clone(), shared.names.clone(), plugin.clone());
+        let node = node.clone();
+        async move {
+            let publish = publish_request(
+                &channel,
+                &names,
+                &plugin,
+                node.as_deref(),
+                body.as_bytes(),
+                props,
+            );
+            routed(&plugin, publish.await?.await)
+        }
+        .boxed()
+        .fuse()
+    };
+    if let Some(Err(e)) = (&mut routing).now_or_never() {
+        return Err(e);
+    }
     let started = std::time::Instant::now();
-    // The confirm tells us whether the broker could route the call at all; the reply comes
-    // separately. Whichever settles the call first wins.
     let mut rx = rx;
+    let grace = tokio::time::Instant::now() + CONFIRM_GRACE;
     let outcome = tokio::select! {
         biased;
         reply = &mut rx => reply.ok(),
-        confirmed = tokio::time::timeout_at(deadline, confirm) => match confirmed {
-            Err(_) => return Err(CallError::timeout(&request.method)),
-            Ok(confirmation) => {
-                routed(&plugin, confirmation)?;
-                tokio::time::timeout_at(deadline, rx).await.ok().and_then(Result::ok)
-            }
+        () = tokio::time::sleep_until(grace.min(deadline)) => tokio::select! {
+            biased;
+            reply = &mut rx => reply.ok(),
+            routed = tokio::time::timeout_at(deadline, &mut routing) => match routed {
+                Err(_) => return Err(CallError::timeout(&request.method)),
+                Ok(Err(e)) => return Err(e),
+                Ok(Ok(())) => tokio::time::timeout_at(deadline, &mut rx).await.ok().and_then(Result::ok),
+            },
         },
     };
+    // lapin keeps a confirm dropped unresolved (for `wait_for_confirms`): one still on its
+    // way is seen to its end on the session's thread.
+    if !routing.is_terminated() && (&mut routing).now_or_never().is_none() {
+        link.runtime.spawn(routing);
+    }
     shared.record_latency(started.elapsed());
     match outcome {
-        Some(result) => result,
+        Some(result) => result.and_then(Reply::read),
         None if Instant::now() >= deadline => Err(CallError::timeout(&request.method)),
         None => Err(CallError::unavailable(&plugin, "the reply queue was lost")),
     }
 }
+
+/// How long a reply may take before the caller also watches the publish confirm (which says
+/// whether the call could be routed at all).
+const CONFIRM_GRACE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Publishes a call to `D.command` with routing key `P` (or `P.NODE`), mandatory so that an
 /// unroutable call comes back in the confirm instead of vanishing.
@@ -181,8 +231,9 @@ pub fn routed(plugin: &str, confirmation: lapin::Result<Confirmation>) -> Result
     }
 }
 
-/// Delivers a reply to the call waiting for it; replies nobody waits for are dropped.
-pub fn on_reply(shared: &Shared, delivery: &Delivery) {
+/// Hands a reply to the call waiting for it; replies nobody waits for are dropped. Cheap
+/// enough for lapin's I/O thread: no parsing here.
+pub fn on_reply(shared: &Shared, delivery: Delivery) {
     let Some(id) = text(delivery.properties.correlation_id()) else {
         tracing::debug!(node = %shared.config.node, "reply without correlation id dropped");
         return;
@@ -194,14 +245,10 @@ pub fn on_reply(shared: &Shared, delivery: &Delivery) {
     let served_by = text(delivery.properties.app_id())
         .unwrap_or("unknown")
         .to_owned();
-    let result = match serde_json::from_slice::<Value>(&delivery.data) {
-        Ok(value) => json_rpc::read_response(&value).map_err(|e| e.with_node_default(&served_by)),
-        Err(e) => Err(CallError::new(
-            RpcErrorKind::Parse,
-            format!("reply from {served_by} is not JSON: {e}"),
-        )),
-    };
-    let _ = pending.tx.send(result);
+    let _ = pending.tx.send(Ok(Reply {
+        data: delivery.data,
+        served_by,
+    }));
 }
 
 /// Fails every call waiting on the reply queue of connection `generation`.

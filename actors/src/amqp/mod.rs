@@ -10,16 +10,21 @@
 //!
 //! Parts: [`shared`] (state shared by front and bridge), [`topology`] (names and
 //! declarations), [`properties`] (headers), [`caller`] (outgoing calls), [`server`] (serving
-//! plugin queues), [`membership`] (membership events), [`events`] (event publish/subscribe),
+//! plugin queues), [`delivery`] (one delivery, request to acked reply), [`redelivery`] (the
+//! crash-count rule), [`direct_consumer`] (consumers handed on from lapin's I/O thread),
+//! [`membership`] (membership events), [`events`] (event publish/subscribe),
 //! [`session`] (connection life and recovery), [`bridge`] (the supervised actor), [`client`]
 //! (a node-less caller for the CLI).
 
 pub mod bridge;
 pub mod caller;
 pub mod client;
+pub mod delivery;
+pub mod direct_consumer;
 pub mod events;
 pub mod membership;
 pub mod properties;
+pub mod redelivery;
 pub mod server;
 pub mod session;
 pub mod shared;

@@ -1,54 +1,116 @@
 //! Serving this node's plugins from their queues. Each plugin has a private queue (always
 //! consumed) and a share of the plugin's shared queue, consumed only while the plugin runs: when
 //! it goes down its consumer is cancelled so the load drains to healthy nodes, and it comes back
-//! when the plugin does. A delivery becomes a call to the plugin's actor; the reply is published
-//! with a confirm, and only then is the delivery acked, so a node that dies mid-call leaves the
-//! message to be redelivered elsewhere.
+//! when the plugin does.
+//!
+//! ```text
+//! lapin I/O thread ─► pump (on the plugin's thread) ─► delivery::serve_delivery
+//!                      └─► PluginHandle::call ─► actor ─► reply published
+//!                      └─► (session thread) reply confirmed ─► ack
+//! ```
+//!
+//! Each consumer's pump runs on the plugin's own thread ([`PluginHandle::home`]): the delivery
+//! wakes that thread directly, the actor answers on it and the reply is published from it: one
+//! thread switch in and one out per call, as in a bare request/reply loop. The confirm-then-ack
+//! tail goes to the session's thread, where lapin does its own work. A plugin that never ran
+//! has no thread yet: its private queue is pumped on the session's thread.
 
-use clacks_runtime::call::{unix_millis_now, CallError, CallRequest, CallType, RpcErrorKind};
-use clacks_runtime::codec::json_rpc::{self, RpcRequest};
 use clacks_runtime::plugin::{PluginHandle, PluginStatus};
 use futures_util::StreamExt;
-use lapin::message::Delivery;
-use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
-    BasicPublishOptions, BasicQosOptions,
-};
-use lapin::types::{AMQPValue, FieldTable};
-use lapin::{Connection, Consumer};
-use serde_json::Value;
+use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection, Consumer};
+use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::Duration;
+use tokio::task::JoinSet;
 
-use super::properties::{self, text, with_header, DEADLINE, DEAD_REASON, DELIVERIES};
+use super::delivery::{serve_delivery, QueueKind};
+use super::session::SessionError;
 use super::shared::Shared;
 
-/// Which queue a delivery came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum QueueKind {
-    Shared,
-    Private,
-}
-
-async fn consume(
-    connection: &Connection,
-    prefetch: u16,
-    queue: &str,
-    tag: &str,
-) -> lapin::Result<(lapin::Channel, Consumer)> {
+/// A channel for one queue's consumers, with the node's prefetch.
+async fn open_channel(connection: &Connection, prefetch: u16) -> lapin::Result<Channel> {
     let channel = connection.create_channel().await?;
     channel
         .basic_qos(prefetch, BasicQosOptions::default())
         .await?;
-    let consumer = channel
+    Ok(channel)
+}
+
+async fn consume(channel: &Channel, queue: &str, tag: &str) -> lapin::Result<Consumer> {
+    channel
         .basic_consume(
             queue.into(),
             tag.into(),
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
-        .await?;
-    Ok((channel, consumer))
+        .await
+}
+
+/// Everything a delivery of one plugin queue needs to be served.
+#[derive(Clone)]
+struct QueueServer {
+    shared: Arc<Shared>,
+    plugin: String,
+    handle: PluginHandle,
+    kind: QueueKind,
+}
+
+impl QueueServer {
+    /// Serves every delivery of `consumer`, each in its own task on this thread, until the
+    /// consumer ends: `Ok` when it was cancelled, the error when its channel failed.
+    async fn pump(self, mut consumer: Consumer) -> lapin::Result<()> {
+        while let Some(delivery) = consumer.next().await {
+            tokio::spawn(serve_delivery(
+                self.shared.clone(),
+                delivery?,
+                self.plugin.clone(),
+                self.handle.clone(),
+                self.kind,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where pumps run: on the plugin's thread once it has one, else on the session's.
+struct Pumps {
+    tasks: JoinSet<lapin::Result<()>>,
+    session: tokio::runtime::Handle,
+    /// Pumps of consumers we cancelled ourselves: their end is expected.
+    retired: HashSet<tokio::task::Id>,
+}
+
+impl Pumps {
+    fn start(&mut self, server: &QueueServer, consumer: Consumer) -> tokio::task::Id {
+        let home = server.handle.home().unwrap_or_else(|| self.session.clone());
+        self.tasks
+            .spawn_on(server.clone().pump(consumer), &home)
+            .id()
+    }
+
+    /// Waits for a pump to end by itself, which ends serving: the broker cancelled a consumer
+    /// (queue deleted) or a channel failed. With no pump running, waits for ever.
+    async fn ended(&mut self) -> SessionError {
+        loop {
+            let (id, outcome) = match self.tasks.join_next_with_id().await {
+                Some(Ok((id, outcome))) => (id, outcome),
+                Some(Err(e)) if e.is_panic() => {
+                    return SessionError::Ended("a panicking queue pump")
+                }
+                Some(Err(_)) => continue,
+                None => std::future::pending().await,
+            };
+            if self.retired.remove(&id) {
+                continue;
+            }
+            return match outcome {
+                Err(e) => SessionError::Amqp(e),
+                Ok(()) => SessionError::Ended("a plugin queue consumer (cancelled by the broker)"),
+            };
+        }
+    }
 }
 
 /// Serves `plugin` until the connection fails (the error ends the session). `ready` fires once
@@ -60,318 +122,81 @@ pub async fn serve_plugin(
     plugin: String,
     handle: PluginHandle,
     ready: tokio::sync::oneshot::Sender<()>,
-) -> lapin::Result<()> {
+) -> Result<(), SessionError> {
     let mut ready = Some(ready);
     let node = shared.config.node.clone();
-    let private_queue = shared.names.private_queue(&plugin, &node);
-    let (_private_channel, private) = consume(
-        &connection,
-        shared.config.prefetch,
-        &private_queue,
-        &format!("{node}.{plugin}.private"),
-    )
-    .await?;
-    let private_task = tokio::spawn(serve_queue(
-        shared.clone(),
-        private,
-        plugin.clone(),
-        handle.clone(),
-        QueueKind::Private,
-    ));
-    let shared_queue = shared.names.shared_queue(&plugin);
+    let prefetch = shared.config.prefetch;
     let mut status = handle.watch_status();
-    let result = async {
-        loop {
-            // Wait until the plugin runs before taking work from the shared queue.
-            while status.current() != PluginStatus::Running {
-                if let Some(ready) = ready.take() {
-                    let _ = ready.send(());
-                }
-                if status.changed().await.is_none() {
-                    return Ok(());
-                }
-            }
-            let tag = format!("{node}.{plugin}.shared.{}", uuid::Uuid::new_v4().simple());
-            let (channel, mut consumer) =
-                consume(&connection, shared.config.prefetch, &shared_queue, &tag).await?;
-            tracing::debug!(node = %node, plugin = %plugin, queue = %shared_queue, "consuming");
+    // Let the plugin start first, so that its queues are pumped on its own thread.
+    while status.current() == PluginStatus::Starting {
+        if status.changed().await.is_none() {
+            return Ok(());
+        }
+    }
+    let mut pumps = Pumps {
+        tasks: JoinSet::new(),
+        session: tokio::runtime::Handle::current(),
+        retired: HashSet::new(),
+    };
+    let server = QueueServer {
+        shared: shared.clone(),
+        plugin: plugin.clone(),
+        handle: handle.clone(),
+        kind: QueueKind::Private,
+    };
+    let private_channel = open_channel(&connection, prefetch).await?;
+    let private_queue = shared.names.private_queue(&plugin, &node);
+    let private_tag = format!("{node}.{plugin}.private");
+    let private = consume(&private_channel, &private_queue, &private_tag).await?;
+    pumps.start(&server, private);
+    let server = QueueServer {
+        kind: QueueKind::Shared,
+        ..server
+    };
+    // One channel for the shared queue for the whole session: cancelling the consumer leaves
+    // the deliveries in progress on it free to finish and be acked.
+    let shared_channel = open_channel(&connection, prefetch).await?;
+    let shared_queue = shared.names.shared_queue(&plugin);
+    loop {
+        // Wait until the plugin runs before taking work from the shared queue.
+        while status.current() != PluginStatus::Running {
             if let Some(ready) = ready.take() {
                 let _ = ready.send(());
             }
-            loop {
-                tokio::select! {
-                    delivery = consumer.next() => match delivery {
-                        Some(Ok(delivery)) => {
-                            tokio::spawn(serve_delivery(shared.clone(), delivery, plugin.clone(), handle.clone(), QueueKind::Shared));
-                        }
-                        Some(Err(e)) => return Err(e),
-                        None => return Ok(()),
-                    },
-                    changed = status.changed() => match changed {
-                        Some(PluginStatus::Running) => {}
-                        Some(other) => {
-                            tracing::info!(node = %node, plugin = %plugin, status = other.as_str(),
-                                "plugin down; cancelling its shared-queue consumer");
-                            break;
-                        }
-                        None => return Ok(()),
-                    },
-                }
-            }
-            channel
-                .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
-                .await?;
-            // Deliveries already pushed to us go back to the queue for healthy nodes.
-            while let Ok(Some(Ok(delivery))) =
-                tokio::time::timeout(Duration::from_millis(200), consumer.next()).await
-            {
-                let _ = delivery
-                    .acker
-                    .nack(BasicNackOptions {
-                        requeue: true,
-                        ..Default::default()
-                    })
-                    .await;
-            }
-            let _ = channel.close(200, "plugin down".into()).await;
-        }
-    }
-    .await;
-    private_task.abort();
-    result
-}
-
-async fn serve_queue(
-    shared: Arc<Shared>,
-    mut consumer: Consumer,
-    plugin: String,
-    handle: PluginHandle,
-    kind: QueueKind,
-) {
-    while let Some(Ok(delivery)) = consumer.next().await {
-        tokio::spawn(serve_delivery(
-            shared.clone(),
-            delivery,
-            plugin.clone(),
-            handle.clone(),
-            kind,
-        ));
-    }
-}
-
-async fn ack(delivery: &Delivery) {
-    if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
-        tracing::warn!(error = %e, "ack failed; the broker will redeliver");
-    }
-}
-
-/// Publishes a reply to `reply_to` (its error, if any, naming this node) and waits for the
-/// broker's confirm.
-async fn reply(shared: &Shared, delivery: &Delivery, body: &Value) {
-    let mut body = body.clone();
-    json_rpc::name_node(&mut body, &shared.config.node);
-    let Some(reply_to) = text(delivery.properties.reply_to()) else {
-        return;
-    };
-    let Some(link) = shared.link.borrow().clone() else {
-        tracing::warn!(node = %shared.config.node, "no broker link to publish a reply");
-        return;
-    };
-    let props = properties::reply(
-        text(delivery.properties.correlation_id()),
-        &shared.config.node,
-        &shared.config.user,
-    );
-    let published = link
-        .channel
-        .basic_publish(
-            "".into(),
-            reply_to.into(),
-            BasicPublishOptions::default(),
-            body.to_string().as_bytes(),
-            props,
-        )
-        .await;
-    match published {
-        Ok(confirm) => {
-            if let Err(e) = confirm.await {
-                tracing::warn!(node = %shared.config.node, error = %e, "reply not confirmed");
+            tokio::select! {
+                changed = status.changed() => if changed.is_none() {
+                    return Ok(());
+                },
+                error = pumps.ended() => return Err(error),
             }
         }
-        Err(e) => tracing::warn!(node = %shared.config.node, error = %e, "reply not published"),
-    }
-}
-
-fn bad_input(kind: RpcErrorKind, message: String) -> Value {
-    json_rpc::error_response(Value::Null, &CallError::new(kind, message))
-}
-
-/// Reads a delivery into a request, or the error reply to send for it.
-fn read_request(delivery: &Delivery) -> Result<RpcRequest, Value> {
-    let content_type = text(delivery.properties.content_type()).unwrap_or("application/json");
-    if !content_type.eq_ignore_ascii_case("application/json") {
-        return Err(bad_input(
-            RpcErrorKind::Parse,
-            format!("parse error: content type must be application/json, not {content_type}"),
-        ));
-    }
-    let value: Value = serde_json::from_slice(&delivery.data).map_err(|e| {
-        bad_input(
-            RpcErrorKind::Parse,
-            format!("parse error: body is not JSON: {e}"),
-        )
-    })?;
-    json_rpc::parse_message(value)
-}
-
-/// The redelivery rule: a delivery flagged `redelivered` means a node died with it. Classic
-/// queues keep no count, so the count travels in our own header: the message is re-published
-/// with the count raised (and the original acked) until it reaches the limit, then it goes to
-/// `D.command.dead`. Returns true when the delivery was consumed by this rule.
-async fn redelivery(shared: &Shared, delivery: &Delivery, request: &RpcRequest) -> bool {
-    if !delivery.redelivered {
-        return false;
-    }
-    let Some(link) = shared.link.borrow().clone() else {
-        return false;
-    };
-    let count = properties::header_u64(&delivery.properties, DELIVERIES).unwrap_or(1) + 1;
-    let headers = delivery.properties.headers().as_ref();
-    if count > u64::from(shared.config.max_deliveries) {
-        let reason = format!(
-            "{} killed the {} nodes that served it; dead-lettered to {}",
-            request.call.method,
-            count - 1,
-            shared.names.dead_queue()
-        );
-        tracing::error!(node = %shared.config.node, method = %request.call.method, count, "dead-lettering call");
-        let props = delivery.properties.clone().with_headers(with_header(
-            headers,
-            DEAD_REASON,
-            AMQPValue::LongString(reason.as_str().into()),
-        ));
-        let dead = link
-            .channel
-            .basic_publish(
-                "".into(),
-                shared.names.dead_queue().into(),
-                BasicPublishOptions::default(),
-                &delivery.data,
-                props,
-            )
-            .await;
-        if let Ok(confirm) = dead {
-            let _ = confirm.await;
+        let tag = format!("{node}.{plugin}.shared.{}", uuid::Uuid::new_v4().simple());
+        let consumer = consume(&shared_channel, &shared_queue, &tag).await?;
+        let pump = pumps.start(&server, consumer);
+        tracing::debug!(node = %node, plugin = %plugin, queue = %shared_queue, "consuming");
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(());
         }
-        if let Some(id) = request.id.clone() {
-            let error = CallError::internal(reason).with("node", shared.config.node.as_str());
-            reply(shared, delivery, &json_rpc::error_response(id, &error)).await;
+        loop {
+            tokio::select! {
+                error = pumps.ended() => return Err(error),
+                changed = status.changed() => match changed {
+                    Some(PluginStatus::Running) => {}
+                    Some(other) => {
+                        tracing::info!(node = %node, plugin = %plugin, status = other.as_str(),
+                            "plugin down; cancelling its shared-queue consumer");
+                        break;
+                    }
+                    None => return Ok(()),
+                },
+            }
         }
-        ack(delivery).await;
-        return true;
+        // The pump ends by itself once the cancel is through; deliveries already pushed to
+        // us are handed back by `serve_delivery` (the plugin is down), so healthy nodes take
+        // them.
+        pumps.retired.insert(pump);
+        shared_channel
+            .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
+            .await?;
     }
-    let props = delivery.properties.clone().with_headers(with_header(
-        headers,
-        DELIVERIES,
-        AMQPValue::LongLongInt(count as i64),
-    ));
-    let again = link
-        .channel
-        .basic_publish(
-            delivery.exchange.clone(),
-            delivery.routing_key.clone(),
-            BasicPublishOptions::default(),
-            &delivery.data,
-            props,
-        )
-        .await;
-    let Ok(confirm) = again else {
-        return false;
-    };
-    if confirm.await.is_err() {
-        return false;
-    }
-    ack(delivery).await;
-    true
-}
-
-async fn serve_delivery(
-    shared: Arc<Shared>,
-    delivery: Delivery,
-    plugin: String,
-    handle: PluginHandle,
-    kind: QueueKind,
-) {
-    let node = shared.config.node.clone();
-    let request = match read_request(&delivery) {
-        Ok(request) => request,
-        Err(error) => {
-            tracing::warn!(node = %node, plugin = %plugin, error = %error["error"]["message"], "bad request on queue");
-            reply(&shared, &delivery, &error).await;
-            ack(&delivery).await;
-            return;
-        }
-    };
-    if request.id.is_some() && text(delivery.properties.reply_to()).is_none() {
-        tracing::warn!(node = %node, plugin = %plugin, method = %request.call.method,
-            "request without reply_to dropped: nobody could receive its answer");
-        ack(&delivery).await;
-        return;
-    }
-    if redelivery(&shared, &delivery, &request).await {
-        return;
-    }
-    let RpcRequest { id, mut call } = request;
-    call.caller = text(delivery.properties.user_id())
-        .unwrap_or("anonymous")
-        .to_owned();
-    call.redelivered =
-        delivery.redelivered || properties::header_u64(&delivery.properties, DELIVERIES).is_some();
-    call.deadline_ms = properties::header_u64(&delivery.properties, DEADLINE).or(call.deadline_ms);
-    let now = unix_millis_now();
-    let deadline_ms = call.deadline_ms.unwrap_or(now + 30_000);
-    if deadline_ms <= now {
-        tracing::debug!(node = %node, method = %call.method, "call past its deadline dropped");
-        ack(&delivery).await;
-        return;
-    }
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(deadline_ms - now);
-    let started = std::time::Instant::now();
-    let outcome = serve_call(&shared, call, &plugin, &handle, kind, deadline).await;
-    shared.record_latency(started.elapsed());
-    if let Some(id) = id {
-        let body = match outcome {
-            Ok(result) => json_rpc::result_response(id, result),
-            Err(error) => json_rpc::error_response(id, &error.with_node_default(&node)),
-        };
-        reply(&shared, &delivery, &body).await;
-    }
-    ack(&delivery).await;
-}
-
-async fn serve_call(
-    shared: &Shared,
-    call: CallRequest,
-    plugin: &str,
-    handle: &PluginHandle,
-    kind: QueueKind,
-    deadline: tokio::time::Instant,
-) -> Result<Value, CallError> {
-    let (method_plugin, _) = call.split_method()?;
-    if method_plugin != plugin {
-        return Err(CallError::method_not_found(&call.method)
-            .with("detail", format!("this queue serves plugin '{plugin}'")));
-    }
-    let fan_out = shared
-        .membership
-        .route(&call.method)
-        .is_some_and(|r| r.call_type != CallType::Normal);
-    // FIRSTRESULT and CUMULATIVE calls that reach a shared queue come from callers without a
-    // membership view: this node fans them out. On a private queue they are one node's share.
-    if kind == QueueKind::Shared && fan_out && call.node.is_none() {
-        if let Some(node) = shared.node.get() {
-            return node.call(call).await;
-        }
-    }
-    handle.call(Arc::new(call), deadline).await
 }

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 
 use clacks_runtime::transport::RawEvent;
 
+use super::direct_consumer::DirectConsumer;
 use super::membership::{self, Reaction, MEMBERSHIP_EVENTS};
 use super::shared::{Link, Shared};
 use super::{caller, events, server, topology};
@@ -96,7 +97,7 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
     let reply_channel = connection.create_channel().await?;
     let reply_queue = shared.names.reply_queue(&config.node);
     topology::declare_exclusive(&reply_channel, &reply_queue).await?;
-    let mut replies = reply_channel
+    let replies = reply_channel
         .basic_consume(
             reply_queue.as_str().into(),
             format!("{}.replies", config.node).as_str().into(),
@@ -108,10 +109,11 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
         )
         .await?;
     let for_replies = shared.clone();
+    let mut replies = DirectConsumer::new(replies, move |delivery| {
+        caller::on_reply(&for_replies, delivery)
+    });
     tasks.spawn(async move {
-        while let Some(delivery) = replies.next().await {
-            caller::on_reply(&for_replies, &delivery?);
-        }
+        replies.ended().await?;
         Err(SessionError::Ended("the reply consumer"))
     });
     shared.link.send_replace(Some(Link {
@@ -119,6 +121,7 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
         channel: channel.clone(),
         reply_to: reply_queue,
         generation,
+        runtime: tokio::runtime::Handle::current(),
     }));
 
     // Membership: our queue for the four membership events.
@@ -163,7 +166,7 @@ async fn session(shared: &Arc<Shared>, generation: u64) -> Result<(), SessionErr
             handle.clone(),
             ready,
         );
-        tasks.spawn(async move { task.await.map_err(SessionError::from) });
+        tasks.spawn(task);
         opened.push(is_ready);
     }
     for is_ready in opened {

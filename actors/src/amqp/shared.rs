@@ -127,6 +127,9 @@ pub struct Link {
     pub reply_to: String,
     /// Which session (calls waiting on an older one's reply queue have failed).
     pub generation: u64,
+    /// The session's runtime (the bridge's thread), where lapin runs its own work (acks go
+    /// through it): confirm-then-ack tails run here, next to it.
+    pub runtime: tokio::runtime::Handle,
 }
 
 /// One event subscriber.
