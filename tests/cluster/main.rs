@@ -226,6 +226,7 @@ impl KindStr for clacks_runtime::call::CallError {
 /// flowing.
 #[actix_rt::test]
 async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
+    use clacks_runtime::codec::wire;
     use futures_util::StreamExt;
     use lapin::options::{BasicConsumeOptions, BasicPublishOptions};
     use lapin::types::FieldTable;
@@ -300,9 +301,16 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
         "c5",
     )
     .await;
+    send(
+        "\u{fd}\u{1}not bincode",
+        "application/x-bincode",
+        true,
+        "c6",
+    )
+    .await;
     let mut got: BTreeMap<String, Value> = BTreeMap::new();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while got.len() < 4 && Instant::now() < deadline {
+    while got.len() < 5 && Instant::now() < deadline {
         let next = tokio::time::timeout(Duration::from_secs(10), replies.next()).await;
         let Ok(Some(Ok(delivery))) = next else { break };
         let id = delivery
@@ -311,7 +319,15 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
             .as_ref()
             .map(|s| s.to_string())
             .unwrap_or_default();
-        got.insert(id, serde_json::from_slice(&delivery.data).unwrap());
+        // Replies come in the request's encoding.
+        let content_type = delivery
+            .properties
+            .content_type()
+            .as_ref()
+            .map(|c| c.to_string());
+        let codec = wire::for_content_type(content_type.as_deref().unwrap_or(wire::JSON))
+            .expect("a reply in a known encoding");
+        got.insert(id, codec.decode(&delivery.data).unwrap());
     }
     assert_eq!(got["c1"]["error"]["code"], json!(-32700), "{got:?}");
     assert_eq!(got["c1"]["error"]["data"]["node"], json!("n1"), "{got:?}");
@@ -319,6 +335,9 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
     assert_eq!(got["c3"]["error"]["code"], json!(-32700), "{got:?}");
     assert_eq!(got["c5"]["result"]["pong"], json!(true), "{got:?}");
     assert!(!got.contains_key("c4"), "no reply without reply_to");
+    assert_eq!(got["c6"]["error"]["code"], json!(-32700), "{got:?}");
+    let message = got["c6"]["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not a bincode message"), "{got:?}");
     let _ = connection.close(200, "done".into()).await;
     finish(caller, processes).await;
 }

@@ -35,17 +35,19 @@ pub fn test_config(url: &str, domain: &str, node: &str) -> AmqpConfig {
         max_deliveries: 3,
         reconnect_min: Duration::from_millis(100),
         reconnect_max: Duration::from_secs(1),
+        codec: clacks_runtime::codec::wire::JSON,
     }
 }
 
 /// One AMQP connection per node, on the test broker.
 pub struct AmqpFactory {
     url: String,
+    codec: &'static str,
 }
 
 impl Default for AmqpFactory {
     fn default() -> Self {
-        AmqpFactory { url: broker_url() }
+        AmqpFactory::new(&broker_url())
     }
 }
 
@@ -54,6 +56,15 @@ impl AmqpFactory {
     pub fn new(url: &str) -> Self {
         AmqpFactory {
             url: url.to_owned(),
+            codec: clacks_runtime::codec::wire::JSON,
+        }
+    }
+
+    /// Nodes that send their calls as bincode (`amqp.codec = "bincode"`).
+    pub fn bincode() -> Self {
+        AmqpFactory {
+            codec: clacks_runtime::codec::wire::BINCODE,
+            ..AmqpFactory::default()
         }
     }
 }
@@ -125,7 +136,11 @@ impl TransportFactory for AmqpFactory {
     }
 
     fn attach(&self, domain: &str, node: &str, builder: NodeBuilder) -> NodeBuilder {
-        let transport = AmqpTransport::new(test_config(&self.url, domain, node));
+        let config = AmqpConfig {
+            codec: self.codec,
+            ..test_config(&self.url, domain, node)
+        };
+        let transport = AmqpTransport::new(config);
         let for_child = transport.clone();
         builder
             .transport(Arc::new(transport) as Arc<dyn Transport>)

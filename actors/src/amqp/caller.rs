@@ -9,6 +9,7 @@
 
 use clacks_runtime::call::{unix_millis_now, CallError, CallRequest, RpcErrorKind};
 use clacks_runtime::codec::json_rpc;
+use clacks_runtime::codec::wire;
 use futures_util::future::{FusedFuture, FutureExt};
 use lapin::message::Delivery;
 use lapin::options::BasicPublishOptions;
@@ -26,6 +27,7 @@ use super::topology::Names;
 /// A reply as it came off the reply queue, read by the caller on its own thread.
 pub struct Reply {
     data: Vec<u8>,
+    content_type: Option<String>,
     served_by: String,
 }
 
@@ -33,13 +35,20 @@ impl Reply {
     /// The JSON-RPC result or error the reply carries; an error names the node that served it.
     fn read(self) -> Result<Value, CallError> {
         let served_by = self.served_by;
-        match serde_json::from_slice::<Value>(&self.data) {
+        let content_type = self.content_type.as_deref().unwrap_or(wire::JSON);
+        let Some(codec) = wire::for_content_type(content_type) else {
+            return Err(CallError::new(
+                RpcErrorKind::Parse,
+                format!("reply from {served_by} has content type {content_type}"),
+            ));
+        };
+        match codec.decode(&self.data) {
             Ok(value) => {
                 json_rpc::read_response(&value).map_err(|e| e.with_node_default(&served_by))
             }
             Err(e) => Err(CallError::new(
                 RpcErrorKind::Parse,
-                format!("reply from {served_by} is not JSON: {e}"),
+                format!("reply from {served_by}: {e}"),
             )),
         }
     }
@@ -110,12 +119,14 @@ pub async fn call(
         shared: &shared,
         id: id.clone(),
     };
-    let body = json_rpc::request_object(json!(id), &request).to_string();
+    let codec = shared.config.codec();
+    let body = codec.encode(&json_rpc::request_object(json!(id), &request));
     let deadline_ms = request
         .deadline_ms
         .unwrap_or_else(|| unix_millis_now() + 30_000);
     let remaining = deadline_ms.saturating_sub(unix_millis_now());
     let props = properties::request(
+        codec.content_type(),
         &link.reply_to,
         &id,
         &shared.config.user,
@@ -131,14 +142,7 @@ pub async fn call(
         let (channel, names, plugin) = (link.channel.clone(), shared.names.clone(), plugin.clone());
         let node = node.clone();
         async move {
-            let publish = publish_request(
-                &channel,
-                &names,
-                &plugin,
-                node.as_deref(),
-                body.as_bytes(),
-                props,
-            );
+            let publish = publish_request(&channel, &names, &plugin, node.as_deref(), &body, props);
             routed(&plugin, publish.await?.await)
         }
         .boxed()
@@ -245,8 +249,10 @@ pub fn on_reply(shared: &Shared, delivery: Delivery) {
     let served_by = text(delivery.properties.app_id())
         .unwrap_or("unknown")
         .to_owned();
+    let content_type = text(delivery.properties.content_type()).map(str::to_owned);
     let _ = pending.tx.send(Ok(Reply {
         data: delivery.data,
+        content_type,
         served_by,
     }));
 }

@@ -119,6 +119,7 @@ impl AmqpClient {
         let id = format!("{}-{}", self.node_less_name, uuid::Uuid::new_v4().simple());
         let deadline_ms = unix_millis_now() + timeout.as_millis() as u64;
         let props = properties::request(
+            clacks_runtime::codec::wire::JSON,
             DIRECT_REPLY_TO,
             &id,
             &self.user,

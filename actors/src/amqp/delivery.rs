@@ -8,6 +8,7 @@
 
 use clacks_runtime::call::{unix_millis_now, CallError, CallRequest, CallType, RpcErrorKind};
 use clacks_runtime::codec::json_rpc::{self, RpcRequest};
+use clacks_runtime::codec::wire;
 use clacks_runtime::plugin::{PluginHandle, PluginStatus};
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions};
@@ -59,7 +60,12 @@ async fn publish_reply(
         tracing::warn!(node = %shared.config.node, "no broker link to publish a reply");
         return None;
     };
+    // Replies come in the request's encoding (JSON for anything unreadable).
+    let codec = text(delivery.properties.content_type())
+        .and_then(wire::for_content_type)
+        .unwrap_or(&wire::JsonCodec);
     let props = properties::reply(
+        codec.content_type(),
         text(delivery.properties.correlation_id()),
         &shared.config.node,
         &shared.config.user,
@@ -70,7 +76,7 @@ async fn publish_reply(
             "".into(),
             reply_to.into(),
             BasicPublishOptions::default(),
-            body.to_string().as_bytes(),
+            &codec.encode(&body),
             props,
         )
         .await;
@@ -111,19 +117,20 @@ fn bad_input(kind: RpcErrorKind, message: String) -> Value {
 
 /// Reads a delivery into a request, or the error reply to send for it.
 fn read_request(delivery: &Delivery) -> Result<RpcRequest, Value> {
-    let content_type = text(delivery.properties.content_type()).unwrap_or("application/json");
-    if !content_type.eq_ignore_ascii_case("application/json") {
+    let content_type = text(delivery.properties.content_type()).unwrap_or(wire::JSON);
+    let Some(codec) = wire::for_content_type(content_type) else {
         return Err(bad_input(
             RpcErrorKind::Parse,
-            format!("parse error: content type must be application/json, not {content_type}"),
+            format!(
+                "parse error: content type must be {} or {}, not {content_type}",
+                wire::JSON,
+                wire::BINCODE
+            ),
         ));
-    }
-    let value: Value = serde_json::from_slice(&delivery.data).map_err(|e| {
-        bad_input(
-            RpcErrorKind::Parse,
-            format!("parse error: body is not JSON: {e}"),
-        )
-    })?;
+    };
+    let value = codec
+        .decode(&delivery.data)
+        .map_err(|e| bad_input(RpcErrorKind::Parse, format!("parse error: {e}")))?;
     json_rpc::parse_message(value)
 }
 

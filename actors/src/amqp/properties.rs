@@ -48,6 +48,7 @@ pub fn with_header(headers: Option<&FieldTable>, name: &str, value: AMQPValue) -
 /// Properties of a request: reply address, correlation, identity, deadline (also as the
 /// broker-side expiration, so a call nobody takes in time is dropped in the queue).
 pub fn request(
+    content_type: &str,
     reply_to: &str,
     correlation_id: &str,
     user_id: &str,
@@ -56,7 +57,7 @@ pub fn request(
 ) -> BasicProperties {
     let headers = with_header(None, DEADLINE, AMQPValue::LongLongInt(deadline_ms as i64));
     BasicProperties::default()
-        .with_content_type("application/json".into())
+        .with_content_type(content_type.into())
         .with_reply_to(reply_to.into())
         .with_correlation_id(correlation_id.into())
         .with_user_id(user_id.into())
@@ -66,9 +67,14 @@ pub fn request(
 }
 
 /// Properties of a reply: the request's correlation id and the serving node as `app_id`.
-pub fn reply(correlation_id: Option<&str>, node: &str, user_id: &str) -> BasicProperties {
+pub fn reply(
+    content_type: &str,
+    correlation_id: Option<&str>,
+    node: &str,
+    user_id: &str,
+) -> BasicProperties {
     let props = BasicProperties::default()
-        .with_content_type("application/json".into())
+        .with_content_type(content_type.into())
         .with_app_id(node.into())
         .with_user_id(user_id.into())
         .with_delivery_mode(1);
@@ -98,7 +104,7 @@ mod tests {
 
     #[test]
     fn request_carries_deadline_expiration_and_identity() {
-        let props = request("rq", "c1", "guest", 1_000, 250);
+        let props = request("application/json", "rq", "c1", "guest", 1_000, 250);
         assert_eq!(header_u64(&props, DEADLINE), Some(1_000));
         assert_eq!(text(props.expiration()), Some("250"));
         assert_eq!(text(props.user_id()), Some("guest"));

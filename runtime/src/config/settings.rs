@@ -63,6 +63,9 @@ pub struct AmqpSettings {
     pub reconnect_min: f64,
     /// Reconnection back-off cap, seconds.
     pub reconnect_max: f64,
+    /// Body encoding of the calls this node sends: `json` or `bincode` (replies come in the
+    /// request's encoding; every node reads both).
+    pub codec: String,
 }
 
 /// `[http]`
@@ -222,6 +225,13 @@ impl Settings {
         positive_seconds("amqp.reconnect_max", self.amqp.reconnect_max)?;
         if self.amqp.max_deliveries == 0 {
             return Err(bad("amqp.max_deliveries", 0, "at least 1"));
+        }
+        if crate::codec::wire::by_name(&self.amqp.codec).is_none() {
+            return Err(bad(
+                "amqp.codec",
+                &self.amqp.codec,
+                "\"json\" or \"bincode\"",
+            ));
         }
         self.http_listen()?;
         if self.http.max_body == 0 {
