@@ -12,7 +12,7 @@ use clacks_runtime::codec::wire;
 use clacks_runtime::plugin::{PluginHandle, PluginStatus};
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions};
-use lapin::PublisherConfirm;
+use lapin::{BasicProperties, PublisherConfirm};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -223,29 +223,41 @@ async fn serve_call(
     handle.call(Arc::new(call), deadline).await
 }
 
+/// Publishes `delivery` again to where it came from (exchange and routing key) with `props`,
+/// and acks the original once the broker confirmed the copy. False when there is no link, the
+/// publish failed or the broker refused it: the original is then still unacked.
+pub async fn republish(shared: &Shared, delivery: &Delivery, props: BasicProperties) -> bool {
+    let link = shared.link.borrow().clone();
+    let Some(link) = link else {
+        return false;
+    };
+    let again = link
+        .channel
+        .basic_publish(
+            delivery.exchange.clone(),
+            delivery.routing_key.clone(),
+            BasicPublishOptions::default(),
+            &delivery.data,
+            props,
+        )
+        .await;
+    let Ok(confirm) = again else {
+        return false;
+    };
+    if !matches!(confirm.await, Ok(confirmation) if !confirmation.is_nack()) {
+        return false;
+    }
+    ack(delivery).await;
+    true
+}
+
 /// Puts a delivery back on its queue for other consumers without counting it as a crash:
 /// re-published unchanged (a plain requeue would set `redelivered`, which the redelivery rule
 /// reads as a node that died), then acked. If re-publishing fails, the broker requeues it.
 async fn hand_back(shared: &Shared, delivery: &Delivery) {
     tracing::debug!(node = %shared.config.node, routing_key = %delivery.routing_key, "plugin down; handing a delivery back");
-    let link = shared.link.borrow().clone();
-    if let Some(link) = link {
-        let again = link
-            .channel
-            .basic_publish(
-                delivery.exchange.clone(),
-                delivery.routing_key.clone(),
-                BasicPublishOptions::default(),
-                &delivery.data,
-                delivery.properties.clone(),
-            )
-            .await;
-        if let Ok(confirm) = again {
-            if confirm.await.is_ok() {
-                ack(delivery).await;
-                return;
-            }
-        }
+    if republish(shared, delivery, delivery.properties.clone()).await {
+        return;
     }
     let requeue = BasicNackOptions {
         requeue: true,

@@ -10,7 +10,7 @@ use lapin::message::Delivery;
 use lapin::options::BasicPublishOptions;
 use lapin::types::AMQPValue;
 
-use super::delivery::{ack, reply};
+use super::delivery::{ack, reply, republish};
 use super::properties::{self, with_header, DEAD_REASON, DELIVERIES};
 use super::shared::Shared;
 
@@ -63,22 +63,5 @@ pub async fn redelivery(shared: &Shared, delivery: &Delivery, request: &RpcReque
         DELIVERIES,
         AMQPValue::LongLongInt(count as i64),
     ));
-    let again = link
-        .channel
-        .basic_publish(
-            delivery.exchange.clone(),
-            delivery.routing_key.clone(),
-            BasicPublishOptions::default(),
-            &delivery.data,
-            props,
-        )
-        .await;
-    let Ok(confirm) = again else {
-        return false;
-    };
-    if confirm.await.is_err() {
-        return false;
-    }
-    ack(delivery).await;
-    true
+    republish(shared, delivery, props).await
 }
