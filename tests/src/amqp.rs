@@ -35,14 +35,14 @@ pub fn test_config(url: &str, domain: &str, node: &str) -> AmqpConfig {
         max_deliveries: 3,
         reconnect_min: Duration::from_millis(100),
         reconnect_max: Duration::from_secs(1),
-        codec: clacks_runtime::codec::wire::JSON,
+        codec: &clacks_runtime::codec::wire::JsonCodec,
     }
 }
 
 /// One AMQP connection per node, on the test broker.
 pub struct AmqpFactory {
     url: String,
-    codec: &'static str,
+    codec: &'static dyn clacks_runtime::codec::wire::BodyCodec,
 }
 
 impl Default for AmqpFactory {
@@ -56,14 +56,14 @@ impl AmqpFactory {
     pub fn new(url: &str) -> Self {
         AmqpFactory {
             url: url.to_owned(),
-            codec: clacks_runtime::codec::wire::JSON,
+            codec: &clacks_runtime::codec::wire::JsonCodec,
         }
     }
 
     /// Nodes that send their calls as bincode (`amqp.codec = "bincode"`).
     pub fn bincode() -> Self {
         AmqpFactory {
-            codec: clacks_runtime::codec::wire::BINCODE,
+            codec: &clacks_runtime::codec::wire::BincodeCodec,
             ..AmqpFactory::default()
         }
     }

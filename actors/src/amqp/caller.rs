@@ -32,8 +32,19 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The reply `delivery` carries, with the node that served it (`app_id`).
+    pub fn from_delivery(delivery: Delivery) -> Reply {
+        Reply {
+            served_by: text(delivery.properties.app_id())
+                .unwrap_or("unknown")
+                .to_owned(),
+            content_type: text(delivery.properties.content_type()).map(str::to_owned),
+            data: delivery.data,
+        }
+    }
+
     /// The JSON-RPC result or error the reply carries; an error names the node that served it.
-    fn read(self) -> Result<Value, CallError> {
+    pub fn read(self) -> Result<Value, CallError> {
         let served_by = self.served_by;
         let content_type = self.content_type.as_deref().unwrap_or(wire::JSON);
         let Some(codec) = wire::for_content_type(content_type) else {
@@ -119,7 +130,7 @@ pub async fn call(
         shared: &shared,
         id: id.clone(),
     };
-    let codec = shared.config.codec();
+    let codec = shared.config.codec;
     let body = codec.encode(&json_rpc::request_object(json!(id), &request));
     let deadline_ms = request
         .deadline_ms
@@ -246,15 +257,7 @@ pub fn on_reply(shared: &Shared, delivery: Delivery) {
         tracing::debug!(node = %shared.config.node, correlation_id = %id, "reply for no waiting call dropped (duplicate or late)");
         return;
     };
-    let served_by = text(delivery.properties.app_id())
-        .unwrap_or("unknown")
-        .to_owned();
-    let content_type = text(delivery.properties.content_type()).map(str::to_owned);
-    let _ = pending.tx.send(Ok(Reply {
-        data: delivery.data,
-        content_type,
-        served_by,
-    }));
+    let _ = pending.tx.send(Ok(Reply::from_delivery(delivery)));
 }
 
 /// Fails every call waiting on the reply queue of connection `generation`.

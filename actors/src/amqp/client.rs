@@ -3,7 +3,7 @@
 //! `D.command` and receives the reply through RabbitMQ's direct reply-to
 //! (`amq.rabbitmq.reply-to`), so it declares nothing on the broker.
 
-use clacks_runtime::call::{unix_millis_now, CallError, CallRequest, RpcErrorKind};
+use clacks_runtime::call::{unix_millis_now, CallError, CallRequest};
 use clacks_runtime::codec::json_rpc;
 use futures_util::StreamExt;
 use lapin::options::{BasicConsumeOptions, QueueDeclareOptions};
@@ -12,7 +12,7 @@ use lapin::{Channel, Connection, ConnectionProperties, Consumer};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-use super::caller::{publish_request, routed};
+use super::caller::{publish_request, routed, Reply};
 use super::properties::{self, text};
 use super::shared::{redact, user_of};
 use super::topology::{self, Names};
@@ -143,16 +143,7 @@ impl AmqpClient {
                 if text(delivery.properties.correlation_id()) != Some(id.as_str()) {
                     continue; // a late reply to an earlier call
                 }
-                let node = text(delivery.properties.app_id())
-                    .unwrap_or("unknown")
-                    .to_owned();
-                return match serde_json::from_slice::<Value>(&delivery.data) {
-                    Ok(v) => json_rpc::read_response(&v).map_err(|e| e.with_node_default(&node)),
-                    Err(e) => Err(CallError::new(
-                        RpcErrorKind::Parse,
-                        format!("reply from {node} is not JSON: {e}"),
-                    )),
-                };
+                return Reply::from_delivery(delivery).read();
             }
             Err(CallError::unavailable(plugin, "the reply channel closed"))
         };

@@ -210,7 +210,7 @@ mod tests {
             max_deliveries: 3,
             reconnect_min: Duration::from_millis(1),
             reconnect_max: Duration::from_millis(1),
-            codec: clacks_runtime::codec::wire::JSON,
+            codec: &clacks_runtime::codec::wire::JsonCodec,
         })
     }
 

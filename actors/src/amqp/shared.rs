@@ -41,9 +41,9 @@ pub struct AmqpConfig {
     pub reconnect_min: Duration,
     /// Reconnection back-off cap.
     pub reconnect_max: Duration,
-    /// Content type of the calls this node sends (`application/json` or
-    /// `application/x-bincode`); replies come in the request's, and both are read.
-    pub codec: &'static str,
+    /// Encoding of the calls this node sends (JSON or bincode); replies come in the
+    /// request's, and both are read.
+    pub codec: &'static dyn BodyCodec,
 }
 
 impl AmqpConfig {
@@ -64,15 +64,8 @@ impl AmqpConfig {
             max_deliveries: settings.amqp.max_deliveries,
             reconnect_min: Settings::seconds(settings.amqp.reconnect_min),
             reconnect_max: Settings::seconds(settings.amqp.reconnect_max),
-            codec: wire::by_name(&settings.amqp.codec)
-                .unwrap_or(&wire::JsonCodec)
-                .content_type(),
+            codec: wire::by_name(&settings.amqp.codec).unwrap_or(&wire::JsonCodec),
         })
-    }
-
-    /// The codec of the calls this node sends.
-    pub fn codec(&self) -> &'static dyn BodyCodec {
-        wire::for_content_type(self.codec).unwrap_or(&wire::JsonCodec)
     }
 
     /// The URL with its password hidden, for logs and messages.

@@ -20,7 +20,7 @@ pub const BINCODE: &str = "application/x-bincode";
 pub const MAX_DEPTH: usize = 128;
 
 /// One body encoding.
-pub trait BodyCodec: Sync {
+pub trait BodyCodec: Sync + std::fmt::Debug {
     /// Its `Content-Type`.
     fn content_type(&self) -> &'static str;
     /// `message` as body bytes.
@@ -30,9 +30,11 @@ pub trait BodyCodec: Sync {
 }
 
 /// JSON bodies.
+#[derive(Debug)]
 pub struct JsonCodec;
 
 /// bincode bodies.
+#[derive(Debug)]
 pub struct BincodeCodec;
 
 impl BodyCodec for JsonCodec {
