@@ -181,10 +181,9 @@ async fn listen_amqp(
             return fail(Exit::Unreachable, "the broker closed the event queue");
         };
         let xml = String::from_utf8_lossy(&delivery.data).into_owned();
-        let valid = clacks_xml::Document::parse(&xml)
-            .and_then(|doc| schemas.validate_event(&doc).map(|_| doc));
-        let document = match valid {
-            Ok(d) => d,
+        // The same check a node applies on receipt: parse, envelope, XSD.
+        let document = match clacks_runtime::events::check(&xml, &schemas, true) {
+            Ok(checked) => checked.document,
             Err(e) => {
                 eprintln!(
                     "clacks: invalid {} event skipped: {e}",
