@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use crate::exit::Exit;
-use clacks_actors::amqp::AmqpClient;
+use clacks_amqp::AmqpClient;
 
 /// Where and how to call.
 #[derive(Debug, Clone)]

@@ -352,7 +352,7 @@ fn main() {
         let mut sides = [raw_side(&bare), raw_side(&full), clacks_side()];
         println!(
             "AMQP benchmark on {} ({sequential} sequential calls per side, in {rounds} rotating rounds; prefetch {PREFETCH})",
-            clacks_actors::amqp::redact(&url())
+            clacks_amqp::redact(&url())
         );
         let seq = Samples::interleaved(200, sequential, rounds, &mut sides).await;
         report("raw lapin, bare (sequential)", &seq[0]);

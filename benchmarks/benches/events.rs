@@ -413,7 +413,7 @@ async fn amqp_events_bench(count: usize, rounds: usize) {
     else {
         println!(
             "\nAMQP events benchmark skipped: no broker at {}",
-            clacks_actors::amqp::redact(&amqp_node::broker_url())
+            clacks_amqp::redact(&amqp_node::broker_url())
         );
         return;
     };

@@ -1,7 +1,7 @@
 //! Benchmark nodes on the real broker: one node with the AMQP transport and given settings and
 //! plugins, and the removal of what its domain declared once the benchmark is done.
 
-use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
+use clacks_amqp::{AmqpConfig, AmqpTransport};
 use clacks_runtime::config;
 use clacks_runtime::plugin::PluginDef;
 use clacks_runtime::transport::Transport;

@@ -162,7 +162,7 @@ async fn listen_amqp(
         Ok(s) => s,
         Err(e) => return fail(Exit::Usage, format!("built-in schemas: {e}")),
     };
-    let client = match clacks_actors::amqp::AmqpClient::connect(url, domain).await {
+    let client = match clacks_amqp::AmqpClient::connect(url, domain).await {
         Ok(c) => c,
         Err(e) => return fail(Exit::Unreachable, e),
     };
@@ -173,7 +173,7 @@ async fn listen_amqp(
     eprintln!(
         "clacks: listening on {}.event at {}",
         domain,
-        clacks_actors::amqp::redact(url)
+        clacks_amqp::redact(url)
     );
     let mut seen = 0u64;
     while let Some(delivery) = consumer.next().await {

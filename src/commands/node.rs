@@ -2,8 +2,8 @@
 //! standard plugins, print the ready line, and run until Ctrl-C / SIGTERM (clean shutdown,
 //! exit 0) or until the root supervisor gives up (exit 1).
 
-use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
-use clacks_actors::gateway::{gateway_child, GatewayConfig};
+use clacks_amqp::{AmqpConfig, AmqpTransport};
+use clacks_gateway::{gateway_child, GatewayConfig};
 use clacks_runtime::config::{self, HttpListen, Settings};
 use clacks_runtime::transport::Transport;
 use clacks_runtime::{NodeBuilder, NodeExit, NodeHandle};

@@ -2,9 +2,9 @@
 //! connection to the real RabbitMQ (`CLACKS_TEST_AMQP_URL`, default the local broker), and
 //! cleanup that deletes what a test domain declared on the broker.
 
-use clacks_actors::amqp::shared::user_of;
-use clacks_actors::amqp::topology::Names;
-use clacks_actors::amqp::{AmqpConfig, AmqpTransport};
+use clacks_amqp::shared::user_of;
+use clacks_amqp::topology::Names;
+use clacks_amqp::{AmqpConfig, AmqpTransport};
 use clacks_runtime::transport::Transport;
 use clacks_runtime::NodeBuilder;
 use futures_util::future::BoxFuture;

@@ -175,7 +175,7 @@ pub fn node_with_gateway(
     overrides: &[(&str, &str)],
     extra: Vec<clacks_runtime::plugin::PluginDef>,
 ) -> (NodeHandle, String) {
-    use clacks_actors::gateway::{gateway_child, GatewayConfig};
+    use clacks_gateway::{gateway_child, GatewayConfig};
     let settings = settings(&format!("gw-{name}-{}", std::process::id()), overrides);
     let listener = match std::net::TcpListener::bind("127.0.0.1:0") {
         Ok(l) => l,

@@ -4,6 +4,8 @@
 //! restart never loses the port, and port 0 is resolved once), and the actor ends, reporting to
 //! its supervisor, when the server stops.
 
+#![warn(missing_docs)]
+
 mod events;
 mod metrics;
 mod routes;

@@ -16,6 +16,8 @@
 //! [`session`] (connection life and recovery), [`bridge`] (the supervised actor), [`client`]
 //! (a node-less caller for the CLI).
 
+#![warn(missing_docs)]
+
 pub mod bridge;
 pub mod caller;
 pub mod client;

@@ -195,7 +195,7 @@ pub fn evict(shared: &Shared) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::amqp::shared::AmqpConfig;
+    use crate::shared::AmqpConfig;
     use std::time::Duration;
 
     fn shared(node: &str) -> Shared {
