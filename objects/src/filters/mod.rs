@@ -1,0 +1,383 @@
+//! Filters: the steps of in-filter chains (backend values → object values, run when an object
+//! is read) and out-filter chains (object values → backend values, run when it is written).
+//!
+//! A definition names a filter (`<Filter><Name>ConcatString</Name><Param>…</Param>`); the
+//! names are the original's filter classes ([`FilterKind`]). [`FilterCall::new`] checks the
+//! parameters when the definition loads. A filter runs on the whole working set ([`Props`])
+//! for one attribute (the *key*): it may change that attribute's values, backends or backend
+//! type, other attributes' values (`GenerateGecos` writes `gecos`), or rename the key
+//! (`Target`). Before a filter runs, `%(name)s` placeholders in its parameters are filled
+//! with the object's values (`placeholder`). A [`FilterChain`] is a list of filters and
+//! choices; a choice runs its filter chains when its condition chain passes on the key's
+//! values, its `Else` chains otherwise.
+//!
+//! Layout: `placeholder` (parameter fill-in), `chain` (chains, choices, running them),
+//! `text` (ConcatString, JoinArray, SplitString, Replace), `dates` (date, time, timestamp
+//! and shadow-day conversions), `attribute` (Target, SetBackends, AddBackend, SetValue,
+//! Clear), `posix` (GenerateIDs, GetNextID, GenerateGecos, LoadGecosState), `display_name`
+//! (GenerateDisplayName, LoadDisplayNameState), `password` (DetectPasswordMethod,
+//! DetectAccountLockStatus), `image` (ImageProcessor).
+
+mod attribute;
+mod chain;
+mod dates;
+mod display_name;
+mod image;
+mod password;
+mod placeholder;
+mod posix;
+mod text;
+
+pub use chain::{FilterChain, FilterEntry, When};
+pub use image::Rendition;
+
+use crate::directory::Directory;
+use crate::error::{Error, ErrorKind, Result};
+use crate::props::{Prop, Props};
+
+/// The filters this crate implements, named as definitions name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)] // each variant is documented by `FilterKind::describe`
+pub enum FilterKind {
+    ConcatString,
+    JoinArray,
+    SplitString,
+    Replace,
+    StringToTime,
+    StringToDate,
+    DateToString,
+    TimeToString,
+    StringToDatetime,
+    DatetimeToString,
+    IntegerToDatetime,
+    DatetimeToInteger,
+    ShadowDaysToDatetime,
+    DatetimeToShadowDays,
+    Target,
+    SetBackends,
+    AddBackend,
+    SetValue,
+    Clear,
+    GenerateIDs,
+    GetNextID,
+    GenerateGecos,
+    LoadGecosState,
+    GenerateDisplayName,
+    LoadDisplayNameState,
+    DetectPasswordMethod,
+    DetectAccountLockStatus,
+    ImageProcessor,
+}
+
+/// Every filter, for listing.
+pub const ALL_FILTERS: [FilterKind; 28] = [
+    FilterKind::ConcatString,
+    FilterKind::JoinArray,
+    FilterKind::SplitString,
+    FilterKind::Replace,
+    FilterKind::StringToTime,
+    FilterKind::StringToDate,
+    FilterKind::DateToString,
+    FilterKind::TimeToString,
+    FilterKind::StringToDatetime,
+    FilterKind::DatetimeToString,
+    FilterKind::IntegerToDatetime,
+    FilterKind::DatetimeToInteger,
+    FilterKind::ShadowDaysToDatetime,
+    FilterKind::DatetimeToShadowDays,
+    FilterKind::Target,
+    FilterKind::SetBackends,
+    FilterKind::AddBackend,
+    FilterKind::SetValue,
+    FilterKind::Clear,
+    FilterKind::GenerateIDs,
+    FilterKind::GetNextID,
+    FilterKind::GenerateGecos,
+    FilterKind::LoadGecosState,
+    FilterKind::GenerateDisplayName,
+    FilterKind::LoadDisplayNameState,
+    FilterKind::DetectPasswordMethod,
+    FilterKind::DetectAccountLockStatus,
+    FilterKind::ImageProcessor,
+];
+
+impl FilterKind {
+    /// The name definitions use.
+    pub fn name(self) -> &'static str {
+        self.describe().0
+    }
+
+    /// What the filter does, with its parameters.
+    pub fn summary(self) -> &'static str {
+        self.describe().1
+    }
+
+    fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            FilterKind::ConcatString => ("ConcatString", "(appstr, position): prepend ('left') or append ('right') appstr to every value"),
+            FilterKind::JoinArray => ("JoinArray", "(glue=', '): join the values into one"),
+            FilterKind::SplitString => ("SplitString", "(glue=', '): split the first value into several, dropping empty parts"),
+            FilterKind::Replace => ("Replace", "(regex, replacement): regular-expression substitution on every value"),
+            FilterKind::StringToTime => ("StringToTime", "(fmt='%Y%m%d%H%M%SZ'): parse text into timestamps"),
+            FilterKind::StringToDate => ("StringToDate", "(fmt='%Y%m%d%H%M%SZ'): parse text into dates"),
+            FilterKind::DateToString => ("DateToString", "(fmt='%Y%m%d%H%M%SZ'): format dates and timestamps as text"),
+            FilterKind::TimeToString => ("TimeToString", "(fmt='%Y%m%d%H%M%SZ'): format timestamps as text"),
+            FilterKind::StringToDatetime => ("StringToDatetime", "(fmt): parse text into timestamps; backend type Timestamp"),
+            FilterKind::DatetimeToString => ("DatetimeToString", "(fmt): format timestamps as text; backend type String"),
+            FilterKind::IntegerToDatetime => ("IntegerToDatetime", "(): epoch seconds to timestamps; backend type Timestamp"),
+            FilterKind::DatetimeToInteger => ("DatetimeToInteger", "(): timestamps to epoch seconds; backend type Integer"),
+            FilterKind::ShadowDaysToDatetime => ("ShadowDaysToDatetime", "(): days since 1970-01-01 to timestamps"),
+            FilterKind::DatetimeToShadowDays => ("DatetimeToShadowDays", "(): timestamps to days since 1970-01-01"),
+            FilterKind::Target => ("Target", "(name): rename the attribute"),
+            FilterKind::SetBackends => ("SetBackends", "(backend…): write the attribute to these backends"),
+            FilterKind::AddBackend => ("AddBackend", "(backend): also write the attribute to this backend"),
+            FilterKind::SetValue => ("SetValue", "(value): set the value"),
+            FilterKind::Clear => ("Clear", "(): clear the value (one empty text for text attributes)"),
+            FilterKind::GenerateIDs => ("GenerateIDs", "(maxGid=65500, maxUid=65500): fill empty uidNumber/gidNumber from the ID pools"),
+            FilterKind::GetNextID => ("GetNextID", "(attributeName='uidNumber', maxValue=65500): replace -1 by the pool's next ID"),
+            FilterKind::GenerateGecos => ("GenerateGecos", "(): when autoGECOS is true, gecos = 'sn givenName,ou,telephoneNumber,homePhone'"),
+            FilterKind::LoadGecosState => ("LoadGecosState", "(): autoGECOS is true when gecos is empty or equals the generated one"),
+            FilterKind::GenerateDisplayName => ("GenerateDisplayName", "(): when autoDisplayName is true, displayName = 'givenName sn'"),
+            FilterKind::LoadDisplayNameState => ("LoadDisplayNameState", "(): autoDisplayName is true when displayName is empty or equals the generated one"),
+            FilterKind::DetectPasswordMethod => ("DetectPasswordMethod", "(): the method of the stored userPassword hash"),
+            FilterKind::DetectAccountLockStatus => ("DetectAccountLockStatus", "(): whether the stored userPassword hash is locked"),
+            FilterKind::ImageProcessor => ("ImageProcessor", "(size…): square JPEG renditions of PNG/JPEG values at each size"),
+        }
+    }
+
+    /// The filter a name stands for.
+    pub fn from_name(name: &str) -> Option<FilterKind> {
+        ALL_FILTERS.into_iter().find(|f| f.name() == name)
+    }
+
+    /// How many parameters it takes: at least, at most (`None`: any number).
+    fn arity(self) -> (usize, Option<usize>) {
+        use FilterKind::*;
+        match self {
+            ConcatString | Replace => (2, Some(2)),
+            JoinArray | SplitString | StringToTime | StringToDate | DateToString
+            | TimeToString => (0, Some(1)),
+            StringToDatetime | DatetimeToString | Target | AddBackend | SetValue => (1, Some(1)),
+            IntegerToDatetime | DatetimeToInteger | ShadowDaysToDatetime
+            | DatetimeToShadowDays | Clear | GenerateGecos | LoadGecosState
+            | GenerateDisplayName | LoadDisplayNameState | DetectPasswordMethod
+            | DetectAccountLockStatus => (0, Some(0)),
+            GenerateIDs | GetNextID => (0, Some(2)),
+            SetBackends | ImageProcessor => (1, None),
+        }
+    }
+
+    /// Whether the filter's parameters name backends (checked by the definition loader).
+    pub fn takes_backends(self) -> bool {
+        matches!(self, FilterKind::SetBackends | FilterKind::AddBackend)
+    }
+}
+
+/// One filter with its parameters, checked at load.
+#[derive(Debug, Clone)]
+pub struct FilterCall {
+    kind: FilterKind,
+    params: Vec<String>,
+    line: u32,
+}
+
+impl FilterCall {
+    /// Checks `params` for `kind`: their number, and those that must be numbers, formats or
+    /// patterns (unless they hold `%(name)s` placeholders, known only when the filter runs).
+    pub fn new(kind: FilterKind, params: Vec<String>, line: u32) -> Result<Self, String> {
+        let (min, max) = kind.arity();
+        if params.len() < min || max.is_some_and(|m| params.len() > m) {
+            let wanted = match max {
+                Some(m) if m == min => format!("{min}"),
+                Some(m) => format!("{min} to {m}"),
+                None => format!("at least {min}"),
+            };
+            return Err(format!(
+                "filter '{}' takes {wanted} parameter(s), {} given",
+                kind.name(),
+                params.len()
+            ));
+        }
+        for (i, p) in params.iter().enumerate() {
+            if placeholder::has_placeholders(p) {
+                continue;
+            }
+            let p = placeholder::unescape(p);
+            check_param(kind, i, &p).map_err(|e| {
+                format!("filter '{}': parameter {} ('{p}') {e}", kind.name(), i + 1)
+            })?;
+        }
+        Ok(FilterCall { kind, params, line })
+    }
+
+    /// Which filter.
+    pub fn kind(&self) -> FilterKind {
+        self.kind
+    }
+
+    /// Its parameters as written.
+    pub fn params(&self) -> &[String] {
+        &self.params
+    }
+
+    /// The definition line it was written on.
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// Runs the filter for attribute `key` (which it may rename) on `props`.
+    pub fn run(&self, key: &mut String, props: &mut Props, env: &mut FilterEnv<'_>) -> Result<()> {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|p| placeholder::fill(p, props))
+            .collect();
+        let result = dispatch(self.kind, key, props, &params, env);
+        result.map_err(|e| {
+            Error::new(
+                ErrorKind::Filter,
+                format!("filter '{}' on '{key}': {e}", self.kind.name()),
+            )
+            .at(self.line)
+        })
+    }
+}
+
+/// Static parameter checks, by filter and position.
+fn check_param(kind: FilterKind, index: usize, p: &str) -> Result<(), String> {
+    use FilterKind::*;
+    match (kind, index) {
+        (ConcatString, 1) if !matches!(p, "left" | "right") => Err("must be 'left' or 'right'".into()),
+        (Replace, 0) => crate::pyre::compile_search(p)
+            .map(|_| ())
+            .map_err(|e| format!("does not compile: {e}")),
+        (StringToTime | StringToDate | DateToString | TimeToString | StringToDatetime
+        | DatetimeToString, 0) => dates::check_format(p),
+        (GenerateIDs, _) | (GetNextID, 1) => p
+            .trim()
+            .parse::<i64>()
+            .map(|_| ())
+            .map_err(|_| "must be a whole number".into()),
+        (ImageProcessor, _) => match p.trim().parse::<u32>() {
+            Ok(n) if (1..=4096).contains(&n) => Ok(()),
+            _ => Err("must be a size in pixels from 1 to 4096".into()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// What filters may use besides the values: the directory (ID pools) and a place to put
+/// image renditions.
+pub struct FilterEnv<'a> {
+    /// The directory filters ask (`GenerateIDs`).
+    pub directory: &'a dyn Directory,
+    /// Renditions `ImageProcessor` made, for the backends issue to cache.
+    pub renditions: Vec<Rendition>,
+}
+
+impl<'a> FilterEnv<'a> {
+    /// An environment over `directory`, with no renditions yet.
+    pub fn new(directory: &'a dyn Directory) -> Self {
+        FilterEnv {
+            directory,
+            renditions: Vec::new(),
+        }
+    }
+}
+
+/// The working-set entry of the attribute a filter runs for.
+fn key_prop<'p>(props: &'p mut Props, key: &str) -> Result<&'p mut Prop, String> {
+    props
+        .get_mut(key)
+        .ok_or_else(|| format!("attribute '{key}' is not in the object"))
+}
+
+fn param(params: &[String], i: usize, default: &str) -> String {
+    params.get(i).cloned().unwrap_or_else(|| default.to_string())
+}
+
+fn dispatch(
+    kind: FilterKind,
+    key: &mut String,
+    props: &mut Props,
+    params: &[String],
+    env: &mut FilterEnv<'_>,
+) -> Result<(), String> {
+    use FilterKind::*;
+    const LDAP_TIME: &str = "%Y%m%d%H%M%SZ";
+    match kind {
+        ConcatString => text::concat(key_prop(props, key)?, &param(params, 0, ""), &param(params, 1, "left")),
+        JoinArray => text::join(key_prop(props, key)?, &param(params, 0, ", ")),
+        SplitString => text::split(key_prop(props, key)?, &param(params, 0, ", ")),
+        Replace => text::replace(key_prop(props, key)?, &param(params, 0, ""), &param(params, 1, "")),
+        StringToTime => dates::parse_timestamps(key_prop(props, key)?, &param(params, 0, LDAP_TIME), false),
+        StringToDate => dates::parse_dates(key_prop(props, key)?, &param(params, 0, LDAP_TIME)),
+        DateToString | TimeToString => dates::format(key_prop(props, key)?, &param(params, 0, LDAP_TIME), false),
+        StringToDatetime => dates::parse_timestamps(key_prop(props, key)?, &param(params, 0, ""), true),
+        DatetimeToString => dates::format(key_prop(props, key)?, &param(params, 0, ""), true),
+        IntegerToDatetime => dates::from_epoch(key_prop(props, key)?),
+        DatetimeToInteger => dates::to_epoch(key_prop(props, key)?),
+        ShadowDaysToDatetime => dates::from_shadow_days(key_prop(props, key)?),
+        DatetimeToShadowDays => dates::to_shadow_days(key_prop(props, key)?),
+        Target => attribute::target(key, props, &param(params, 0, "")),
+        SetBackends => attribute::set_backends(key_prop(props, key)?, params),
+        AddBackend => attribute::add_backend(key_prop(props, key)?, &param(params, 0, "")),
+        SetValue => attribute::set_value(key_prop(props, key)?, &param(params, 0, "")),
+        Clear => attribute::clear(key_prop(props, key)?),
+        GenerateIDs => posix::generate_ids(props, &param(params, 0, "65500"), &param(params, 1, "65500"), env.directory),
+        GetNextID => posix::next_id(key_prop(props, key)?, &param(params, 0, "uidNumber"), &param(params, 1, "65500"), env.directory),
+        GenerateGecos => posix::generate_gecos(props),
+        LoadGecosState => posix::load_gecos_state(key, props),
+        GenerateDisplayName => display_name::generate(props),
+        LoadDisplayNameState => display_name::load_state(key, props),
+        DetectPasswordMethod => password::detect_method(key, props),
+        DetectAccountLockStatus => password::detect_lock(key, props),
+        ImageProcessor => image::process(key, key_prop(props, key)?, params, &mut env.renditions),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for f in ALL_FILTERS {
+            assert_eq!(FilterKind::from_name(f.name()), Some(f));
+            assert!(!f.summary().is_empty());
+        }
+        assert_eq!(FilterKind::from_name("SambaHash"), None);
+    }
+
+    #[test]
+    fn parameter_count_is_checked_at_load() {
+        let e = FilterCall::new(FilterKind::ConcatString, vec!["x".into()], 1).err();
+        assert_eq!(
+            e.as_deref(),
+            Some("filter 'ConcatString' takes 2 parameter(s), 1 given")
+        );
+        assert!(FilterCall::new(FilterKind::ImageProcessor, vec![], 1).is_err());
+    }
+
+    #[test]
+    fn bad_static_parameters_are_refused_at_load() {
+        let concat = FilterCall::new(FilterKind::ConcatString, vec!["x".into(), "middle".into()], 1);
+        assert!(concat.is_err());
+        let ids = FilterCall::new(FilterKind::GenerateIDs, vec!["many".into()], 1);
+        assert!(ids.is_err());
+        let size = FilterCall::new(FilterKind::ImageProcessor, vec!["0".into()], 1);
+        assert!(size.is_err());
+        let fmt = FilterCall::new(FilterKind::DatetimeToString, vec!["%%Y-%%Q".into()], 1);
+        assert!(fmt.is_err());
+    }
+
+    #[test]
+    fn placeholder_parameters_are_checked_when_run() {
+        let c = FilterCall::new(
+            FilterKind::ConcatString,
+            vec!["%(givenName)s %(sn)s".into(), "left".into()],
+            1,
+        );
+        assert!(c.is_ok());
+    }
+}

@@ -1,0 +1,12 @@
+//! Clacks object definitions (temporary header while the crate is built).
+#![warn(missing_docs)]
+
+pub mod conditions;
+pub mod directory;
+pub mod error;
+pub mod filters;
+pub mod password;
+pub mod props;
+mod pyre;
+pub mod types;
+pub mod value;
