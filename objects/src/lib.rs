@@ -2,9 +2,11 @@
 #![warn(missing_docs)]
 
 pub mod conditions;
+pub mod definition;
 pub mod directory;
 pub mod error;
 pub mod filters;
+pub mod model;
 pub mod password;
 pub mod props;
 mod pyre;
