@@ -12,7 +12,8 @@
 //! private import in a folder's `mod.rs`) count as arrows to the module the item comes from.
 //! Arrows from a module to its parent or its children are not loops between siblings and are
 //! not counted; neither is code under `#[cfg(test)]` (or `#[test]`), which may import anything.
-//! Comments and string literals are skipped, so doc examples never count.
+//! Comments and string literals are skipped, so doc examples never count. Not followed: names
+//! brought in by a glob (`pub use x::*`; the tree has none) and `#[path]` attributes.
 //!
 //! The checker reads source text only (no build needed) and uses nothing beyond `std`; the
 //! tests at the bottom run it on small synthetic crates as well as on the real tree.
