@@ -59,7 +59,7 @@ impl Client {
     ) -> Result<(Value, Value), ClientError> {
         let mut client = AmqpClient::connect(url, &self.domain)
             .await
-            .map_err(|e| ClientError::Other(Exit::Unreachable, e))?;
+            .map_err(|e| ClientError::Other(Exit::Unreachable, e.to_string()))?;
         let outcome = client.call(call, self.timeout).await;
         client.close().await;
         match outcome {

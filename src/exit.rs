@@ -34,3 +34,13 @@ pub fn fail(exit: Exit, message: impl std::fmt::Display) -> Exit {
     eprintln!("clacks: {message}");
     exit
 }
+
+/// Prints what clap has to say (help, version, or the usage error) and returns the matching
+/// exit: 0 for help and version, 2 for a usage error.
+pub fn from_clap(err: &clap::Error) -> Exit {
+    let _ = err.print();
+    match err.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => Exit::Ok,
+        _ => Exit::Usage,
+    }
+}

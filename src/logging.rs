@@ -1,9 +1,11 @@
 //! Logging through tracing-subscriber on stderr: `RUST_LOG` wins, then `--log`, then the
 //! config's `log.level`; `log.format = "json"` gives one JSON object per line for collectors.
+//! A program that embeds a node and installed a subscriber of its own keeps it.
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber; a bad filter is a usage error naming it.
+/// Installs the global subscriber unless one is installed already; a bad filter is a usage
+/// error naming it.
 pub fn init(flag: Option<&str>, configured: &str, json: bool) -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(env) if !env.is_empty() => EnvFilter::try_new(&env)
@@ -15,6 +17,9 @@ pub fn init(flag: Option<&str>, configured: &str, json: bool) -> Result<(), Stri
             })?
         }
     };
+    if tracing::dispatcher::has_been_set() {
+        return Ok(());
+    }
     use std::io::IsTerminal;
     // Colours only for a person at a terminal, never in files or pipes.
     let builder = tracing_subscriber::fmt()

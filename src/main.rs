@@ -2,18 +2,20 @@
 //! running node over its HTTP JSON-RPC gateway. Exit codes follow PROTOCOL.md: 0 success, 1 the
 //! call returned an error, 2 usage or config error, 3 cannot reach the node, 4 timeout.
 //!
-//! Layout: `commands/` holds one file per subcommand; `client.rs` the JSON-RPC client;
-//! `exit.rs` the exit codes; `logging.rs` the tracing setup.
+//! Layout: `commands/` holds one file per subcommand; `client.rs` the JSON-RPC client. The
+//! node itself, the exit codes and the logging live in the library (`lib.rs`, [`clacks`]), so
+//! that other programs can run a node with plugins of their own.
+
+#![warn(missing_docs)]
 
 mod client;
 mod commands;
-mod exit;
-mod logging;
+
+// `crate::exit` for the commands: the exit codes are the library's.
+use clacks::exit;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-
-use exit::Exit;
 
 /// Clacks: an actor-model infrastructure service framework.
 ///
@@ -33,7 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a node: its plugins, supervision tree and HTTP JSON-RPC gateway.
-    Node(commands::node::NodeArgs),
+    Node(clacks::NodeArgs),
     /// Call a command anywhere in the domain and print its result as JSON.
     Call(commands::call::CallArgs),
     /// List every command of the domain with its signature and docs.
@@ -53,15 +55,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            return match err.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    ExitCode::SUCCESS
-                }
-                _ => Exit::Usage.into(),
-            };
-        }
+        Err(err) => return exit::from_clap(&err).into(),
     };
     let exit = match cli.command {
         Command::Node(args) => commands::node::run(args),

@@ -10,7 +10,8 @@ use actix::prelude::*;
 use clacks_benchmarks::{report, Samples};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::config;
-use clacks_runtime::plugin::{plugin, PluginDef};
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::PluginDef;
 use clacks_runtime::NodeBuilder;
 use serde_json::json;
 

@@ -3,8 +3,8 @@
 
 use clacks_amqp::{AmqpConfig, AmqpTransport};
 use clacks_runtime::config;
-use clacks_runtime::plugin::PluginDef;
 use clacks_runtime::transport::Transport;
+use clacks_runtime::PluginDef;
 use clacks_runtime::{NodeBuilder, NodeHandle};
 use lapin::options::QueueDeleteOptions;
 use lapin::{Connection, ConnectionProperties};
@@ -38,12 +38,10 @@ pub async fn start(
     let Some(amqp) = AmqpConfig::from_settings(&settings, name) else {
         panic!("bench node {name}: no broker configured")
     };
-    let transport = AmqpTransport::new(amqp);
-    let for_child = transport.clone();
+    let transport: Arc<dyn Transport> = Arc::new(AmqpTransport::new(amqp));
     let mut builder = NodeBuilder::new(settings)
         .name(name)
-        .transport(Arc::new(transport.clone()) as Arc<dyn Transport>)
-        .core_child(move |n| Ok(for_child.bridge_child(n)));
+        .transport(transport.clone());
     for plugin in plugins {
         builder = builder.plugin(plugin);
     }
@@ -51,7 +49,7 @@ pub async fn start(
         .start()
         .unwrap_or_else(|e| panic!("bench node {name}: {e}"));
     assert!(
-        transport.wait_connected(Duration::from_secs(20)).await,
+        transport.wait_joined(Duration::from_secs(20)).await,
         "bench node {name} did not join its domain"
     );
     node

@@ -2,9 +2,8 @@
 //! connection to the real RabbitMQ (`CLACKS_TEST_AMQP_URL`, default the local broker), and
 //! cleanup that deletes what a test domain declared on the broker.
 
-use clacks_amqp::shared::user_of;
 use clacks_amqp::topology::Names;
-use clacks_amqp::{AmqpConfig, AmqpTransport};
+use clacks_amqp::{user_of, AmqpConfig, AmqpTransport};
 use clacks_runtime::transport::Transport;
 use clacks_runtime::NodeBuilder;
 use futures_util::future::BoxFuture;
@@ -33,6 +32,7 @@ pub fn test_config(url: &str, domain: &str, node: &str) -> AmqpConfig {
         status_interval: Duration::from_millis(500),
         eviction: Duration::from_secs(3),
         max_deliveries: 3,
+        default_timeout: Duration::from_secs(30),
         reconnect_min: Duration::from_millis(100),
         reconnect_max: Duration::from_secs(1),
         codec: &clacks_runtime::codec::wire::JsonCodec,
@@ -140,11 +140,7 @@ impl TransportFactory for AmqpFactory {
             codec: self.codec,
             ..test_config(&self.url, domain, node)
         };
-        let transport = AmqpTransport::new(config);
-        let for_child = transport.clone();
-        builder
-            .transport(Arc::new(transport) as Arc<dyn Transport>)
-            .core_child(move |node| Ok(for_child.bridge_child(node)))
+        builder.transport(Arc::new(AmqpTransport::new(config)) as Arc<dyn Transport>)
     }
 
     fn cleanup(&self, domain: &str, plugins: &[String]) -> BoxFuture<'static, ()> {

@@ -173,13 +173,17 @@ impl Cluster {
 pub fn node_with_gateway(
     name: &str,
     overrides: &[(&str, &str)],
-    extra: Vec<clacks_runtime::plugin::PluginDef>,
+    extra: Vec<clacks_runtime::PluginDef>,
 ) -> (NodeHandle, String) {
     use clacks_gateway::{gateway_child, GatewayConfig};
     let settings = settings(&format!("gw-{name}-{}", std::process::id()), overrides);
     let listener = match std::net::TcpListener::bind("127.0.0.1:0") {
         Ok(l) => l,
         Err(e) => panic!("cannot bind a loopback port: {e}"),
+    };
+    let url = match listener.local_addr() {
+        Ok(addr) => format!("http://{addr}/rpc"),
+        Err(e) => panic!("the bound loopback port has no address: {e}"),
     };
     let gateway = GatewayConfig {
         max_body: settings.http.max_body,
@@ -197,7 +201,6 @@ pub fn node_with_gateway(
         .core_child(move |node| Ok(gateway_child(node, listener, gateway)))
         .start()
         .unwrap_or_else(|e| panic!("node {name} did not start: {e}"));
-    let url = node.http_url().unwrap_or_default().to_owned();
     (node, url)
 }
 

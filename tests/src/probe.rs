@@ -3,7 +3,8 @@
 //! restarts). Both the conformance suite and the gateway tests use them.
 
 use clacks_runtime::call::{CallContext, CallError};
-use clacks_runtime::plugin::{plugin, PluginDef};
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::PluginDef;
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

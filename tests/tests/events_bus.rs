@@ -344,7 +344,8 @@ async fn a_panicking_handler_restarts_its_subscription_which_keeps_receiving() {
     assert_eq!(sub.info().handler_panics, 1);
     let path = format!("node/events/{}/receiver", sub.id());
     let actor = cluster.nodes[0]
-        .actor_tree()
+        .tree()
+        .snapshot()
         .into_iter()
         .find(|a| a.path == path)
         .unwrap();
@@ -358,10 +359,14 @@ async fn dropping_the_subscription_removes_its_actor_from_the_tree() {
     let node = cluster.nodes[0].clone();
     let (sub, _) = subscribe(&node, &["NodeLeave"], None).await;
     let path = format!("node/events/{}", sub.id());
-    assert!(node.actor_tree().iter().any(|a| a.path == path));
+    assert!(node.tree().snapshot().iter().any(|a| a.path == path));
     drop(sub);
     wait_for("the subscription to leave the tree", || {
-        !node.actor_tree().iter().any(|a| a.path.starts_with(&path))
+        !node
+            .tree()
+            .snapshot()
+            .iter()
+            .any(|a| a.path.starts_with(&path))
     })
     .await;
     assert!(node.event_bus().subscriptions().is_empty());
@@ -497,15 +502,17 @@ async fn subscriptions_survive_a_restart_of_the_events_supervisor() {
     let cluster = two_nodes("restart", &[]).await;
     let node = cluster.nodes[0].clone();
     let (sub, seen) = subscribe(&node, &["NodeStatus"], None).await;
-    node.control(
-        "node/events",
-        clacks_runtime::supervision::ControlOp::Restart,
-    )
-    .await
-    .unwrap();
+    node.tree()
+        .control(
+            "node/events",
+            clacks_runtime::supervision::ControlOp::Restart,
+        )
+        .await
+        .unwrap();
     let receiver = format!("node/events/{}/receiver", sub.id());
     wait_for("the subscription to run again", || {
-        node.actor_tree()
+        node.tree()
+            .snapshot()
             .iter()
             .any(|a| a.path == receiver && a.state == "running")
     })

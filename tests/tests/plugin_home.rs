@@ -3,7 +3,8 @@
 //! the actor keeps that thread across restarts.
 
 use clacks_runtime::call::{CallError, CallRequest, Params};
-use clacks_runtime::plugin::{plugin, PluginDef, PluginStatus};
+use clacks_runtime::plugin::{plugin, PluginStatus};
+use clacks_runtime::PluginDef;
 use clacks_runtime::serde_json::{json, Value};
 use clacks_tests::cluster::{Cluster, LocalFactory};
 use std::time::Duration;

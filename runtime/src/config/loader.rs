@@ -1,10 +1,12 @@
-//! Layering the configuration sources and turning `config` crate errors into ours.
+//! Layering the configuration sources and turning `config` crate errors into ours. An error
+//! about a value an environment variable set names that variable as well as the key: the key
+//! alone (`http.workers`) sends a person looking through files that do not hold the value.
 
-use config::{Config, File, FileFormat};
+use config::{Config, ConfigError, File, FileFormat};
 use std::path::Path;
 
 use super::Settings;
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// The shipped defaults (`config/clacks.toml`), compiled in so a node needs no file to start.
 pub const DEFAULTS: &str = include_str!("../../../config/clacks.toml");
@@ -29,7 +31,8 @@ fn env_key(name: &str) -> Option<String> {
 }
 
 /// Loads the settings: defaults, then `file`, then `env` (`CLACKS_…` pairs), then `overrides`
-/// (dotted key, value), and validates the result.
+/// (dotted key, value), and validates the result. An error about a key an environment
+/// variable set names the variable (see [`name_env_variable`]).
 pub fn load(
     file: Option<&Path>,
     env: impl IntoIterator<Item = (String, String)>,
@@ -47,10 +50,10 @@ pub fn load(
     }
     let mut env: Vec<(String, String)> = env.into_iter().collect();
     env.sort();
-    for (name, value) in env {
-        if let Some(key) = env_key(&name) {
+    for (name, value) in &env {
+        if let Some(key) = env_key(name) {
             builder = builder
-                .set_override(key.as_str(), value)
+                .set_override(key.as_str(), value.as_str())
                 .map_err(|e| Error::config(name.as_str(), e.to_string()))?;
         }
     }
@@ -60,14 +63,85 @@ pub fn load(
             .map_err(|e| Error::config(*key, e.to_string()))?;
     }
     let source = file.map_or("configuration".to_owned(), |p| p.display().to_string());
-    let config = builder
+    let loaded = builder
         .build()
-        .map_err(|e| Error::config(source.as_str(), e.to_string()))?;
-    let settings: Settings = config
-        .try_deserialize()
-        .map_err(|e| Error::config(source.as_str(), e.to_string()))?;
-    settings.validate()?;
+        .and_then(|config| config.try_deserialize::<Settings>())
+        .map_err(|e| from_config_error(&e, &source, &env, overrides));
+    let settings = loaded?;
+    settings
+        .validate()
+        .map_err(|e| name_env_variable(e, &env, overrides))?;
     Ok(settings)
+}
+
+/// Our error for a `config` crate error: about the key when it came from an environment
+/// variable (so that the variable can be named), about the source otherwise.
+fn from_config_error(
+    err: &ConfigError,
+    source: &str,
+    env: &[(String, String)],
+    overrides: &[(&str, String)],
+) -> Error {
+    let message = err.to_string();
+    let key = match err {
+        ConfigError::Type { key, .. } | ConfigError::At { key, .. } => key.as_deref(),
+        ConfigError::NotFound(key) => Some(key.as_str()),
+        _ => None,
+    };
+    match env_variable(key, &message, env, overrides) {
+        Some((key, variable)) => Error::config(
+            key,
+            format!("{message} (set by the environment variable {variable})"),
+        ),
+        None => Error::config(source, message),
+    }
+}
+
+/// When `err` is a config error about a key that a variable of `env` set (and no entry of
+/// `overrides` replaced), the same error naming that variable too; any other error as it is.
+/// [`load`] does this for its own errors; a caller checking more after loading (each plugin's
+/// `[plugins.NAME]` table) does it with the same `env` and `overrides`.
+pub fn name_env_variable(
+    err: Error,
+    env: &[(String, String)],
+    overrides: &[(&str, String)],
+) -> Error {
+    let ErrorKind::Config { key, message } = err.kind() else {
+        return err;
+    };
+    match env_variable(Some(key), message, env, overrides) {
+        Some((key, variable)) => Error::config(
+            key,
+            format!("{message} (set by the environment variable {variable})"),
+        ),
+        None => err,
+    }
+}
+
+/// The key and the variable of `env` that set it, for an error about `key` (or, when the
+/// error names no key or a table, about a key of that table quoted in `message`, as an
+/// unknown-field error quotes it). A key an override also set came from the override.
+fn env_variable(
+    key: Option<&str>,
+    message: &str,
+    env: &[(String, String)],
+    overrides: &[(&str, String)],
+) -> Option<(String, String)> {
+    let from_env = env
+        .iter()
+        .filter_map(|(name, _)| env_key(name).map(|key| (key, name)))
+        .filter(|(set, _)| !overrides.iter().any(|(key, _)| key == set));
+    let mut quoted = None;
+    for (set, name) in from_env {
+        if key == Some(set.as_str()) {
+            return Some((set, name.clone()));
+        }
+        let (table, field) = set.rsplit_once('.').unwrap_or(("", set.as_str()));
+        if key.is_none_or(|key| key == table) && message.contains(&format!("`{field}`")) {
+            quoted.get_or_insert((set.clone(), name.clone()));
+        }
+    }
+    quoted
 }
 
 #[cfg(test)]
@@ -132,6 +206,55 @@ mod tests {
     fn wrong_type_names_the_key() {
         let err = load(None, env(&[("CLACKS_HTTP__MAX_BODY", "lots")]), &[]).unwrap_err();
         assert!(err.to_string().contains("max_body"), "{err}");
+    }
+
+    #[test]
+    fn error_from_an_environment_variable_names_the_variable_and_the_key() {
+        let err = load(None, env(&[("CLACKS_HTTP__WORKERS", "abc")]), &[]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("CLACKS_HTTP__WORKERS") && text.contains("http.workers"),
+            "{text}"
+        );
+        let err = load(None, env(&[("CLACKS_HTTP__WORKERS", "99")]), &[]).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("CLACKS_HTTP__WORKERS") && text.contains("1 to 64"),
+            "a value refused by validation names the variable too: {text}"
+        );
+        let err = load(None, env(&[("CLACKS_HTTP__LISEN", "x")]), &[]).unwrap_err();
+        assert!(err.to_string().contains("CLACKS_HTTP__LISEN"), "{err}");
+    }
+
+    #[test]
+    fn error_from_a_flag_or_a_file_names_no_variable() {
+        let err = load(
+            None,
+            env(&[("CLACKS_HTTP__WORKERS", "2")]),
+            &[("http.workers", "abc".into())],
+        )
+        .unwrap_err();
+        assert!(!err.to_string().contains("CLACKS_"), "{err}");
+        let err = load(
+            None,
+            env(&[("CLACKS_HTTP__MAX_BODY", "7")]),
+            &[("http.workers", "0".into())],
+        )
+        .unwrap_err();
+        assert!(!err.to_string().contains("CLACKS_"), "{err}");
+    }
+
+    #[test]
+    fn later_check_of_a_plugin_key_names_its_variable() {
+        let vars = env(&[("CLACKS_PLUGINS__STATS__RETENTION", "-3")]);
+        let refused = Error::config("plugins.stats.retention", "must be at least 0");
+        let text = name_env_variable(refused.clone(), &vars, &[]).to_string();
+        assert!(
+            text.contains("CLACKS_PLUGINS__STATS__RETENTION")
+                && text.contains("plugins.stats.retention"),
+            "{text}"
+        );
+        assert_eq!(name_env_variable(refused.clone(), &env(&[]), &[]), refused);
     }
 
     #[test]

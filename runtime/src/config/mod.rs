@@ -1,11 +1,12 @@
 //! Configuration with the `config` crate: the documented defaults in `config/clacks.toml` are
 //! compiled in, then a file (`--config` / `CLACKS_CONFIG`), then `CLACKS_SECTION__KEY`
-//! environment variables and short forms, then explicit overrides (command-line flags).
+//! environment variables and short forms, then explicit overrides (command-line flags). An
+//! error about a value set by an environment variable names the variable.
 
 mod loader;
 mod settings;
 
-pub use loader::{load, DEFAULTS};
+pub use loader::{load, name_env_variable, DEFAULTS};
 pub use settings::{
     is_valid_name, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings,
     LogSettings, NodeSettings, PluginSettings, Settings, StatsSettings, SupervisionSettings,
