@@ -2,7 +2,8 @@
 //! `Plugin::commands()` records (names, docs, argument specs, call types, timeouts, rights) and
 //! how `Plugin::dispatch()` reads arguments (by position and by name, defaults, `Option`s),
 //! reports mistakes (-32602 naming the argument, -32601 for unknown commands, handler errors),
-//! injects the `&CallContext` and keeps `&mut self` state between calls.
+//! injects the `&CallContext` and keeps `&mut self` state between calls; and how an `async fn`
+//! command makes a plugin concurrent, served through `Plugin::dispatch_shared`.
 
 use std::sync::Arc;
 
@@ -513,4 +514,120 @@ fn a_plugin_without_commands_has_no_commands_and_no_doc() {
     assert!(Empty::commands().is_empty());
     assert_eq!(Empty::doc(), "");
     assert_eq!(call(&mut Empty, "x", json!([])).unwrap_err().code(), -32601);
+}
+
+/// Looks things up after a round trip: a concurrent plugin.
+struct Lookup {
+    hits: std::sync::atomic::AtomicU64,
+}
+
+#[plugin(name = "lookup")]
+impl Lookup {
+    /// Finds `key`, `times` times, after a round trip.
+    #[command(timeout = 3)]
+    async fn find(
+        &self,
+        ctx: &CallContext,
+        key: String,
+        #[arg(default = 1)] times: usize,
+    ) -> Result<String, CallError> {
+        tokio::task::yield_now().await;
+        self.hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if key.is_empty() {
+            return Err(CallError::invalid_params("an empty key"));
+        }
+        Ok(format!("{key}@{}", ctx.node()).repeat(times))
+    }
+
+    /// Forgets everything (returns nothing).
+    #[command]
+    async fn forget(&self) {
+        self.hits.store(0, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Hits so far: a synchronous command of a concurrent plugin.
+    #[command]
+    fn hits(&self) -> u64 {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Serves `command` through `dispatch_shared`, awaiting an async command's future.
+async fn call_shared(
+    plugin: &Arc<Lookup>,
+    command: &str,
+    params: Value,
+) -> Result<Value, CallError> {
+    let params = Params::from_json(Some(params))?;
+    let ctx = ctx(&format!("lookup.{command}"), &params);
+    match plugin.clone().dispatch_shared(&ctx, command, &params)? {
+        clacks_runtime::plugin::Reply::Ready(value) => Ok(value),
+        clacks_runtime::plugin::Reply::Pending(future) => future.await,
+    }
+}
+
+fn lookup() -> Arc<Lookup> {
+    Arc::new(Lookup {
+        hits: std::sync::atomic::AtomicU64::new(0),
+    })
+}
+
+#[test]
+fn async_commands_are_described_like_sync_ones() {
+    let specs = Lookup::commands();
+    let find = &specs[0];
+    assert_eq!(find.command, "find");
+    assert_eq!(find.timeout_ms, Some(3000));
+    assert_eq!(find.returns, "String");
+    let args: Vec<&str> = find.args.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(args, ["key", "times"], "the context is not an argument");
+    assert_eq!(specs[1].returns, "()");
+}
+
+#[test]
+fn only_plugins_with_async_commands_are_concurrent() {
+    assert!(lookup().concurrent());
+    assert!(!counter().concurrent());
+}
+
+#[actix_rt::test]
+async fn async_commands_read_arguments_at_once_and_run_when_awaited() {
+    let plugin = lookup();
+    let found = call_shared(&plugin, "find", json!({"key": "k", "times": 2})).await;
+    assert_eq!(found.unwrap(), json!("k@node-1k@node-1"));
+    assert_eq!(
+        call_shared(&plugin, "hits", json!([])).await.unwrap(),
+        json!(1)
+    );
+    let err = call_shared(&plugin, "find", json!([])).await.unwrap_err();
+    assert_eq!(err.kind(), RpcErrorKind::InvalidParams);
+    assert_eq!(err.data("argument"), Some(&json!("key")));
+    let err = call_shared(&plugin, "find", json!([""])).await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        RpcErrorKind::InvalidParams,
+        "the handler's own error"
+    );
+    assert_eq!(
+        call_shared(&plugin, "forget", json!([])).await.unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        call_shared(&plugin, "hits", json!([])).await.unwrap(),
+        json!(0)
+    );
+    let err = call_shared(&plugin, "nothing", json!([]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), RpcErrorKind::MethodNotFound);
+}
+
+#[test]
+fn dispatch_with_mut_self_serves_sync_commands_but_not_async_ones() {
+    let mut plugin = Lookup {
+        hits: std::sync::atomic::AtomicU64::new(5),
+    };
+    assert_eq!(call(&mut plugin, "hits", json!([])).unwrap(), json!(5));
+    let err = call(&mut plugin, "find", json!(["k"])).unwrap_err();
+    assert_eq!(err.kind(), RpcErrorKind::Internal);
 }

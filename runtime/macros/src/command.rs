@@ -1,11 +1,13 @@
 //! One `#[command]` method, read into the model the code generator works from: its command name,
 //! doc, parameters (the injected `&CallContext` or a JSON argument with type, default and
 //! optionality), return shape and the `#[cfg]`s that gate it. Everything a handler cannot be is
-//! refused here, with the span of the part that is wrong: commands run inside the plugin's actor
-//! one call at a time, so they are plain synchronous methods on `&self`/`&mut self` with owned,
-//! named arguments.
+//! refused here, with the span of the part that is wrong: commands are methods on
+//! `&self`/`&mut self` (synchronous, or `async fn`) with owned, named arguments. Whether a
+//! plugin's commands may take `&mut self` at all depends on the whole block (a plugin with an
+//! async command takes `&self` throughout), so that rule is checked in `expand`.
 
 use proc_macro2::Span;
+use quote::format_ident;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, FnArg, GenericParam, Ident, ImplItemFn, Pat, ReturnType, Type};
 
@@ -69,6 +71,10 @@ pub(crate) struct Command {
     pub call_type: CallTypeArg,
     pub timeout_ms: Option<u64>,
     pub right: Option<String>,
+    /// `async fn`: served as a future the plugin's actor runs beside other calls.
+    pub is_async: bool,
+    /// The `&mut self` receiver, when the method takes one.
+    pub mut_receiver: Option<Span>,
     /// The method's `#[cfg]`s, repeated on the generated dispatch arm and spec entry: the
     /// attribute macro sees methods before cfg-stripping, and a command compiled out must not be
     /// called or described.
@@ -76,18 +82,17 @@ pub(crate) struct Command {
 }
 
 impl Command {
+    /// The hidden associated function holding `value`'s `#[arg(default = EXPR)]`.
+    pub(crate) fn default_fn(&self, value: &ValueParam) -> Ident {
+        let method = syn::ext::IdentExt::unraw(&self.method);
+        format_ident!("__clacks_default_{}_{}", method, value.name)
+    }
+
     /// Reads `method` (already stripped of its `#[command]`) with the parsed `args`, removing the
     /// `#[arg]` attributes from its parameters. All problems found are reported together.
     pub(crate) fn from_method(method: &mut ImplItemFn, args: CommandArgs) -> syn::Result<Command> {
         let mut errors = Errors::default();
         let sig = &method.sig;
-        if let Some(asyncness) = &sig.asyncness {
-            errors.push(syn::Error::new(
-                asyncness.span(),
-                "#[command] methods cannot be async: handlers run inside the plugin's actor, \
-                 one call at a time; spawn work and return, or keep the method synchronous",
-            ));
-        }
         if let Some(unsafety) = &sig.unsafety {
             errors.push(syn::Error::new(
                 unsafety.span(),
@@ -107,9 +112,14 @@ impl Command {
                 )),
             }
         }
+        let mut mut_receiver = None;
         match sig.inputs.first() {
             Some(FnArg::Receiver(receiver)) => {
-                if !matches!(*receiver.ty, Type::Reference(_)) {
+                if let Type::Reference(reference) = &*receiver.ty {
+                    if reference.mutability.is_some() {
+                        mut_receiver = Some(receiver.span());
+                    }
+                } else {
                     errors.push(syn::Error::new(
                         receiver.span(),
                         "#[command] methods take `&self` or `&mut self`: the plugin's actor \
@@ -246,6 +256,8 @@ impl Command {
             call_type: args.call_type,
             timeout_ms: args.timeout_ms,
             right: args.right,
+            is_async: method.sig.asyncness.is_some(),
+            mut_receiver,
             cfgs: method
                 .attrs
                 .iter()

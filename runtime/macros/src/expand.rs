@@ -1,16 +1,18 @@
 //! Code generation for `#[plugin]`: reads the impl block, takes the `#[command]`/`#[arg]` helper
 //! attributes off it (they are not real attributes and must never reach the compiler), and emits
-//! the block unchanged otherwise, followed by `impl ::clacks_runtime::plugin::Plugin`. Generated
+//! the block unchanged otherwise, followed by `impl ::clacks_runtime::plugin::Plugin` (its
+//! serving methods come from `dispatch`). Generated
 //! code names everything by absolute path (`::clacks_runtime::…`, `::core::…`, `::std::…`) so it
 //! works whatever the plugin's module imports, and prefixes its locals with `__clacks_` so they
 //! cannot collide with argument names or default expressions.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::{Attribute, FnArg, Ident, ImplItem, ItemImpl};
+use quote::quote;
+use syn::{Attribute, FnArg, ImplItem, ItemImpl};
 
 use crate::attrs::{is_attr, CommandArgs, Doc, PluginArgs};
-use crate::command::{Command, Param, Return, ValueParam};
+use crate::command::{Command, Param};
+use crate::dispatch::dispatch_fns;
 use crate::errors::Errors;
 
 /// `#[plugin(args)] item`. Never fails: errors become `compile_error!`s next to the (stripped)
@@ -40,6 +42,7 @@ pub(crate) fn plugin(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     let commands = collect_commands(&mut item_impl, &mut errors);
     check_unique_names(&commands, &mut errors);
+    check_receivers(&commands, &mut errors);
 
     match (errors.finish(), plugin_args) {
         (Ok(()), Some(plugin_args)) => {
@@ -137,10 +140,26 @@ fn check_unique_names(commands: &[Command], errors: &mut Errors) {
     }
 }
 
-/// The associated function holding an argument's default expression.
-fn default_fn(command: &Command, value: &ValueParam) -> Ident {
-    let method = syn::ext::IdentExt::unraw(&command.method);
-    format_ident!("__clacks_default_{}_{}", method, value.name)
+/// A plugin with an async command serves its calls concurrently: the actor shares it (`Arc`)
+/// with every running call, so no command may take `&mut self`.
+fn check_receivers(commands: &[Command], errors: &mut Errors) {
+    let Some(first_async) = commands.iter().find(|command| command.is_async) else {
+        return;
+    };
+    for command in commands {
+        if let Some(span) = command.mut_receiver {
+            errors.push(syn::Error::new(
+                span,
+                format!(
+                    "command `{}` takes `&mut self`, but this plugin has async commands (`{}`): \
+                     they run concurrently, so every command takes `&self`; keep mutable state \
+                     in interior-mutable fields (`Mutex`, atomics, or `Cell`/`RefCell` not \
+                     borrowed across an `.await`)",
+                    command.name, first_async.method
+                ),
+            ));
+        }
+    }
 }
 
 /// One hidden associated function per `#[arg(default = EXPR)]`, returning `EXPR` as the
@@ -155,7 +174,7 @@ fn default_fns(item: &ItemImpl, commands: &[Command]) -> TokenStream {
                 continue;
             };
             if let Some(expr) = &value.default {
-                let ident = default_fn(command, value);
+                let ident = command.default_fn(value);
                 let ty = &value.ty;
                 fns.push(quote! {
                     #(#cfgs)*
@@ -190,7 +209,7 @@ fn plugin_impl(args: &PluginArgs, item: &ItemImpl, commands: &[Command]) -> Toke
         None => Doc::from_attrs(&item.attrs).tokens(),
     };
     let specs = commands.iter().map(|command| command_spec(plugin, command));
-    let arms = commands.iter().map(|command| dispatch_arm(plugin, command));
+    let dispatch = dispatch_fns(plugin, commands);
     quote! {
         impl #impl_generics ::clacks_runtime::plugin::Plugin for #self_ty #where_clause {
             fn name() -> &'static str {
@@ -208,24 +227,7 @@ fn plugin_impl(args: &PluginArgs, item: &ItemImpl, commands: &[Command]) -> Toke
                 __clacks_commands
             }
 
-            fn dispatch(
-                &mut self,
-                __clacks_ctx: &::clacks_runtime::call::CallContext,
-                __clacks_command: &str,
-                __clacks_params: &::clacks_runtime::call::Params,
-            ) -> ::core::result::Result<
-                ::clacks_runtime::serde_json::Value,
-                ::clacks_runtime::call::CallError,
-            > {
-                match __clacks_command {
-                    #(#arms)*
-                    _ => ::core::result::Result::Err(
-                        ::clacks_runtime::call::CallError::method_not_found(
-                            &::std::format!("{}.{}", #plugin, __clacks_command),
-                        ),
-                    ),
-                }
-            }
+            #dispatch
         }
     }
 }
@@ -253,7 +255,7 @@ fn command_spec(plugin: &str, command: &Command) -> TokenStream {
             // serialize is recorded as absent rather than failing registration.
             let default = match &value.default {
                 Some(_) => {
-                    let default_fn = default_fn(command, value);
+                    let default_fn = command.default_fn(value);
                     quote! {
                         ::clacks_runtime::serde_json::to_value::<#ty>(Self::#default_fn()).ok()
                     }
@@ -292,97 +294,6 @@ fn command_spec(plugin: &str, command: &Command) -> TokenStream {
             timeout_ms: #timeout_ms,
             right: #right,
         });
-    }
-}
-
-/// The `match` arm of `dispatch()` serving one command: check the params against the
-/// signature, read each argument, call the method, turn its return into the call's result.
-fn dispatch_arm(plugin: &str, command: &Command) -> TokenStream {
-    let name = &command.name;
-    let method_name = format!("{plugin}.{name}");
-    let method = &command.method;
-    let mut names = Vec::new();
-    let mut reads = Vec::new();
-    let mut call_args = Vec::new();
-    for param in &command.params {
-        match param {
-            Param::Context => call_args.push(quote!(__clacks_ctx)),
-            Param::Value(value) => {
-                let index = names.len();
-                let var = format_ident!("__clacks_arg{}", index);
-                let ty = &value.ty;
-                let read = if value.default.is_some() {
-                    let default_fn = default_fn(command, value);
-                    quote! {
-                        match __clacks_args.get::<#ty>(#index)? {
-                            ::core::option::Option::Some(__clacks_value) => __clacks_value,
-                            ::core::option::Option::None => Self::#default_fn(),
-                        }
-                    }
-                } else if value.optional {
-                    // Absent and `null` both mean `None`.
-                    quote! {
-                        __clacks_args.get::<#ty>(#index)?.unwrap_or(::core::option::Option::None)
-                    }
-                } else {
-                    quote!(__clacks_args.require::<#ty>(#index)?)
-                };
-                reads.push(quote!(let #var: #ty = #read;));
-                call_args.push(quote!(#var));
-                names.push(value.name.as_str());
-            }
-        }
-    }
-    let call = quote!(self.#method(#(#call_args),*));
-    let finish = match &command.ret {
-        Return::Unit => quote! {
-            #call;
-            ::core::result::Result::Ok(::clacks_runtime::serde_json::Value::Null)
-        },
-        Return::Plain { span, .. } => {
-            // Spanned on the return type: a result that is not `Serialize` is reported there.
-            let to_result = quote_spanned! {*span=>
-                ::clacks_runtime::plugin::to_result(#method_name, __clacks_r)
-            };
-            quote! {
-                let __clacks_r = #call;
-                #to_result
-            }
-        }
-        Return::Result { span, .. } => {
-            // Spanned on the return type: an error type without `Into<CallError>`, or a success
-            // type without `Serialize`, is reported there, where the author can change it.
-            let into = quote_spanned! {*span=>
-                ::core::convert::Into::<::clacks_runtime::call::CallError>::into(__clacks_e)
-            };
-            let to_result = quote_spanned! {*span=>
-                ::clacks_runtime::plugin::to_result(#method_name, __clacks_v)
-            };
-            quote! {
-                match #call {
-                    ::core::result::Result::Ok(__clacks_v) => #to_result,
-                    ::core::result::Result::Err(__clacks_e) => ::core::result::Result::Err(#into),
-                }
-            }
-        }
-    };
-    // Even a command without arguments builds the reader: it refuses extra arguments.
-    let reader = quote! {
-        ::clacks_runtime::plugin::ArgReader::new(#method_name, __clacks_params, &[#(#names),*])?
-    };
-    let reader = if names.is_empty() {
-        quote!(#reader;)
-    } else {
-        quote!(let __clacks_args = #reader;)
-    };
-    let cfgs = &command.cfgs;
-    quote! {
-        #(#cfgs)*
-        #name => {
-            #reader
-            #(#reads)*
-            #finish
-        }
     }
 }
 
@@ -432,10 +343,38 @@ mod tests {
     }
 
     #[test]
+    fn async_commands_make_the_plugin_concurrent_and_only_then() {
+        let item = quote! {
+            impl P {
+                #[command]
+                async fn slow(&self, ctx: &CallContext, n: u32) -> u32 { n }
+                #[command]
+                fn quick(&self) -> u32 { 1 }
+            }
+        };
+        let out = plugin(quote!(name = "p"), item).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn dispatch_shared"), "{out}");
+        assert!(out.contains("fn concurrent"), "{out}");
+        assert!(out.contains("Reply :: Pending"), "{out}");
+        let sync_only = plugin(
+            quote!(name = "p"),
+            quote!(impl P { #[command] fn quick(&mut self) -> u32 { 1 } }),
+        )
+        .to_string();
+        assert!(!sync_only.contains("compile_error"), "{sync_only}");
+        assert!(!sync_only.contains("dispatch_shared"), "{sync_only}");
+    }
+
+    #[test]
     fn invalid_methods_are_refused_with_a_reason() {
         assert_error(
-            quote!(impl P { #[command] async fn a(&self) {} }),
-            "cannot be async",
+            quote!(impl P { #[command] async fn a(&self) {} #[command] fn b(&mut self) {} }),
+            "command `b` takes `&mut self`, but this plugin has async commands (`a`)",
+        );
+        assert_error(
+            quote!(impl P { #[command] async fn a(&mut self) {} }),
+            "command `a` takes `&mut self`",
         );
         assert_error(
             quote!(impl P { #[command] fn a() {} }),
@@ -517,7 +456,7 @@ mod tests {
                 #[command(timeout = 0)]
                 fn a(&self, #[arg(default = 1)] n: u8) {}
                 #[command]
-                async fn b(&self) {}
+                unsafe fn b(&self) {}
             }
         };
         let out = plugin(quote!(name = "p"), item.clone());

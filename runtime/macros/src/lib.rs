@@ -81,8 +81,17 @@
 //!   case), `timeout` (seconds, integer or float), `right` (ACL letters among `rwcdmsx`) and
 //!   `name` (renames the command).
 //! - A command method takes `&self` or `&mut self` (the plugin's actor serves one call at a
-//!   time), is not `async`, `unsafe` or generic over types, and names each argument with a plain
+//!   time), is not `unsafe` or generic over types, and names each argument with a plain
 //!   identifier; a leading `_` is dropped from the argument name.
+//! - A command may be an `async fn`. A plugin with at least one makes the plugin *concurrent*:
+//!   its actor shares it (`Arc`) and runs each async call's future on the plugin's own thread
+//!   beside the others (up to the plugin's in-flight limit), so **every command of such a plugin
+//!   takes `&self`** and keeps mutable state in interior-mutable fields (`Mutex`, atomics, or
+//!   `Cell`/`RefCell` never borrowed across an `.await`; the futures stay on the plugin's thread
+//!   and need not be `Send`). Arguments are read before the future starts, so bad ones are
+//!   -32602 at once. For such a plugin the macro also generates `concurrent()` (true) and
+//!   `dispatch_shared(self: Arc<Self>, …)`, whose arm for an async command returns
+//!   `Reply::Pending(Box::pin(async move { self.method(args).await … }))`.
 //! - A `&CallContext` parameter (any path ending in `CallContext`) receives the call's context
 //!   and is not an argument. Other arguments are owned `serde` types: `Option<…>` arguments may
 //!   be left out (or `null`); `#[arg(default = EXPR)]` supplies a value when left out (the
@@ -107,6 +116,7 @@ use proc_macro::TokenStream;
 
 mod attrs;
 mod command;
+mod dispatch;
 mod errors;
 mod expand;
 mod types;

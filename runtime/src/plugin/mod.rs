@@ -4,10 +4,15 @@
 //!
 //! Data flow: a [`CallRequest`](crate::call::CallRequest) → [`PluginHandle::call`] (in-flight
 //! limit, retry across restarts) → [`PluginActor`] (`catch_unwind`) → the macro-generated
-//! [`Plugin::dispatch`] → [`ArgReader`] → your method → [`to_result`] → the reply.
+//! [`Plugin::dispatch`] → [`ArgReader`] → your method → [`to_result`] → the reply. An `async`
+//! command answers a [`Reply::Pending`] future instead, which the actor runs beside its other
+//! calls on the plugin's thread until it resolves.
 
 mod actor;
+#[cfg(test)]
+mod actor_tests;
 mod args;
+mod async_calls;
 mod command_spec;
 mod definition;
 mod handle;
@@ -19,4 +24,4 @@ pub use clacks_macros::plugin;
 pub use command_spec::{schema_for_rust_type, ArgSpec, CommandSpec};
 pub use definition::{PluginContext, PluginDef};
 pub use handle::{PluginHandle, PluginStatus, StatusWatch};
-pub use plugin_trait::Plugin;
+pub use plugin_trait::{CommandFuture, Plugin, Reply};
