@@ -498,6 +498,41 @@ async fn big_events_are_validated_on_workers_and_still_arrive_in_order() {
 }
 
 #[actix_rt::test]
+async fn small_publishes_complete_while_a_big_event_is_validated() {
+    // Events of 64 KiB or more are validated on a blocking worker, off the plugin's thread.
+    let cluster = two_nodes("beside", &[("events.offload_bytes", "65536")]).await;
+    let body = "a &amp; b ".repeat(800_000);
+    let big = envelope::wrap(&format!(
+        "<Notification><Target>t</Target><Body>{body}</Body></Notification>"
+    ));
+    let big_call = cluster.call_on(0, "a", "events.publish", json!([big]));
+    let mut big_call = Box::pin(big_call);
+    let mut small_done = 0;
+    loop {
+        let small = cluster.call_on(0, "a", "events.publish", json!([status("small", "1")]));
+        // Biased: when both are done, the big one counts first. Served one at a time, at most
+        // a small publish that overtook the big one on its way in could finish before it.
+        tokio::select! {
+            biased;
+            big = &mut big_call => {
+                assert_eq!(big.unwrap()["event"], json!("Notification"));
+                break;
+            }
+            small = small => {
+                assert_eq!(small.unwrap()["event"], json!("NodeStatus"));
+                small_done += 1;
+            }
+        }
+    }
+    assert!(
+        small_done >= 2,
+        "only {small_done} small publishes finished while the big one was validated"
+    );
+    drop(big_call);
+    cluster.shutdown().await;
+}
+
+#[actix_rt::test]
 async fn subscriptions_survive_a_restart_of_the_events_supervisor() {
     let cluster = two_nodes("restart", &[]).await;
     let node = cluster.nodes[0].clone();

@@ -3,7 +3,9 @@
 //! schema's complaint, `data.line`/`data.column`) and publishes it to the domain;
 //! `events.schemas()` lists the event types this node knows with where each schema came from;
 //! `events.subscriptions()` shows this node's subscriptions with their counters. `clacks emit`
-//! uses `events.publish` through the HTTP gateway.
+//! uses `events.publish` through the HTTP gateway. `publish` is an async command (which makes
+//! the plugin concurrent, all `&self`): big events are validated off the plugin's thread while
+//! it serves other publishes.
 
 use clacks_runtime::call::CallError;
 use clacks_runtime::events::{EventBus, EventCountersSnapshot, SubscriptionInfo};
@@ -61,9 +63,14 @@ impl EventsPlugin {
     /// Validates `xml` (an `<Event>` envelope holding one event, or a bare event element)
     /// against the node's schemas and publishes it to the domain. An invalid event is refused
     /// with -32005 `invalid_event`, `data.line`, `data.column` and the schema's complaint.
+    ///
+    /// Async, so a big event (`events.offload_bytes` or more, checked on a blocking worker)
+    /// does not hold the other publishes while it is validated; the reply comes once the event
+    /// is accepted, and the transport takes it in the background as before.
     #[command]
-    fn publish(&self, xml: String) -> Result<Published, CallError> {
-        let event = self.bus.publish_detached(&xml)?;
+    async fn publish(&self, xml: String) -> Result<Published, CallError> {
+        let raw = self.bus.prepare_offloaded(&xml).await?;
+        let event = self.bus.send_detached(raw)?;
         Ok(Published {
             event,
             node: self.bus_node(),

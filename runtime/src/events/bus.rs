@@ -154,20 +154,25 @@ impl EventBus {
         self.accept(xml, checked)
     }
 
+    /// [`prepare`](Self::prepare) for async callers: an event of `events.offload_bytes` or more
+    /// is checked on a blocking worker, so the calling thread serves on meanwhile (an async
+    /// command validating a big event does not hold the plugin's other calls).
+    pub async fn prepare_offloaded(&self, xml: &str) -> Result<RawEvent, CallError> {
+        if xml.len() < self.core.offload_bytes {
+            return self.prepare(xml);
+        }
+        let (text, core) = (xml.to_owned(), self.core.clone());
+        let checked =
+            tokio::task::spawn_blocking(move || check(&text, core.schemas.set(), core.validate))
+                .await
+                .map_err(|e| CallError::internal(format!("event validation worker failed: {e}")))?;
+        self.accept(xml, checked)
+    }
+
     /// Validates and publishes `xml`; resolves with the event type once the transport took
     /// it. Events of `events.offload_bytes` or more are checked on a blocking worker.
     pub async fn publish(&self, xml: &str) -> Result<String, CallError> {
-        let raw = if xml.len() >= self.core.offload_bytes {
-            let (text, core) = (xml.to_owned(), self.core.clone());
-            let checked = tokio::task::spawn_blocking(move || {
-                check(&text, core.schemas.set(), core.validate)
-            })
-            .await
-            .map_err(|e| CallError::internal(format!("event validation worker failed: {e}")))?;
-            self.accept(xml, checked)?
-        } else {
-            self.prepare(xml)?
-        };
+        let raw = self.prepare_offloaded(xml).await?;
         let name = raw.name.clone();
         match self.core.transport.publish_event(raw).await {
             Ok(()) => {
@@ -185,11 +190,17 @@ impl EventBus {
     }
 
     /// For synchronous callers inside the node (command handlers, actors): validates `xml`
-    /// now, so an invalid event is refused with the schema's complaint, then hands it to the
-    /// transport, driven by the current actix arbiter (or tokio runtime). A transport failure after that is logged and
-    /// counted (`clacks_events_publish_failed_total`).
+    /// now, so an invalid event is refused with the schema's complaint, then
+    /// [`send_detached`](Self::send_detached) hands it to the transport.
     pub fn publish_detached(&self, xml: &str) -> Result<String, CallError> {
-        let raw = self.prepare(xml)?;
+        self.send_detached(self.prepare(xml)?)
+    }
+
+    /// Hands an event checked by [`prepare`](Self::prepare) (or
+    /// [`prepare_offloaded`](Self::prepare_offloaded)) to the transport, driven by the current
+    /// actix arbiter (or tokio runtime), and returns its type at once. A transport failure after
+    /// that is logged and counted (`clacks_events_publish_failed_total`).
+    pub fn send_detached(&self, raw: RawEvent) -> Result<String, CallError> {
         let name = raw.name.clone();
         let core = self.core.clone();
         let event = name.clone();
