@@ -127,6 +127,61 @@ pub async fn handler_errors_and_panics_reach_the_caller(factory: &dyn TransportF
     cluster.shutdown().await;
 }
 
+/// Async commands: several run at once on one node (each `probe.meet` waits for the others,
+/// so served one at a time they would all time out), one past its deadline is -32000, and a
+/// panicking one answers -32603 `panic` while the calls still running on that node answer
+/// -32002 naming the panic (they are not re-run); the plugin serves again after its restart.
+pub async fn async_commands_run_concurrently_with_panic_isolation(factory: &dyn TransportFactory) {
+    let cluster = three(factory, "async").await;
+    let meets = (0..4).map(|_| cluster.call_on(0, "b", "probe.meet", json!(["all", 4])));
+    for result in futures_util::future::join_all(meets).await {
+        assert_eq!(result.unwrap(), json!("b"));
+    }
+    let err = cluster
+        .call_within(
+            0,
+            "probe.meet",
+            json!(["alone", 2]),
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), RpcErrorKind::Timeout);
+
+    // Two calls wait for a third that never comes; then a call on the same node panics.
+    let waiting = futures_util::future::join_all(
+        (0..2).map(|_| cluster.call_on(0, "b", "probe.meet", json!(["never", 3]))),
+    );
+    let panicking = async {
+        for _ in 0..500 {
+            let arrived = cluster
+                .call_on(0, "b", "probe.arrived", json!(["never"]))
+                .await;
+            if arrived.ok() == Some(json!(2)) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        cluster.call_on(0, "b", "probe.boom_later", json!([])).await
+    };
+    let (waited, panicked) = futures_util::future::join(waiting, panicking).await;
+    let err = panicked.unwrap_err();
+    assert_eq!(err.kind(), RpcErrorKind::Panic, "{err:?}");
+    assert_eq!(err.data("node"), Some(&json!("b")));
+    for result in waited {
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), RpcErrorKind::Unavailable, "{err:?}");
+        let reason = err.data("reason").and_then(Value::as_str).unwrap_or("");
+        assert!(reason.contains("panic in probe.boom_later"), "{reason}");
+    }
+    let arrived = cluster
+        .call_on(0, "b", "probe.arrived", json!(["never"]))
+        .await
+        .unwrap();
+    assert_eq!(arrived, json!(0), "a fresh instance after the restart");
+    cluster.shutdown().await;
+}
+
 /// FIRSTRESULT returns the first non-null answer; all null is null.
 pub async fn firstresult_returns_the_first_non_null(factory: &dyn TransportFactory) {
     let cluster = three(factory, "first").await;
@@ -272,6 +327,7 @@ macro_rules! conformance_suite {
             call_on_targets_the_named_node,
             unknown_methods_and_bad_params_are_typed_errors,
             handler_errors_and_panics_reach_the_caller,
+            async_commands_run_concurrently_with_panic_isolation,
             firstresult_returns_the_first_non_null,
             cumulative_merges_responded_failed_missing,
             cumulative_finishes_early_and_names_missing_nodes,

@@ -1,22 +1,36 @@
 //! Test plugins with known behaviour: `probe` (answers with its node, sleeps, fails, panics,
-//! and has one command per call type) and `flaky` (panics on every Nth call, counting across
-//! restarts). Both the conformance suite and the gateway tests use them.
+//! has one command per call type, and async commands that meet each other or panic) and
+//! `flaky` (panics on every Nth call, counting across restarts). Both the conformance suite and
+//! the gateway tests use them.
 
 use clacks_runtime::call::{CallContext, CallError};
 use clacks_runtime::plugin::plugin;
 use clacks_runtime::PluginDef;
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The `probe` plugin.
-pub struct Probe;
+/// The `probe` plugin. Its async commands make it concurrent, so its state is interior:
+/// a `RefCell` is enough on the plugin's own thread, never borrowed across an `.await`.
+#[derive(Default)]
+pub struct Probe {
+    /// Calls of `meet` that arrived, per group.
+    arrived: RefCell<HashMap<String, usize>>,
+    /// Wakes the waiting `meet` calls when one arrives.
+    arrival: tokio::sync::Notify,
+}
 
 impl Probe {
     /// Its definition.
     pub fn definition() -> PluginDef {
-        PluginDef::new(|_| Ok(Probe))
+        PluginDef::new(|_| Ok(Probe::default()))
+    }
+
+    fn count(&self, group: &str) -> usize {
+        self.arrived.borrow().get(group).copied().unwrap_or(0)
     }
 }
 
@@ -58,6 +72,35 @@ impl Probe {
     #[command]
     fn boom(&self) {
         panic!("probe.boom was called")
+    }
+
+    /// Async: arrives in `group`, then waits until `n` calls of the group arrived on this
+    /// node and names it. Served one at a time, the first would wait for ever.
+    #[command]
+    async fn meet(&self, ctx: &CallContext, group: String, n: usize) -> String {
+        *self.arrived.borrow_mut().entry(group.clone()).or_default() += 1;
+        self.arrival.notify_waiters();
+        loop {
+            // Registered before the check, so an arrival in between is not missed.
+            let next = self.arrival.notified();
+            if self.count(&group) >= n {
+                return ctx.node().to_owned();
+            }
+            next.await;
+        }
+    }
+
+    /// How many `meet` calls of `group` arrived on this node (since the plugin started).
+    #[command]
+    fn arrived(&self, group: String) -> usize {
+        self.count(&group)
+    }
+
+    /// Async: panics after yielding once.
+    #[command]
+    async fn boom_later(&self) {
+        tokio::task::yield_now().await;
+        panic!("probe.boom_later was called")
     }
 
     /// FIRSTRESULT: only the node named `winner` answers non-null.
