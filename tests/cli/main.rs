@@ -4,11 +4,12 @@
 use clacks_tests::process::NodeProcess;
 use std::net::TcpListener;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
 mod events;
+mod objects;
 
 /// `clacks node` on a free loopback port, checked to print the documented ready line.
 fn start_node(name: &str, extra: &[&str]) -> NodeProcess {
@@ -163,18 +164,108 @@ fn node_refuses_public_address_and_bad_config_with_exit_2() {
 
 #[test]
 fn sigterm_shuts_the_node_down_cleanly() {
-    let mut node = start_node("cli4", &[]);
-    let pid = node.child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = node.child.try_wait().unwrap() {
-            assert_eq!(status.code(), Some(0));
-            break;
-        }
-        assert!(Instant::now() < deadline, "node did not stop after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
+    let node = start_node("cli4", &[]);
+    node.signal("-TERM");
+    let (status, rest) = node.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0), "{rest:?}");
+    assert!(
+        rest.iter().any(|l| l == "clacks: node cli4 stopped"),
+        "{rest:?}"
+    );
+}
+
+/// An AMQP URL where no broker answers (a port just closed).
+fn nowhere_broker() -> String {
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    format!("amqp://guest:guest@127.0.0.1:{port}/%2f")
+}
+
+#[test]
+fn sigterm_or_ctrl_c_while_waiting_for_the_broker_stops_what_started_with_exit_0() {
+    let broker = nowhere_broker();
+    for (name, signal) in [("cli5", "-TERM"), ("cli6", "-INT")] {
+        let mut command = Command::new(BIN);
+        command
+            .args(["node", "--name", name, "--http", "127.0.0.1:0"])
+            .args(["--amqp", &broker, "--log", "info"])
+            .env_remove("RUST_LOG");
+        // The node says it is joining once it started and listens for signals; the broker
+        // never answers, so it is still starting up when the signal comes.
+        let node = NodeProcess::launch(command, name, |l| l.contains("joining the domain"))
+            .unwrap_or_else(|seen| panic!("{name} never began joining: {seen:?}"));
+        node.signal(signal);
+        let (status, rest) = node.finish(Duration::from_secs(30));
+        assert_eq!(status.code(), Some(0), "{signal}: {rest:?}");
+        assert!(
+            rest.iter()
+                .any(|l| l == &format!("clacks: node {name} stopped")),
+            "{signal}: {rest:?}"
+        );
+        assert!(!rest.iter().any(|l| l.ends_with(" ready")), "{rest:?}");
+    }
+}
+
+/// Runs `clacks node` on a loopback port that is already taken, with `config` as its file and
+/// `env`: a refusal that names a setting rather than the port shows the settings were checked
+/// before anything was bound.
+fn node_with_config(test: &str, config: &str, env: &[(&str, &str)]) -> Output {
+    let dir = std::env::temp_dir().join(format!("clacks-cli-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("clacks.toml");
+    std::fs::write(&file, config).unwrap();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let http = taken.local_addr().unwrap().to_string();
+    let out = Command::new(BIN)
+        .args(["node", "--name", test, "--http", &http])
+        .arg("--config")
+        .arg(&file)
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+#[test]
+fn bad_plugin_setting_exits_2_naming_the_key_before_anything_starts() {
+    for (config, key) in [
+        (
+            "[plugins.stats]\nretention = -3\n",
+            "plugins.stats.retention",
+        ),
+        (
+            "[plugins.stats]\nretension = 3\n",
+            "plugins.stats.retension",
+        ),
+        ("[plugins.host]\nverbose = true\n", "plugins.host.verbose"),
+    ] {
+        let out = node_with_config("cli7", config, &[]);
+        assert_eq!(out.status.code(), Some(2), "{config}: {}", stderr(&out));
+        assert!(stderr(&out).contains(key), "{config}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("cannot listen"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains(" ready"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn bad_setting_from_an_environment_variable_names_the_variable_and_the_key() {
+    for (variable, value, key) in [
+        ("CLACKS_HTTP__WORKERS", "abc", "http.workers"),
+        (
+            "CLACKS_PLUGINS__STATS__RETENTION",
+            "-3",
+            "plugins.stats.retention",
+        ),
+    ] {
+        let out = node_with_config("cli8", "", &[(variable, value)]);
+        assert_eq!(out.status.code(), Some(2), "{variable}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(variable) && stderr(&out).contains(key),
+            "{variable}: {}",
+            stderr(&out)
+        );
     }
 }
 
