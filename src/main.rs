@@ -50,6 +50,8 @@ enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Generate events (a scripted PBX's PhoneCall events) and publish or print them.
     Generate(commands::generate::GenerateArgs),
+    /// Object definitions: `objects check DIR|FILE…` loads and checks them offline.
+    Objects(commands::objects::ObjectsArgs),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Listen(args) => commands::listen::run(args),
         Command::Validate(args) => commands::validate::run(args),
         Command::Generate(args) => commands::generate::run(args),
+        Command::Objects(args) => commands::objects::run(args),
     };
     exit.into()
 }

@@ -191,7 +191,10 @@ mod tests {
         let e = Error::refused("cn", Rule::ReadOnly, "the attribute is read-only");
         assert_eq!(e.attribute(), Some("cn"));
         assert_eq!(e.rule(), Some(Rule::ReadOnly));
-        assert_eq!(e.to_string(), "'cn' refused (read-only): the attribute is read-only");
+        assert_eq!(
+            e.to_string(),
+            "'cn' refused (read-only): the attribute is read-only"
+        );
     }
 
     #[test]

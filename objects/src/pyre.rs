@@ -140,7 +140,9 @@ mod tests {
     #[test]
     fn match_is_anchored_at_the_start_only() {
         let re = compile_match("ab");
-        assert!(re.as_ref().is_ok_and(|re| re.is_match("abc") && !re.is_match("cab")));
+        assert!(re
+            .as_ref()
+            .is_ok_and(|re| re.is_match("abc") && !re.is_match("cab")));
     }
 
     #[test]

@@ -152,8 +152,9 @@ fn convert_one(value: &Value, target: AttrType) -> Result<Value, String> {
         (Value::Timestamp(t), AttrType::Integer) => Some(Value::Integer(t.and_utc().timestamp())),
         (Value::Timestamp(t), AttrType::Date) => Some(Value::Date(t.date())),
         (Value::Date(d), AttrType::Timestamp) => d.and_hms_opt(0, 0, 0).map(Value::Timestamp),
-        (Value::Integer(i), AttrType::Timestamp) => chrono::DateTime::from_timestamp(*i, 0)
-            .map(|t| Value::Timestamp(t.naive_utc())),
+        (Value::Integer(i), AttrType::Timestamp) => {
+            chrono::DateTime::from_timestamp(*i, 0).map(|t| Value::Timestamp(t.naive_utc()))
+        }
         _ => None,
     };
     converted.ok_or_else(fail)
@@ -173,7 +174,12 @@ mod tests {
 
     #[test]
     fn text_to_boolean_follows_the_original() {
-        for (s, b) in [("", false), ("0", false), ("false", false), ("False", false)] {
+        for (s, b) in [
+            ("", false),
+            ("0", false),
+            ("false", false),
+            ("False", false),
+        ] {
             assert_eq!(AttrType::Boolean.parse(s), Ok(Value::Boolean(b)));
         }
         assert_eq!(AttrType::Boolean.parse("true"), Ok(Value::Boolean(true)));

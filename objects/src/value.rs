@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn binary_renders_as_base64() {
         assert_eq!(Value::Binary(b"hi".to_vec()).to_text(), "aGk=");
-        assert_eq!(Value::Binary(b"hi".to_vec()).to_json(), Json::String("aGk=".into()));
+        assert_eq!(
+            Value::Binary(b"hi".to_vec()).to_json(),
+            Json::String("aGk=".into())
+        );
     }
 
     #[test]
@@ -109,6 +112,9 @@ mod tests {
         let t = NaiveDate::from_ymd_opt(2012, 3, 4)
             .and_then(|d| d.and_hms_opt(5, 6, 7))
             .map(Value::Timestamp);
-        assert_eq!(t.map(|v| v.to_text()).as_deref(), Some("2012-03-04T05:06:07"));
+        assert_eq!(
+            t.map(|v| v.to_text()).as_deref(),
+            Some("2012-03-04T05:06:07")
+        );
     }
 }

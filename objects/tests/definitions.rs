@@ -19,7 +19,11 @@ fn load() -> Catalog {
 fn our_definitions_load_without_notes() {
     let catalog = load();
     assert_eq!(catalog.notes(), [] as [String; 0]);
-    let bases: Vec<&str> = catalog.base_types().iter().map(|o| o.name.as_str()).collect();
+    let bases: Vec<&str> = catalog
+        .base_types()
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
     assert_eq!(
         bases,
         [
@@ -45,9 +49,16 @@ fn our_definitions_load_without_notes() {
 fn extensions_extend_what_the_original_extended() {
     let catalog = load();
     let names = |base: &str| -> Vec<String> {
-        catalog.extensions_of(base).iter().map(|o| o.name.clone()).collect()
+        catalog
+            .extensions_of(base)
+            .iter()
+            .map(|o| o.name.clone())
+            .collect()
     };
     assert_eq!(names("User"), ["Acl", "PosixUser", "ShadowUser"]);
-    assert_eq!(names("Device"), ["Acl", "Ieee802Device", "RegisteredDevice"]);
+    assert_eq!(
+        names("Device"),
+        ["Acl", "Ieee802Device", "RegisteredDevice"]
+    );
     assert_eq!(names("PosixGroup"), ["Acl"]);
 }

@@ -48,7 +48,11 @@ fn every_reference_definition_loads() {
 #[test]
 fn user_extensions_are_posix_shadow_and_acl() {
     let catalog = load();
-    let ext: Vec<&str> = catalog.extensions_of("User").iter().map(|o| o.name.as_str()).collect();
+    let ext: Vec<&str> = catalog
+        .extensions_of("User")
+        .iter()
+        .map(|o| o.name.as_str())
+        .collect();
     assert_eq!(ext, ["Acl", "PosixUser", "ShadowUser"]);
     let shadow = catalog.object("ShadowUser");
     assert!(shadow.is_some_and(|s| s.requires == ["PosixUser"]));
@@ -59,11 +63,24 @@ fn user_attributes_keep_their_rules() {
     let catalog = load();
     let user = catalog.object("User");
     let cn = user.and_then(|u| u.attribute("cn"));
-    assert!(cn.is_some_and(|cn| cn.readonly && cn.depends_on == ["sn", "givenName"] && cn.out_filter.len() == 1));
+    assert!(cn.is_some_and(|cn| cn.readonly
+        && cn.depends_on == ["sn", "givenName"]
+        && cn.out_filter.len() == 1));
     let phone = user.and_then(|u| u.attribute("telephoneNumber"));
     assert!(phone.is_some_and(|p| p.multivalue && p.validator.is_some()));
-    let methods: Vec<&str> = user.map(|u| u.methods.iter().map(|m| m.name.as_str()).collect()).unwrap_or_default();
-    assert_eq!(methods, ["lock", "unlock", "notify", "changePassword", "changePasswordMethod"]);
+    let methods: Vec<&str> = user
+        .map(|u| u.methods.iter().map(|m| m.name.as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        methods,
+        [
+            "lock",
+            "unlock",
+            "notify",
+            "changePassword",
+            "changePasswordMethod"
+        ]
+    );
 }
 
 #[test]

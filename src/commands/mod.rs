@@ -6,6 +6,7 @@ pub mod emit;
 pub mod generate;
 pub mod listen;
 pub mod node;
+pub mod objects;
 pub mod tree;
 pub mod validate;
 

@@ -24,7 +24,10 @@ fn check_entry(entry: &Json, needs_members: bool, roles: &[String]) -> Result<()
         return Err(missing("members"));
     }
     if let Some(role) = obj.get("rolename") {
-        if obj.get("actions").is_some_and(|a| a.as_array().is_some_and(|a| !a.is_empty())) {
+        if obj
+            .get("actions")
+            .is_some_and(|a| a.as_array().is_some_and(|a| !a.is_empty()))
+        {
             return Err("rolename and actions cannot be used at the same time".into());
         }
         let role = role.as_str().ok_or("'rolename' needs to be text")?;
@@ -70,7 +73,8 @@ fn check_entry(entry: &Json, needs_members: bool, roles: &[String]) -> Result<()
 pub(super) fn check(values: &[Value], needs_members: bool, roles: &[String]) -> Result<(), String> {
     for (n, v) in values.iter().enumerate() {
         for entry in entries(v)? {
-            check_entry(entry, needs_members, roles).map_err(|e| format!("entry {}: {e}", n + 1))?;
+            check_entry(entry, needs_members, roles)
+                .map_err(|e| format!("entry {}: {e}", n + 1))?;
         }
     }
     Ok(())
@@ -108,7 +112,10 @@ mod tests {
         let ok = Value::Json(json!({"priority": 1, "members": [], "rolename": "admins"}));
         assert_eq!(check(&[ok], true, &roles()), Ok(()));
         let unknown = Value::Json(json!({"priority": 1, "members": [], "rolename": "gods"}));
-        assert_eq!(check(&[unknown], true, &roles()), Err("entry 1: unknown role 'gods'".into()));
+        assert_eq!(
+            check(&[unknown], true, &roles()),
+            Err("entry 1: unknown role 'gods'".into())
+        );
         let both = Value::Json(json!({"priority": 1, "members": [], "rolename": "admins",
             "actions": [{"topic": "x", "acl": "r"}]}));
         assert!(check(&[both], true, &roles()).is_err());

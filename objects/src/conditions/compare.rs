@@ -13,7 +13,10 @@ pub(super) fn equals(values: &[Value], expected: &str, ignore_case: bool) -> Res
             v == expected
         };
         if !same {
-            return Err(format!("value {} ('{v}') does not match '{expected}'", i + 1));
+            return Err(format!(
+                "value {} ('{v}') does not match '{expected}'",
+                i + 1
+            ));
         }
     }
     Ok(())

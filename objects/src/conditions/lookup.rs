@@ -55,7 +55,10 @@ mod tests {
 
     fn dir() -> MemoryDirectory {
         MemoryDirectory::new()
-            .with_entry(MemoryEntry::new("cn=admins,ou=groups,dc=example", "PosixGroup").with("cn", "admins"))
+            .with_entry(
+                MemoryEntry::new("cn=admins,ou=groups,dc=example", "PosixGroup")
+                    .with("cn", "admins"),
+            )
             .with_entry(MemoryEntry::new("uid=boss,ou=people,dc=example", "User"))
     }
 

@@ -151,17 +151,18 @@ impl ConditionCall {
                 )
             })
         };
-        let prepared = match kind {
-            ConditionKind::Greater | ConditionKind::Smaller => Prepared::Number(number(0)?),
-            ConditionKind::StringLength => Prepared::Bounds(number(0)?, number(1)?),
-            ConditionKind::RegEx => {
-                let p = params.first().map(String::as_str).unwrap_or_default();
-                Prepared::Pattern(text::compile_python_match(p).map_err(|e| {
-                    format!("condition 'RegEx': the pattern does not compile: {e}")
-                })?)
-            }
-            _ => Prepared::None,
-        };
+        let prepared =
+            match kind {
+                ConditionKind::Greater | ConditionKind::Smaller => Prepared::Number(number(0)?),
+                ConditionKind::StringLength => Prepared::Bounds(number(0)?, number(1)?),
+                ConditionKind::RegEx => {
+                    let p = params.first().map(String::as_str).unwrap_or_default();
+                    Prepared::Pattern(text::compile_python_match(p).map_err(|e| {
+                        format!("condition 'RegEx': the pattern does not compile: {e}")
+                    })?)
+                }
+                _ => Prepared::None,
+            };
         Ok(ConditionCall {
             kind,
             params,
@@ -190,7 +191,13 @@ impl ConditionCall {
     }
 
     /// Checks `values` (the values proposed for attribute `key`; `props` is the whole object).
-    pub fn check(&self, props: &Props, key: &str, values: &[Value], dir: &dyn Directory) -> Outcome {
+    pub fn check(
+        &self,
+        props: &Props,
+        key: &str,
+        values: &[Value],
+        dir: &dyn Directory,
+    ) -> Outcome {
         let _ = (props, key);
         let result = match (&self.kind, &self.prepared) {
             (ConditionKind::Equals, _) => {
@@ -243,15 +250,27 @@ pub enum ConditionExpr {
 
 impl ConditionExpr {
     /// Evaluates the chain for the values proposed for `key`.
-    pub fn check(&self, props: &Props, key: &str, values: &[Value], dir: &dyn Directory) -> Outcome {
+    pub fn check(
+        &self,
+        props: &Props,
+        key: &str,
+        values: &[Value],
+        dir: &dyn Directory,
+    ) -> Outcome {
         match self {
             ConditionExpr::Call(c) => c.check(props, key, values, dir),
             ConditionExpr::And(l, r) => {
-                let (l, r) = (l.check(props, key, values, dir), r.check(props, key, values, dir));
+                let (l, r) = (
+                    l.check(props, key, values, dir),
+                    r.check(props, key, values, dir),
+                );
                 Outcome::join(l.passed && r.passed, l, r)
             }
             ConditionExpr::Or(l, r) => {
-                let (l, r) = (l.check(props, key, values, dir), r.check(props, key, values, dir));
+                let (l, r) = (
+                    l.check(props, key, values, dir),
+                    r.check(props, key, values, dir),
+                );
                 Outcome::join(l.passed || r.passed, l, r)
             }
         }

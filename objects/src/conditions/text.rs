@@ -37,10 +37,10 @@ fn matched(a: &[char], b: &[char]) -> usize {
     // The longest common block, leftmost in `a` then in `b`, as difflib picks it.
     let (mut best, mut bi, mut bj) = (0, 0, 0);
     let mut prev = vec![0usize; b.len() + 1];
-    for i in 0..a.len() {
+    for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![0usize; b.len() + 1];
-        for j in 0..b.len() {
-            if a[i] == b[j] {
+        for (j, cb) in b.iter().enumerate() {
+            if ca == cb {
                 cur[j + 1] = prev[j] + 1;
                 if cur[j + 1] > best {
                     best = cur[j + 1];
@@ -72,7 +72,9 @@ pub(super) fn string_length(values: &[Value], min: i64, max: i64) -> Result<(), 
     for v in values {
         let n = v.to_text().chars().count() as i64;
         if min >= 0 && n < min {
-            return Err(format!("value is short, at least {min} characters required"));
+            return Err(format!(
+                "value is short, at least {min} characters required"
+            ));
         }
         if max >= 0 && n > max {
             return Err(format!("value is long, at most {max} characters allowed"));

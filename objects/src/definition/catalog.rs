@@ -61,7 +61,8 @@ impl Catalog {
                         match std::fs::read_to_string(&f) {
                             Ok(text) => sources.push((name, text)),
                             Err(e) => errors.push(
-                                Error::new(ErrorKind::Io, format!("cannot read: {e}")).in_file(name),
+                                Error::new(ErrorKind::Io, format!("cannot read: {e}"))
+                                    .in_file(name),
                             ),
                         }
                     }
@@ -182,12 +183,20 @@ impl Catalog {
         let mut names = BTreeSet::new();
         for a in &o.attributes {
             if !names.insert(a.name.as_str()) {
-                fail(a.line, ErrorKind::Definition, format!("attribute '{}' is defined twice", a.name));
+                fail(
+                    a.line,
+                    ErrorKind::Definition,
+                    format!("attribute '{}' is defined twice", a.name),
+                );
             }
         }
         for (f, origin) in &o.foreign {
             if !names.insert(f.as_str()) {
-                fail(origin.line, ErrorKind::Definition, format!("attribute '{f}' is defined twice"));
+                fail(
+                    origin.line,
+                    ErrorKind::Definition,
+                    format!("attribute '{f}' is defined twice"),
+                );
             } else if self.attribute_def(o, f).is_none() {
                 fail(
                     origin.line,
@@ -214,7 +223,10 @@ impl Catalog {
                     None => fail(
                         b.line,
                         ErrorKind::Definition,
-                        format!("attribute '{}' is blocked by unknown attribute '{}'", a.name, b.attribute),
+                        format!(
+                            "attribute '{}' is blocked by unknown attribute '{}'",
+                            a.name, b.attribute
+                        ),
                     ),
                     Some((_, blocker)) => {
                         if let Err(e) = blocker.attr_type.parse(&b.value) {
@@ -232,7 +244,10 @@ impl Catalog {
             fail(
                 o.origin.line,
                 ErrorKind::Definition,
-                format!("attributes depend on each other in a loop: {}", cycle.join(" → ")),
+                format!(
+                    "attributes depend on each other in a loop: {}",
+                    cycle.join(" → ")
+                ),
             );
         }
         for r in &o.requires {
@@ -252,7 +267,9 @@ impl Catalog {
         }
         for m in &o.methods {
             for p in &m.command_params {
-                let known = p == "dn" || names.contains(p.as_str()) || m.params.iter().any(|mp| &mp.name == p);
+                let known = p == "dn"
+                    || names.contains(p.as_str())
+                    || m.params.iter().any(|mp| &mp.name == p);
                 if known {
                     continue;
                 }
@@ -260,7 +277,10 @@ impl Catalog {
                     Some(m) => (ErrorKind::Unsupported, m),
                     None => (
                         ErrorKind::Unknown,
-                        format!("method '{}': command parameter '{p}' is no attribute, parameter or dn", m.name),
+                        format!(
+                            "method '{}': command parameter '{p}' is no attribute, parameter or dn",
+                            m.name
+                        ),
                     ),
                 };
                 fail(m.line, kind, msg);
@@ -346,7 +366,10 @@ mod tests {
     }
 
     fn load(files: &[(&str, String)]) -> Result<Catalog, Vec<String>> {
-        let sources: Vec<(String, String)> = files.iter().map(|(n, t)| (n.to_string(), t.clone())).collect();
+        let sources: Vec<(String, String)> = files
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.clone()))
+            .collect();
         Catalog::from_sources(&sources).map_err(|es| es.iter().map(|e| e.to_string()).collect())
     }
 
@@ -384,7 +407,10 @@ mod tests {
 
     #[test]
     fn duplicate_objects_name_the_first_definition() {
-        let r = load(&[("a.xml", object("Person", true, "")), ("b.xml", object("Person", true, ""))]);
+        let r = load(&[
+            ("a.xml", object("Person", true, "")),
+            ("b.xml", object("Person", true, "")),
+        ]);
         assert_eq!(
             r.err().unwrap_or_default(),
             ["b.xml:2: object 'Person' is already defined at a.xml:2"]
@@ -416,7 +442,14 @@ mod tests {
 
     #[test]
     fn required_extension_must_exist() {
-        let r = load(&[("a.xml", object("T", false, "<RequiresExtension><Extension>Ghost</Extension></RequiresExtension>\n"))]);
+        let r = load(&[(
+            "a.xml",
+            object(
+                "T",
+                false,
+                "<RequiresExtension><Extension>Ghost</Extension></RequiresExtension>\n",
+            ),
+        )]);
         assert_eq!(
             r.err().unwrap_or_default(),
             ["a.xml:2: 'T' requires unknown extension 'Ghost'"]
@@ -435,14 +468,22 @@ mod tests {
 
     #[test]
     fn unknown_extends_and_containers_are_notes() {
-        let c = load(&[("a.xml", object("T", true, "<Container><Type>Elsewhere</Type></Container>\n"))]);
+        let c = load(&[(
+            "a.xml",
+            object("T", true, "<Container><Type>Elsewhere</Type></Container>\n"),
+        )]);
         let notes = c.map(|c| c.notes().to_vec()).unwrap_or_default();
-        assert_eq!(notes, ["a.xml:2: 'T' may contain 'Elsewhere', which no loaded definition defines"]);
+        assert_eq!(
+            notes,
+            ["a.xml:2: 'T' may contain 'Elsewhere', which no loaded definition defines"]
+        );
     }
 
     #[test]
     fn unreadable_path_is_an_io_fault() {
         let r = Catalog::load(&[PathBuf::from("/nonexistent/definitions")]);
-        assert!(r.err().is_some_and(|e| e.len() == 1 && e[0].kind() == ErrorKind::Io));
+        assert!(r
+            .err()
+            .is_some_and(|e| e.len() == 1 && e[0].kind() == ErrorKind::Io));
     }
 }

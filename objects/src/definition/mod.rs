@@ -7,16 +7,18 @@
 //! with clacks-xml's validator), `parse` (one file: XML → [`ObjectDef`]s, resolving filter,
 //! condition, type and backend names), `unsupported` (original features deliberately left
 //! out, with their messages), `catalog` ([`Catalog`]: every file of the configured folders,
-//! checked against each other).
+//! checked against each other), `describe` (the catalog as JSON).
 
 mod backend;
 mod catalog;
+mod describe;
 mod parse;
 mod schema;
 pub mod unsupported;
 
 pub use backend::Backend;
 pub use catalog::Catalog;
+pub use describe::describe;
 pub use parse::parse_definitions;
 pub use schema::DefinitionSchema;
 

@@ -37,7 +37,9 @@ pub fn parse_definitions(
         file: file.to_string(),
         errors: Vec::new(),
     };
-    let objects: Vec<ObjectDef> = kids(doc.root(), "Object").map(|o| reader.object(o)).collect();
+    let objects: Vec<ObjectDef> = kids(doc.root(), "Object")
+        .map(|o| reader.object(o))
+        .collect();
     if reader.errors.is_empty() {
         Ok(objects)
     } else {
@@ -117,7 +119,11 @@ impl Reader {
         match Backend::from_name(name) {
             Some(b) => b,
             None => {
-                self.fail(ErrorKind::Unknown, line, format!("unknown backend '{name}'"));
+                self.fail(
+                    ErrorKind::Unknown,
+                    line,
+                    format!("unknown backend '{name}'"),
+                );
                 Backend::Null
             }
         }
@@ -216,7 +222,8 @@ impl Reader {
                 }
             }
         });
-        let values = kid(el, "Values").map_or(AllowedValues::Any, |v| self.values(v, attr_type, &name));
+        let values =
+            kid(el, "Values").map_or(AllowedValues::Any, |v| self.values(v, attr_type, &name));
         let blocked_by = kid(el, "BlockedBy")
             .map(|b| {
                 kids(b, "Attribute")
@@ -233,10 +240,18 @@ impl Reader {
             .unwrap_or_default();
         let validator = kid(el, "Validators").and_then(|v| self.condition_chain(v));
         let in_filter = kid(el, "InFilter")
-            .map(|f| kids(f, "FilterChain").map(|c| self.filter_chain(c)).collect())
+            .map(|f| {
+                kids(f, "FilterChain")
+                    .map(|c| self.filter_chain(c))
+                    .collect()
+            })
             .unwrap_or_default();
         let out_filter = kid(el, "OutFilter")
-            .map(|f| kids(f, "FilterChain").map(|c| self.filter_chain(c)).collect())
+            .map(|f| {
+                kids(f, "FilterChain")
+                    .map(|c| self.filter_chain(c))
+                    .collect()
+            })
             .unwrap_or_default();
         let references = kid(el, "References")
             .map(|r| {
@@ -313,7 +328,12 @@ impl Reader {
 
     fn condition(&mut self, el: Element<'_>) -> Option<ConditionExpr> {
         let (name, params) = Self::call_parts(el);
-        let kind = self.lookup(Feature::Condition, &name, el.line(), ConditionKind::from_name)?;
+        let kind = self.lookup(
+            Feature::Condition,
+            &name,
+            el.line(),
+            ConditionKind::from_name,
+        )?;
         match ConditionCall::new(kind, params, el.line()) {
             Ok(c) => Some(ConditionExpr::Call(c)),
             Err(e) => {
@@ -390,9 +410,15 @@ impl Reader {
 
     fn when(&mut self, el: Element<'_>) -> Option<When> {
         let condition = kid(el, "ConditionChain").and_then(|c| self.condition_chain(c));
-        let then = kids(el, "FilterChain").map(|c| self.filter_chain(c)).collect();
+        let then = kids(el, "FilterChain")
+            .map(|c| self.filter_chain(c))
+            .collect();
         let otherwise = kid(el, "Else")
-            .map(|e| kids(e, "FilterChain").map(|c| self.filter_chain(c)).collect())
+            .map(|e| {
+                kids(e, "FilterChain")
+                    .map(|c| self.filter_chain(c))
+                    .collect()
+            })
             .unwrap_or_default();
         match condition {
             Some(condition) => Some(When {
@@ -401,7 +427,11 @@ impl Reader {
                 otherwise,
             }),
             None => {
-                self.fail(ErrorKind::Definition, el.line(), "a choice needs a condition");
+                self.fail(
+                    ErrorKind::Definition,
+                    el.line(),
+                    "a choice needs a condition",
+                );
                 None
             }
         }
@@ -435,7 +465,11 @@ impl Reader {
     fn hook(&mut self, el: Element<'_>) -> HookDef {
         let type_name = kid_text(el, "Type").unwrap_or_default();
         let hook_type = HookType::from_name(&type_name).unwrap_or_else(|| {
-            self.fail(ErrorKind::Unknown, el.line(), format!("unknown hook type '{type_name}'"));
+            self.fail(
+                ErrorKind::Unknown,
+                el.line(),
+                format!("unknown hook type '{type_name}'"),
+            );
             HookType::PostUpdate
         });
         HookDef {
@@ -482,7 +516,11 @@ mod tests {
     }
 
     fn messages(r: Result<Vec<ObjectDef>, Vec<Error>>) -> Vec<String> {
-        r.err().unwrap_or_default().iter().map(|e| e.to_string()).collect()
+        r.err()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.to_string())
+            .collect()
     }
 
     #[test]
@@ -492,7 +530,9 @@ mod tests {
         ));
         let objects = r.unwrap_or_default();
         let a = objects.first().and_then(|o| o.attribute("a"));
-        assert!(a.is_some_and(|a| a.multivalue && a.mandatory && !a.readonly
+        assert!(a.is_some_and(|a| a.multivalue
+            && a.mandatory
+            && !a.readonly
             && a.backend == Backend::Ldap
             && a.default == Some(crate::value::Value::text("x"))));
     }
@@ -527,7 +567,10 @@ mod tests {
         ));
         let m = messages(r);
         assert_eq!(m.len(), 1);
-        assert!(m[0].starts_with("thing.xml:12: filter 'SambaHash' is unsupported"), "{m:?}");
+        assert!(
+            m[0].starts_with("thing.xml:12: filter 'SambaHash' is unsupported"),
+            "{m:?}"
+        );
     }
 
     #[test]
@@ -537,7 +580,10 @@ mod tests {
         );
         let m = messages(r);
         assert_eq!(m.len(), 1);
-        assert!(m[0].starts_with("thing.xml:11: attribute 'n': default: "), "{m:?}");
+        assert!(
+            m[0].starts_with("thing.xml:11: attribute 'n': default: "),
+            "{m:?}"
+        );
     }
 
     #[test]
@@ -545,7 +591,10 @@ mod tests {
         let r = parse(&attribute(
             "<OutFilter><FilterChain><FilterEntry>\n<Filter><Name>SetBackends</Name><Param>NULL</Param><Param>Tape</Param></Filter>\n</FilterEntry></FilterChain></OutFilter>\n",
         ));
-        assert_eq!(messages(r), ["thing.xml:12: unknown backend 'Tape' in filter 'SetBackends'"]);
+        assert_eq!(
+            messages(r),
+            ["thing.xml:12: unknown backend 'Tape' in filter 'SetBackends'"]
+        );
     }
 
     #[test]
@@ -554,7 +603,10 @@ mod tests {
             "<Validators><ConditionOperator><Operator>or</Operator>\n<LeftConditionChain><Condition><Name>RegEx</Name><Param>^a</Param></Condition></LeftConditionChain>\n<RightConditionChain><Condition><Name>stringLength</Name><Param>0</Param><Param>3</Param></Condition></RightConditionChain>\n</ConditionOperator></Validators>\n",
         ));
         let objects = r.unwrap_or_default();
-        let v = objects.first().and_then(|o| o.attribute("a")).and_then(|a| a.validator.clone());
+        let v = objects
+            .first()
+            .and_then(|o| o.attribute("a"))
+            .and_then(|a| a.validator.clone());
         assert!(matches!(v, Some(ConditionExpr::Or(_, _))));
     }
 

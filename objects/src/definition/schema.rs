@@ -18,8 +18,12 @@ impl DefinitionSchema {
     /// Compiles the embedded schema.
     pub fn load() -> Result<Self> {
         let mut set = SchemaSet::new();
-        set.add_str("object.xsd", OBJECT_XSD)
-            .map_err(|e| Error::new(ErrorKind::Schema, format!("the definition schema does not load: {e}")))?;
+        set.add_str("object.xsd", OBJECT_XSD).map_err(|e| {
+            Error::new(
+                ErrorKind::Schema,
+                format!("the definition schema does not load: {e}"),
+            )
+        })?;
         Ok(DefinitionSchema { set })
     }
 

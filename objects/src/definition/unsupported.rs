@@ -27,7 +27,8 @@ impl Feature {
     }
 }
 
-const SAMBA: &str = "the original's Samba plugin is not carried over (Samba accounts are out of scope)";
+const SAMBA: &str =
+    "the original's Samba plugin is not carried over (Samba accounts are out of scope)";
 const GOTO: &str = "the original's GOto plugin filters are not carried over (device status lives in the clients issue)";
 
 /// Every unsupported feature: kind, name, reason.

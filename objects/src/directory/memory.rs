@@ -96,15 +96,18 @@ impl Directory for MemoryDirectory {
     }
 
     fn object_with_property_exists(&self, object_type: &str, attribute: &str, value: &str) -> bool {
-        self.entries.iter().filter(|e| e.is_of(object_type)).any(|e| {
-            if attribute == "dn" {
-                e.dn.eq_ignore_ascii_case(value)
-            } else {
-                e.attributes
-                    .get(attribute)
-                    .is_some_and(|vs| vs.iter().any(|v| v == value))
-            }
-        })
+        self.entries
+            .iter()
+            .filter(|e| e.is_of(object_type))
+            .any(|e| {
+                if attribute == "dn" {
+                    e.dn.eq_ignore_ascii_case(value)
+                } else {
+                    e.attributes
+                        .get(attribute)
+                        .is_some_and(|vs| vs.iter().any(|v| v == value))
+                }
+            })
     }
 
     fn next_id(&self, pool: &str) -> Result<i64, String> {

@@ -20,8 +20,7 @@ pub trait Directory: Send + Sync {
 
     /// Whether an object of `object_type` (base type or active extension) has `value` among
     /// the values of `attribute`; the pseudo attribute `dn` is the object's DN.
-    fn object_with_property_exists(&self, object_type: &str, attribute: &str, value: &str)
-        -> bool;
+    fn object_with_property_exists(&self, object_type: &str, attribute: &str, value: &str) -> bool;
 
     /// Takes the next free number of an ID pool (`uidNumber`, `gidNumber`): each call
     /// returns a number no other call returned. An error says why the pool cannot answer.

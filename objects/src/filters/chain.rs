@@ -45,8 +45,14 @@ impl FilterChain {
                 FilterEntry::Filter(call) => call.run(key, props, env)?,
                 FilterEntry::Choice(whens) => {
                     for when in whens {
-                        let values = props.get(key.as_str()).map(|p| p.value.clone()).unwrap_or_default();
-                        let passed = when.condition.check(props, key, &values, env.directory).passed;
+                        let values = props
+                            .get(key.as_str())
+                            .map(|p| p.value.clone())
+                            .unwrap_or_default();
+                        let passed = when
+                            .condition
+                            .check(props, key, &values, env.directory)
+                            .passed;
                         let chains = if passed { &when.then } else { &when.otherwise };
                         for chain in chains {
                             chain.run(key, props, env)?;
@@ -103,8 +109,12 @@ mod tests {
         FilterChain {
             entries: vec![FilterEntry::Choice(vec![When {
                 condition: cond,
-                then: vec![FilterChain { entries: vec![filter(FilterKind::ConcatString, &["yes-", "left"])] }],
-                otherwise: vec![FilterChain { entries: vec![filter(FilterKind::ConcatString, &["no-", "left"])] }],
+                then: vec![FilterChain {
+                    entries: vec![filter(FilterKind::ConcatString, &["yes-", "left"])],
+                }],
+                otherwise: vec![FilterChain {
+                    entries: vec![filter(FilterKind::ConcatString, &["no-", "left"])],
+                }],
             }])],
         }
     }

@@ -32,7 +32,11 @@ fn parse_one(text: &str, fmt: &str) -> Result<NaiveDateTime, String> {
 }
 
 /// Text → timestamps (with `backend_type`: the backend now delivers timestamps).
-pub(super) fn parse_timestamps(prop: &mut Prop, fmt: &str, set_backend_type: bool) -> Result<(), String> {
+pub(super) fn parse_timestamps(
+    prop: &mut Prop,
+    fmt: &str,
+    set_backend_type: bool,
+) -> Result<(), String> {
     let values = prop
         .value
         .iter()
@@ -106,7 +110,11 @@ fn from_seconds(s: i64) -> Result<Value, String> {
 
 /// Epoch seconds → timestamps; the backend delivers timestamps now.
 pub(super) fn from_epoch(prop: &mut Prop) -> Result<(), String> {
-    prop.value = prop.value.iter().map(|v| from_seconds(as_integer(v)?)).collect::<Result<_, _>>()?;
+    prop.value = prop
+        .value
+        .iter()
+        .map(|v| from_seconds(as_integer(v)?))
+        .collect::<Result<_, _>>()?;
     prop.backend_type = AttrType::Timestamp;
     Ok(())
 }
@@ -142,7 +150,11 @@ pub(super) fn to_shadow_days(prop: &mut Prop) -> Result<(), String> {
     prop.value = prop
         .value
         .iter()
-        .map(|v| Ok(Value::Integer(as_timestamp(v)?.and_utc().timestamp().div_euclid(DAY))))
+        .map(|v| {
+            Ok(Value::Integer(
+                as_timestamp(v)?.and_utc().timestamp().div_euclid(DAY),
+            ))
+        })
         .collect::<Result<_, String>>()?;
     Ok(())
 }

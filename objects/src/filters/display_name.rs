@@ -7,7 +7,11 @@ use crate::value::Value;
 
 /// The generated display name: `givenName sn`.
 pub(crate) fn display_name_of(props: &Props) -> String {
-    format!("{} {}", first_text(props, "givenName"), first_text(props, "sn"))
+    format!(
+        "{} {}",
+        first_text(props, "givenName"),
+        first_text(props, "sn")
+    )
 }
 
 /// Sets `displayName` while `autoDisplayName` is true.
@@ -28,9 +32,14 @@ pub(super) fn generate(props: &mut Props) -> Result<(), String> {
 
 /// Sets the key (`autoDisplayName`) to whether `displayName` is empty or the generated one.
 pub(super) fn load_state(key: &str, props: &mut Props) -> Result<(), String> {
-    let current = props.get("displayName").and_then(|p| p.value.first()).map(Value::to_text);
+    let current = props
+        .get("displayName")
+        .and_then(|p| p.value.first())
+        .map(Value::to_text);
     let auto = current.is_none_or(|d| d == display_name_of(props));
-    let prop = props.get_mut(key).ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
+    let prop = props
+        .get_mut(key)
+        .ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
     prop.value = vec![Value::Boolean(auto)];
     Ok(())
 }
@@ -43,7 +52,8 @@ mod tests {
 
     fn user(display: Option<&str>, auto: bool) -> Props {
         let mut p = Props::new();
-        let t = |v: &str| Prop::new(AttrType::UnicodeString, "LDAP").with_values(vec![Value::text(v)]);
+        let t =
+            |v: &str| Prop::new(AttrType::UnicodeString, "LDAP").with_values(vec![Value::text(v)]);
         p.insert("givenName".into(), t("John"));
         p.insert("sn".into(), t("Doe"));
         p.insert(
@@ -53,7 +63,10 @@ mod tests {
                 None => Prop::new(AttrType::UnicodeString, "LDAP"),
             },
         );
-        p.insert("autoDisplayName".into(), Prop::new(AttrType::Boolean, "NULL").with_values(vec![Value::Boolean(auto)]));
+        p.insert(
+            "autoDisplayName".into(),
+            Prop::new(AttrType::Boolean, "NULL").with_values(vec![Value::Boolean(auto)]),
+        );
         p
     }
 
@@ -69,7 +82,11 @@ mod tests {
 
     #[test]
     fn state_is_auto_when_empty_or_generated() {
-        for (display, auto) in [(None, true), (Some("John Doe"), true), (Some("Johnny"), false)] {
+        for (display, auto) in [
+            (None, true),
+            (Some("John Doe"), true),
+            (Some("Johnny"), false),
+        ] {
             let mut p = user(display, !auto);
             assert!(load_state("autoDisplayName", &mut p).is_ok());
             assert_eq!(

@@ -31,7 +31,12 @@ fn decode(bytes: &[u8]) -> Option<image::DynamicImage> {
 }
 
 /// Makes renditions of every image value of `prop` at every size in `sizes`.
-pub(super) fn process(key: &str, prop: &Prop, sizes: &[String], out: &mut Vec<Rendition>) -> Result<(), String> {
+pub(super) fn process(
+    key: &str,
+    prop: &Prop,
+    sizes: &[String],
+    out: &mut Vec<Rendition>,
+) -> Result<(), String> {
     let sizes = sizes
         .iter()
         .map(|s| match s.trim().parse::<u32>() {
@@ -43,10 +48,14 @@ pub(super) fn process(key: &str, prop: &Prop, sizes: &[String], out: &mut Vec<Re
         return Err("image sizes not specified".into());
     }
     for (index, value) in prop.value.iter().enumerate() {
-        let Value::Binary(bytes) = value else { continue };
+        let Value::Binary(bytes) = value else {
+            continue;
+        };
         let Some(img) = decode(bytes) else { continue };
         for &size in &sizes {
-            let fitted = img.resize_to_fill(size, size, FilterType::Lanczos3).to_rgb8();
+            let fitted = img
+                .resize_to_fill(size, size, FilterType::Lanczos3)
+                .to_rgb8();
             let mut jpeg = Cursor::new(Vec::new());
             fitted
                 .write_to(&mut jpeg, ImageFormat::Jpeg)
@@ -100,7 +109,10 @@ mod tests {
 
     #[test]
     fn values_that_are_no_image_are_skipped() {
-        let p = photo(vec![Value::Binary(b"GIF89a....".to_vec()), Value::Binary(vec![1, 2, 3])]);
+        let p = photo(vec![
+            Value::Binary(b"GIF89a....".to_vec()),
+            Value::Binary(vec![1, 2, 3]),
+        ]);
         let mut out = Vec::new();
         assert!(process("jpegPhoto", &p, &["32".to_string()], &mut out).is_ok());
         assert!(out.is_empty());

@@ -114,34 +114,109 @@ impl FilterKind {
 
     fn describe(self) -> (&'static str, &'static str) {
         match self {
-            FilterKind::ConcatString => ("ConcatString", "(appstr, position): prepend ('left') or append ('right') appstr to every value"),
+            FilterKind::ConcatString => (
+                "ConcatString",
+                "(appstr, position): prepend ('left') or append ('right') appstr to every value",
+            ),
             FilterKind::JoinArray => ("JoinArray", "(glue=', '): join the values into one"),
-            FilterKind::SplitString => ("SplitString", "(glue=', '): split the first value into several, dropping empty parts"),
-            FilterKind::Replace => ("Replace", "(regex, replacement): regular-expression substitution on every value"),
-            FilterKind::StringToTime => ("StringToTime", "(fmt='%Y%m%d%H%M%SZ'): parse text into timestamps"),
-            FilterKind::StringToDate => ("StringToDate", "(fmt='%Y%m%d%H%M%SZ'): parse text into dates"),
-            FilterKind::DateToString => ("DateToString", "(fmt='%Y%m%d%H%M%SZ'): format dates and timestamps as text"),
-            FilterKind::TimeToString => ("TimeToString", "(fmt='%Y%m%d%H%M%SZ'): format timestamps as text"),
-            FilterKind::StringToDatetime => ("StringToDatetime", "(fmt): parse text into timestamps; backend type Timestamp"),
-            FilterKind::DatetimeToString => ("DatetimeToString", "(fmt): format timestamps as text; backend type String"),
-            FilterKind::IntegerToDatetime => ("IntegerToDatetime", "(): epoch seconds to timestamps; backend type Timestamp"),
-            FilterKind::DatetimeToInteger => ("DatetimeToInteger", "(): timestamps to epoch seconds; backend type Integer"),
-            FilterKind::ShadowDaysToDatetime => ("ShadowDaysToDatetime", "(): days since 1970-01-01 to timestamps"),
-            FilterKind::DatetimeToShadowDays => ("DatetimeToShadowDays", "(): timestamps to days since 1970-01-01"),
+            FilterKind::SplitString => (
+                "SplitString",
+                "(glue=', '): split the first value into several, dropping empty parts",
+            ),
+            FilterKind::Replace => (
+                "Replace",
+                "(regex, replacement): regular-expression substitution on every value",
+            ),
+            FilterKind::StringToTime => (
+                "StringToTime",
+                "(fmt='%Y%m%d%H%M%SZ'): parse text into timestamps",
+            ),
+            FilterKind::StringToDate => (
+                "StringToDate",
+                "(fmt='%Y%m%d%H%M%SZ'): parse text into dates",
+            ),
+            FilterKind::DateToString => (
+                "DateToString",
+                "(fmt='%Y%m%d%H%M%SZ'): format dates and timestamps as text",
+            ),
+            FilterKind::TimeToString => (
+                "TimeToString",
+                "(fmt='%Y%m%d%H%M%SZ'): format timestamps as text",
+            ),
+            FilterKind::StringToDatetime => (
+                "StringToDatetime",
+                "(fmt): parse text into timestamps; backend type Timestamp",
+            ),
+            FilterKind::DatetimeToString => (
+                "DatetimeToString",
+                "(fmt): format timestamps as text; backend type String",
+            ),
+            FilterKind::IntegerToDatetime => (
+                "IntegerToDatetime",
+                "(): epoch seconds to timestamps; backend type Timestamp",
+            ),
+            FilterKind::DatetimeToInteger => (
+                "DatetimeToInteger",
+                "(): timestamps to epoch seconds; backend type Integer",
+            ),
+            FilterKind::ShadowDaysToDatetime => (
+                "ShadowDaysToDatetime",
+                "(): days since 1970-01-01 to timestamps",
+            ),
+            FilterKind::DatetimeToShadowDays => (
+                "DatetimeToShadowDays",
+                "(): timestamps to days since 1970-01-01",
+            ),
             FilterKind::Target => ("Target", "(name): rename the attribute"),
-            FilterKind::SetBackends => ("SetBackends", "(backend…): write the attribute to these backends"),
-            FilterKind::AddBackend => ("AddBackend", "(backend): also write the attribute to this backend"),
+            FilterKind::SetBackends => (
+                "SetBackends",
+                "(backend…): write the attribute to these backends",
+            ),
+            FilterKind::AddBackend => (
+                "AddBackend",
+                "(backend): also write the attribute to this backend",
+            ),
             FilterKind::SetValue => ("SetValue", "(value): set the value"),
-            FilterKind::Clear => ("Clear", "(): clear the value (one empty text for text attributes)"),
-            FilterKind::GenerateIDs => ("GenerateIDs", "(maxGid=65500, maxUid=65500): fill empty uidNumber/gidNumber from the ID pools"),
-            FilterKind::GetNextID => ("GetNextID", "(attributeName='uidNumber', maxValue=65500): replace -1 by the pool's next ID"),
-            FilterKind::GenerateGecos => ("GenerateGecos", "(): when autoGECOS is true, gecos = 'sn givenName,ou,telephoneNumber,homePhone'"),
-            FilterKind::LoadGecosState => ("LoadGecosState", "(): autoGECOS is true when gecos is empty or equals the generated one"),
-            FilterKind::GenerateDisplayName => ("GenerateDisplayName", "(): when autoDisplayName is true, displayName = 'givenName sn'"),
-            FilterKind::LoadDisplayNameState => ("LoadDisplayNameState", "(): autoDisplayName is true when displayName is empty or equals the generated one"),
-            FilterKind::DetectPasswordMethod => ("DetectPasswordMethod", "(): the method of the stored userPassword hash"),
-            FilterKind::DetectAccountLockStatus => ("DetectAccountLockStatus", "(): whether the stored userPassword hash is locked"),
-            FilterKind::ImageProcessor => ("ImageProcessor", "(size…): square JPEG renditions of PNG/JPEG values at each size"),
+            FilterKind::Clear => (
+                "Clear",
+                "(): clear the value (one empty text for text attributes)",
+            ),
+            FilterKind::GenerateIDs => (
+                "GenerateIDs",
+                "(maxGid=65500, maxUid=65500): fill empty uidNumber/gidNumber from the ID pools",
+            ),
+            FilterKind::GetNextID => (
+                "GetNextID",
+                "(attributeName='uidNumber', maxValue=65500): replace -1 by the pool's next ID",
+            ),
+            FilterKind::GenerateGecos => (
+                "GenerateGecos",
+                "(): when autoGECOS is true, gecos = 'sn givenName,ou,telephoneNumber,homePhone'",
+            ),
+            FilterKind::LoadGecosState => (
+                "LoadGecosState",
+                "(): autoGECOS is true when gecos is empty or equals the generated one",
+            ),
+            FilterKind::GenerateDisplayName => (
+                "GenerateDisplayName",
+                "(): when autoDisplayName is true, displayName = 'givenName sn'",
+            ),
+            FilterKind::LoadDisplayNameState => (
+                "LoadDisplayNameState",
+                "(): autoDisplayName is true when displayName is empty or equals the generated one",
+            ),
+            FilterKind::DetectPasswordMethod => (
+                "DetectPasswordMethod",
+                "(): the method of the stored userPassword hash",
+            ),
+            FilterKind::DetectAccountLockStatus => (
+                "DetectAccountLockStatus",
+                "(): whether the stored userPassword hash is locked",
+            ),
+            FilterKind::ImageProcessor => (
+                "ImageProcessor",
+                "(size…): square JPEG renditions of PNG/JPEG values at each size",
+            ),
         }
     }
 
@@ -155,12 +230,20 @@ impl FilterKind {
         use FilterKind::*;
         match self {
             ConcatString | Replace => (2, Some(2)),
-            JoinArray | SplitString | StringToTime | StringToDate | DateToString
-            | TimeToString => (0, Some(1)),
+            JoinArray | SplitString | StringToTime | StringToDate | DateToString | TimeToString => {
+                (0, Some(1))
+            }
             StringToDatetime | DatetimeToString | Target | AddBackend | SetValue => (1, Some(1)),
-            IntegerToDatetime | DatetimeToInteger | ShadowDaysToDatetime
-            | DatetimeToShadowDays | Clear | GenerateGecos | LoadGecosState
-            | GenerateDisplayName | LoadDisplayNameState | DetectPasswordMethod
+            IntegerToDatetime
+            | DatetimeToInteger
+            | ShadowDaysToDatetime
+            | DatetimeToShadowDays
+            | Clear
+            | GenerateGecos
+            | LoadGecosState
+            | GenerateDisplayName
+            | LoadDisplayNameState
+            | DetectPasswordMethod
             | DetectAccountLockStatus => (0, Some(0)),
             GenerateIDs | GetNextID => (0, Some(2)),
             SetBackends | ImageProcessor => (1, None),
@@ -247,12 +330,17 @@ impl FilterCall {
 fn check_param(kind: FilterKind, index: usize, p: &str) -> Result<(), String> {
     use FilterKind::*;
     match (kind, index) {
-        (ConcatString, 1) if !matches!(p, "left" | "right") => Err("must be 'left' or 'right'".into()),
+        (ConcatString, 1) if !matches!(p, "left" | "right") => {
+            Err("must be 'left' or 'right'".into())
+        }
         (Replace, 0) => crate::pyre::compile_search(p)
             .map(|_| ())
             .map_err(|e| format!("does not compile: {e}")),
-        (StringToTime | StringToDate | DateToString | TimeToString | StringToDatetime
-        | DatetimeToString, 0) => dates::check_format(p),
+        (
+            StringToTime | StringToDate | DateToString | TimeToString | StringToDatetime
+            | DatetimeToString,
+            0,
+        ) => dates::check_format(p),
         (GenerateIDs, _) | (GetNextID, 1) => p
             .trim()
             .parse::<i64>()
@@ -293,7 +381,10 @@ fn key_prop<'p>(props: &'p mut Props, key: &str) -> Result<&'p mut Prop, String>
 }
 
 fn param(params: &[String], i: usize, default: &str) -> String {
-    params.get(i).cloned().unwrap_or_else(|| default.to_string())
+    params
+        .get(i)
+        .cloned()
+        .unwrap_or_else(|| default.to_string())
 }
 
 fn dispatch(
@@ -306,14 +397,28 @@ fn dispatch(
     use FilterKind::*;
     const LDAP_TIME: &str = "%Y%m%d%H%M%SZ";
     match kind {
-        ConcatString => text::concat(key_prop(props, key)?, &param(params, 0, ""), &param(params, 1, "left")),
+        ConcatString => text::concat(
+            key_prop(props, key)?,
+            &param(params, 0, ""),
+            &param(params, 1, "left"),
+        ),
         JoinArray => text::join(key_prop(props, key)?, &param(params, 0, ", ")),
         SplitString => text::split(key_prop(props, key)?, &param(params, 0, ", ")),
-        Replace => text::replace(key_prop(props, key)?, &param(params, 0, ""), &param(params, 1, "")),
-        StringToTime => dates::parse_timestamps(key_prop(props, key)?, &param(params, 0, LDAP_TIME), false),
+        Replace => text::replace(
+            key_prop(props, key)?,
+            &param(params, 0, ""),
+            &param(params, 1, ""),
+        ),
+        StringToTime => {
+            dates::parse_timestamps(key_prop(props, key)?, &param(params, 0, LDAP_TIME), false)
+        }
         StringToDate => dates::parse_dates(key_prop(props, key)?, &param(params, 0, LDAP_TIME)),
-        DateToString | TimeToString => dates::format(key_prop(props, key)?, &param(params, 0, LDAP_TIME), false),
-        StringToDatetime => dates::parse_timestamps(key_prop(props, key)?, &param(params, 0, ""), true),
+        DateToString | TimeToString => {
+            dates::format(key_prop(props, key)?, &param(params, 0, LDAP_TIME), false)
+        }
+        StringToDatetime => {
+            dates::parse_timestamps(key_prop(props, key)?, &param(params, 0, ""), true)
+        }
         DatetimeToString => dates::format(key_prop(props, key)?, &param(params, 0, ""), true),
         IntegerToDatetime => dates::from_epoch(key_prop(props, key)?),
         DatetimeToInteger => dates::to_epoch(key_prop(props, key)?),
@@ -324,8 +429,18 @@ fn dispatch(
         AddBackend => attribute::add_backend(key_prop(props, key)?, &param(params, 0, "")),
         SetValue => attribute::set_value(key_prop(props, key)?, &param(params, 0, "")),
         Clear => attribute::clear(key_prop(props, key)?),
-        GenerateIDs => posix::generate_ids(props, &param(params, 0, "65500"), &param(params, 1, "65500"), env.directory),
-        GetNextID => posix::next_id(key_prop(props, key)?, &param(params, 0, "uidNumber"), &param(params, 1, "65500"), env.directory),
+        GenerateIDs => posix::generate_ids(
+            props,
+            &param(params, 0, "65500"),
+            &param(params, 1, "65500"),
+            env.directory,
+        ),
+        GetNextID => posix::next_id(
+            key_prop(props, key)?,
+            &param(params, 0, "uidNumber"),
+            &param(params, 1, "65500"),
+            env.directory,
+        ),
         GenerateGecos => posix::generate_gecos(props),
         LoadGecosState => posix::load_gecos_state(key, props),
         GenerateDisplayName => display_name::generate(props),
@@ -361,7 +476,11 @@ mod tests {
 
     #[test]
     fn bad_static_parameters_are_refused_at_load() {
-        let concat = FilterCall::new(FilterKind::ConcatString, vec!["x".into(), "middle".into()], 1);
+        let concat = FilterCall::new(
+            FilterKind::ConcatString,
+            vec!["x".into(), "middle".into()],
+            1,
+        );
         assert!(concat.is_err());
         let ids = FilterCall::new(FilterKind::GenerateIDs, vec!["many".into()], 1);
         assert!(ids.is_err());

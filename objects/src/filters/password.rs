@@ -8,7 +8,10 @@ use crate::value::Value;
 
 fn stored_hash(props: &Props) -> Option<String> {
     let p = props.get("userPassword")?;
-    p.in_value.first().or_else(|| p.value.first()).map(Value::to_text)
+    p.in_value
+        .first()
+        .or_else(|| p.value.first())
+        .map(Value::to_text)
 }
 
 /// Sets the key to the method of the stored hash (no value when there is no hash or the
@@ -18,7 +21,9 @@ pub(super) fn detect_method(key: &str, props: &mut Props) -> Result<(), String> 
         return Ok(());
     };
     let method = password::detect(&hash);
-    let prop = props.get_mut(key).ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
+    let prop = props
+        .get_mut(key)
+        .ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
     prop.value = method.map(|m| Value::text(m.name())).into_iter().collect();
     Ok(())
 }
@@ -28,7 +33,9 @@ pub(super) fn detect_lock(key: &str, props: &mut Props) -> Result<(), String> {
     let Some(hash) = stored_hash(props) else {
         return Ok(());
     };
-    let prop = props.get_mut(key).ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
+    let prop = props
+        .get_mut(key)
+        .ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
     prop.value = vec![Value::Boolean(password::is_locked(&hash))];
     Ok(())
 }
@@ -54,8 +61,14 @@ mod tests {
         let mut p = user(Some("{CRYPT}!$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"));
         assert!(detect_method("passwordMethod", &mut p).is_ok());
         assert!(detect_lock("isLocked", &mut p).is_ok());
-        assert_eq!(p.get("passwordMethod").map(|a| a.value.clone()), Some(vec![Value::text("crypt/md5")]));
-        assert_eq!(p.get("isLocked").map(|a| a.value.clone()), Some(vec![Value::Boolean(true)]));
+        assert_eq!(
+            p.get("passwordMethod").map(|a| a.value.clone()),
+            Some(vec![Value::text("crypt/md5")])
+        );
+        assert_eq!(
+            p.get("isLocked").map(|a| a.value.clone()),
+            Some(vec![Value::Boolean(true)])
+        );
     }
 
     #[test]

@@ -67,9 +67,18 @@ mod tests {
     fn props() -> Props {
         let mut p = Props::new();
         let text = |v: &[&str]| v.iter().map(|s| Value::text(*s)).collect();
-        p.insert("givenName".into(), Prop::new(AttrType::String, "LDAP").with_values(text(&["John"])));
-        p.insert("sn".into(), Prop::new(AttrType::String, "LDAP").with_values(text(&["Doe"])));
-        p.insert("mail".into(), Prop::new(AttrType::String, "LDAP").with_values(text(&["a@x", "b@x"])));
+        p.insert(
+            "givenName".into(),
+            Prop::new(AttrType::String, "LDAP").with_values(text(&["John"])),
+        );
+        p.insert(
+            "sn".into(),
+            Prop::new(AttrType::String, "LDAP").with_values(text(&["Doe"])),
+        );
+        p.insert(
+            "mail".into(),
+            Prop::new(AttrType::String, "LDAP").with_values(text(&["a@x", "b@x"])),
+        );
         p.insert("title".into(), Prop::new(AttrType::String, "LDAP"));
         p
     }
@@ -88,7 +97,10 @@ mod tests {
 
     #[test]
     fn unknown_names_leave_the_parameter_as_written() {
-        assert_eq!(fill("%(nobody)s and %(sn)s", &props()), "%(nobody)s and %(sn)s");
+        assert_eq!(
+            fill("%(nobody)s and %(sn)s", &props()),
+            "%(nobody)s and %(sn)s"
+        );
     }
 
     #[test]

@@ -25,7 +25,12 @@ fn take_id(prop: &Prop, pool: &str, max: i64, dir: &dyn Directory) -> Result<i64
 
 /// Fills empty `uidNumber` and `gidNumber` attributes from their pools (parameters: the
 /// highest gid, the highest uid — in this order, as in the original).
-pub(super) fn generate_ids(props: &mut Props, max_gid: &str, max_uid: &str, dir: &dyn Directory) -> Result<(), String> {
+pub(super) fn generate_ids(
+    props: &mut Props,
+    max_gid: &str,
+    max_uid: &str,
+    dir: &dyn Directory,
+) -> Result<(), String> {
     let (max_gid, max_uid) = (number(max_gid)?, number(max_uid)?);
     for (pool, max) in [("uidNumber", max_uid), ("gidNumber", max_gid)] {
         if let Some(prop) = props.get_mut(pool) {
@@ -39,7 +44,12 @@ pub(super) fn generate_ids(props: &mut Props, max_gid: &str, max_uid: &str, dir:
 }
 
 /// Replaces a value of -1 by the next ID of pool `attribute`.
-pub(super) fn next_id(prop: &mut Prop, attribute: &str, max: &str, dir: &dyn Directory) -> Result<(), String> {
+pub(super) fn next_id(
+    prop: &mut Prop,
+    attribute: &str,
+    max: &str,
+    dir: &dyn Directory,
+) -> Result<(), String> {
     let max = number(max)?;
     let wants_one = match prop.value.first() {
         Some(Value::Integer(-1)) => true,
@@ -77,7 +87,9 @@ fn flag(props: &Props, name: &str) -> bool {
 pub(super) fn generate_gecos(props: &mut Props) -> Result<(), String> {
     if flag(props, "autoGECOS") {
         let gecos = gecos_of(props);
-        let prop = props.get_mut("gecos").ok_or("the object has no 'gecos' attribute")?;
+        let prop = props
+            .get_mut("gecos")
+            .ok_or("the object has no 'gecos' attribute")?;
         prop.value = vec![Value::Text(gecos)];
     }
     Ok(())
@@ -85,12 +97,17 @@ pub(super) fn generate_gecos(props: &mut Props) -> Result<(), String> {
 
 /// Sets the key (`autoGECOS`) to whether `gecos` is empty or what would be generated.
 pub(super) fn load_gecos_state(key: &str, props: &mut Props) -> Result<(), String> {
-    let current = props.get("gecos").and_then(|p| p.value.first()).map(Value::to_text);
+    let current = props
+        .get("gecos")
+        .and_then(|p| p.value.first())
+        .map(Value::to_text);
     let auto = match current {
         None => true,
         Some(g) => g == gecos_of(props),
     };
-    let prop = props.get_mut(key).ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
+    let prop = props
+        .get_mut(key)
+        .ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
     prop.value = vec![Value::Boolean(auto)];
     Ok(())
 }
@@ -102,7 +119,10 @@ mod tests {
     use crate::types::AttrType;
 
     fn text(props: &mut Props, name: &str, v: &str) {
-        props.insert(name.into(), Prop::new(AttrType::String, "LDAP").with_values(vec![Value::text(v)]));
+        props.insert(
+            name.into(),
+            Prop::new(AttrType::String, "LDAP").with_values(vec![Value::text(v)]),
+        );
     }
 
     fn person() -> Props {
@@ -113,7 +133,10 @@ mod tests {
         text(&mut p, "telephoneNumber", "+49 1");
         p.insert("homePhone".into(), Prop::new(AttrType::String, "LDAP"));
         p.insert("gecos".into(), Prop::new(AttrType::UnicodeString, "LDAP"));
-        p.insert("autoGECOS".into(), Prop::new(AttrType::Boolean, "NULL").with_values(vec![Value::Boolean(true)]));
+        p.insert(
+            "autoGECOS".into(),
+            Prop::new(AttrType::Boolean, "NULL").with_values(vec![Value::Boolean(true)]),
+        );
         p
     }
 
@@ -121,7 +144,10 @@ mod tests {
     fn gecos_is_generated_in_the_original_layout() {
         let mut p = person();
         assert!(generate_gecos(&mut p).is_ok());
-        assert_eq!(p.get("gecos").map(Prop::first_text).as_deref(), Some("Doe John,IT,+49 1,"));
+        assert_eq!(
+            p.get("gecos").map(Prop::first_text).as_deref(),
+            Some("Doe John,IT,+49 1,")
+        );
     }
 
     #[test]
@@ -138,29 +164,49 @@ mod tests {
     fn gecos_state_is_auto_when_empty_or_generated() {
         let mut p = person();
         assert!(load_gecos_state("autoGECOS", &mut p).is_ok());
-        assert_eq!(p.get("autoGECOS").map(|a| a.value.clone()), Some(vec![Value::Boolean(true)]));
+        assert_eq!(
+            p.get("autoGECOS").map(|a| a.value.clone()),
+            Some(vec![Value::Boolean(true)])
+        );
         text(&mut p, "gecos", "Doe John,IT,+49 1,");
         assert!(load_gecos_state("autoGECOS", &mut p).is_ok());
-        assert_eq!(p.get("autoGECOS").map(|a| a.value.clone()), Some(vec![Value::Boolean(true)]));
+        assert_eq!(
+            p.get("autoGECOS").map(|a| a.value.clone()),
+            Some(vec![Value::Boolean(true)])
+        );
         text(&mut p, "gecos", "Johnny");
         assert!(load_gecos_state("autoGECOS", &mut p).is_ok());
-        assert_eq!(p.get("autoGECOS").map(|a| a.value.clone()), Some(vec![Value::Boolean(false)]));
+        assert_eq!(
+            p.get("autoGECOS").map(|a| a.value.clone()),
+            Some(vec![Value::Boolean(false)])
+        );
     }
 
     fn posix_ids() -> Props {
         let mut p = Props::new();
         p.insert("uidNumber".into(), Prop::new(AttrType::Integer, "LDAP"));
-        p.insert("gidNumber".into(), Prop::new(AttrType::Integer, "LDAP").with_values(vec![Value::Integer(100)]));
+        p.insert(
+            "gidNumber".into(),
+            Prop::new(AttrType::Integer, "LDAP").with_values(vec![Value::Integer(100)]),
+        );
         p
     }
 
     #[test]
     fn generate_ids_fills_only_empty_numbers() {
-        let dir = MemoryDirectory::new().with_pool("uidNumber", 1000).with_pool("gidNumber", 2000);
+        let dir = MemoryDirectory::new()
+            .with_pool("uidNumber", 1000)
+            .with_pool("gidNumber", 2000);
         let mut p = posix_ids();
         assert!(generate_ids(&mut p, "65500", "65500", &dir).is_ok());
-        assert_eq!(p.get("uidNumber").map(|a| a.value.clone()), Some(vec![Value::Integer(1000)]));
-        assert_eq!(p.get("gidNumber").map(|a| a.value.clone()), Some(vec![Value::Integer(100)]));
+        assert_eq!(
+            p.get("uidNumber").map(|a| a.value.clone()),
+            Some(vec![Value::Integer(1000)])
+        );
+        assert_eq!(
+            p.get("gidNumber").map(|a| a.value.clone()),
+            Some(vec![Value::Integer(100)])
+        );
     }
 
     #[test]

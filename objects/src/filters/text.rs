@@ -18,8 +18,17 @@ pub(super) fn concat(prop: &mut Prop, appstr: &str, position: &str) -> Result<()
 
 /// Joins all values with `glue` into one (none if the result is empty).
 pub(super) fn join(prop: &mut Prop, glue: &str) -> Result<(), String> {
-    let joined = prop.value.iter().map(Value::to_text).collect::<Vec<_>>().join(glue);
-    prop.value = if joined.is_empty() { Vec::new() } else { vec![Value::Text(joined)] };
+    let joined = prop
+        .value
+        .iter()
+        .map(Value::to_text)
+        .collect::<Vec<_>>()
+        .join(glue);
+    prop.value = if joined.is_empty() {
+        Vec::new()
+    } else {
+        vec![Value::Text(joined)]
+    };
     Ok(())
 }
 
@@ -54,7 +63,8 @@ mod tests {
     use crate::types::AttrType;
 
     fn prop(values: &[&str]) -> Prop {
-        Prop::new(AttrType::String, "LDAP").with_values(values.iter().map(|s| Value::text(*s)).collect())
+        Prop::new(AttrType::String, "LDAP")
+            .with_values(values.iter().map(|s| Value::text(*s)).collect())
     }
 
     fn texts(p: &Prop) -> Vec<String> {

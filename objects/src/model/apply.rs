@@ -20,7 +20,9 @@ impl<'c> ObjectInstance<'c> {
         let mut next = self.clone();
         for change in &changes.changes {
             match change {
-                Change::Set { attribute, values } => next.set_values(attribute, values.clone(), directory)?,
+                Change::Set { attribute, values } => {
+                    next.set_values(attribute, values.clone(), directory)?
+                }
                 Change::Add { attribute, values } => {
                     let mut all = next.values(attribute).to_vec();
                     for v in values {
@@ -47,13 +49,21 @@ impl<'c> ObjectInstance<'c> {
         Ok(())
     }
 
-    fn set_values(&mut self, name: &str, values: Vec<Value>, directory: &dyn Directory) -> Result<()> {
+    fn set_values(
+        &mut self,
+        name: &str,
+        values: Vec<Value>,
+        directory: &dyn Directory,
+    ) -> Result<()> {
         let object_type = self.object_type()?;
         let Some(slot) = object_type.slot(name) else {
             return Err(Error::refused(
                 name,
                 Rule::UnknownAttribute,
-                format!("'{}' with its active extensions has no such attribute", self.base),
+                format!(
+                    "'{}' with its active extensions has no such attribute",
+                    self.base
+                ),
             ));
         };
         let def = slot.def;
@@ -69,7 +79,11 @@ impl<'c> ObjectInstance<'c> {
             }
         }
         if def.readonly {
-            return Err(Error::refused(name, Rule::ReadOnly, "the attribute is read-only"));
+            return Err(Error::refused(
+                name,
+                Rule::ReadOnly,
+                "the attribute is read-only",
+            ));
         }
         if values.len() > 1 && !def.multivalue {
             return Err(Error::refused(
@@ -82,7 +96,12 @@ impl<'c> ObjectInstance<'c> {
             return Err(Error::refused(
                 name,
                 Rule::WrongType,
-                format!("{} '{}' is no {}", bad.kind_name(), bad.to_text(), def.attr_type.name()),
+                format!(
+                    "{} '{}' is no {}",
+                    bad.kind_name(),
+                    bad.to_text(),
+                    def.attr_type.name()
+                ),
             ));
         }
         let allowed: Option<Vec<&Value>> = match &def.values {
@@ -101,16 +120,30 @@ impl<'c> ObjectInstance<'c> {
             }
         }
         if values.is_empty() && def.mandatory {
-            return Err(Error::refused(name, Rule::Mandatory, "a mandatory attribute cannot be cleared"));
+            return Err(Error::refused(
+                name,
+                Rule::Mandatory,
+                "a mandatory attribute cannot be cleared",
+            ));
         }
         if let (Some(validator), false) = (&def.validator, values.is_empty()) {
             let props = self.props(&object_type);
             let outcome = validator.check(&props, name, &values, directory);
             if !outcome.passed {
-                return Err(Error::refused(name, Rule::Validator, outcome.errors.join("; ")));
+                return Err(Error::refused(
+                    name,
+                    Rule::Validator,
+                    outcome.errors.join("; "),
+                ));
             }
         }
-        if self.initial.get(name).map(Vec::as_slice).unwrap_or_default() != values.as_slice() {
+        if self
+            .initial
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            != values.as_slice()
+        {
             self.changed.insert(name.to_string());
         } else {
             self.changed.remove(name);
@@ -122,7 +155,11 @@ impl<'c> ObjectInstance<'c> {
     fn extend(&mut self, extension: &str) -> Result<()> {
         let def = extension_of(self.catalog, &self.base, extension)?;
         if self.extensions.contains(extension) {
-            return Err(Error::refused(extension, Rule::Extension, "the extension is already active"));
+            return Err(Error::refused(
+                extension,
+                Rule::Extension,
+                "the extension is already active",
+            ));
         }
         if let Some(missing) = def.requires.iter().find(|r| !self.extensions.contains(*r)) {
             return Err(Error::refused(
@@ -139,16 +176,28 @@ impl<'c> ObjectInstance<'c> {
         }
         self.apply_defaults()?;
         // The resolution checks attribute clashes between the parts.
-        ObjectType::resolve(self.catalog, &self.base, &self.extensions.iter().cloned().collect::<Vec<_>>())?;
+        ObjectType::resolve(
+            self.catalog,
+            &self.base,
+            &self.extensions.iter().cloned().collect::<Vec<_>>(),
+        )?;
         Ok(())
     }
 
     fn retract(&mut self, extension: &str) -> Result<()> {
         if !self.extensions.contains(extension) {
-            return Err(Error::refused(extension, Rule::Extension, "the extension is not active"));
+            return Err(Error::refused(
+                extension,
+                Rule::Extension,
+                "the extension is not active",
+            ));
         }
         let object_type = self.object_type()?;
-        if let Some(user) = object_type.extensions().iter().find(|e| e.requires.iter().any(|r| r == extension)) {
+        if let Some(user) = object_type
+            .extensions()
+            .iter()
+            .find(|e| e.requires.iter().any(|r| r == extension))
+        {
             return Err(Error::refused(
                 extension,
                 Rule::RequiresExtension,

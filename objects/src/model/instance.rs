@@ -91,20 +91,29 @@ impl<'c> ObjectInstance<'c> {
         }
         let mut env = FilterEnv::new(directory);
         for name in object_type.save_order() {
-            let Some(slot) = object_type.slot(name) else { continue };
+            let Some(slot) = object_type.slot(name) else {
+                continue;
+            };
             for chain in &slot.def.in_filter {
                 let mut key = name.to_string();
-                chain.run(&mut key, &mut props, &mut env).map_err(|e| e.in_file(&slot.owner.origin.file))?;
+                chain
+                    .run(&mut key, &mut props, &mut env)
+                    .map_err(|e| e.in_file(&slot.owner.origin.file))?;
             }
         }
         let mut values = BTreeMap::new();
         for (name, slot) in object_type.slots() {
-            let Some(prop) = props.get(name) else { continue };
+            let Some(prop) = props.get(name) else {
+                continue;
+            };
             let converted = if slot.def.attr_type.accepts_all(&prop.value) {
                 prop.value.clone()
             } else {
                 AttrType::convert(&prop.value, slot.def.attr_type).map_err(|e| {
-                    Error::new(ErrorKind::Filter, format!("attribute '{name}' as stored: {e}"))
+                    Error::new(
+                        ErrorKind::Filter,
+                        format!("attribute '{name}' as stored: {e}"),
+                    )
                 })?
             };
             values.insert(name.to_string(), converted);
@@ -173,7 +182,10 @@ impl<'c> ObjectInstance<'c> {
 
     /// An attribute's values (empty when it has none or is not part of the object).
     pub fn values(&self, attribute: &str) -> &[Value] {
-        self.values.get(attribute).map(Vec::as_slice).unwrap_or_default()
+        self.values
+            .get(attribute)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// The working set filters and conditions see, built from the current values.

@@ -28,15 +28,30 @@ impl<'c> ObjectInstance<'c> {
             .into_iter()
             .flat_map(|p| p.methods.iter())
             .find(|m| m.name == name)
-            .ok_or_else(|| Error::new(ErrorKind::Unknown, format!("'{}' has no method '{name}'", self.base)))?;
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Unknown,
+                    format!("'{}' has no method '{name}'", self.base),
+                )
+            })?;
         let mut given: BTreeMap<&str, Value> = BTreeMap::new();
         for p in &method.params {
             let value = match (params.get(&p.name), &p.default) {
                 (Some(v), _) if p.param_type.accepts(v) => v.clone(),
-                (Some(v), _) => p.param_type.parse(&v.to_text()).map_err(|e| Error::refused(&p.name, Rule::WrongType, e))?,
-                (None, Some(d)) => p.param_type.parse(d).map_err(|e| Error::refused(&p.name, Rule::WrongType, e))?,
+                (Some(v), _) => p
+                    .param_type
+                    .parse(&v.to_text())
+                    .map_err(|e| Error::refused(&p.name, Rule::WrongType, e))?,
+                (None, Some(d)) => p
+                    .param_type
+                    .parse(d)
+                    .map_err(|e| Error::refused(&p.name, Rule::WrongType, e))?,
                 (None, None) if p.required => {
-                    return Err(Error::refused(&p.name, Rule::Mandatory, format!("method '{name}' needs this parameter")))
+                    return Err(Error::refused(
+                        &p.name,
+                        Rule::Mandatory,
+                        format!("method '{name}' needs this parameter"),
+                    ))
                 }
                 (None, None) => AttrType::convert(&[Value::text("")], p.param_type)
                     .ok()

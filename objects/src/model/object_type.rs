@@ -24,7 +24,11 @@ pub struct ObjectType<'c> {
 }
 
 /// Why `extension` cannot extend `base` (unknown, a base type, or not extending it).
-pub(crate) fn extension_of<'c>(catalog: &'c Catalog, base: &str, extension: &str) -> Result<&'c ObjectDef> {
+pub(crate) fn extension_of<'c>(
+    catalog: &'c Catalog,
+    base: &str,
+    extension: &str,
+) -> Result<&'c ObjectDef> {
     let def = catalog.object(extension).ok_or_else(|| {
         Error::refused(extension, Rule::Extension, "no such extension is defined")
     })?;
@@ -45,7 +49,12 @@ impl<'c> ObjectType<'c> {
         let base_def = catalog
             .object(base)
             .filter(|o| o.base_object)
-            .ok_or_else(|| Error::new(ErrorKind::Unknown, format!("no base object type '{base}' is defined")))?;
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Unknown,
+                    format!("no base object type '{base}' is defined"),
+                )
+            })?;
         let mut exts = Vec::new();
         for e in extensions {
             exts.push(extension_of(catalog, base, e)?);
@@ -95,7 +104,9 @@ impl<'c> ObjectType<'c> {
 
     /// The base, then the extensions.
     pub fn parts(&self) -> Vec<&'c ObjectDef> {
-        std::iter::once(self.base).chain(self.extensions.iter().copied()).collect()
+        std::iter::once(self.base)
+            .chain(self.extensions.iter().copied())
+            .collect()
     }
 
     /// An attribute by name.
@@ -112,7 +123,9 @@ impl<'c> ObjectType<'c> {
     /// (the original's `__saveOrder`); ties keep name order.
     pub fn save_order(&self) -> Vec<&str> {
         fn depth(t: &ObjectType<'_>, name: &str, seen: usize) -> usize {
-            let Some(slot) = t.slots.get(name) else { return 0 };
+            let Some(slot) = t.slots.get(name) else {
+                return 0;
+            };
             if seen > t.slots.len() {
                 return 0;
             }
@@ -123,7 +136,11 @@ impl<'c> ObjectType<'c> {
                 .max()
                 .unwrap_or(0)
         }
-        let mut names: Vec<(usize, &str)> = self.slots.keys().map(|n| (depth(self, n, 0), n.as_str())).collect();
+        let mut names: Vec<(usize, &str)> = self
+            .slots
+            .keys()
+            .map(|n| (depth(self, n, 0), n.as_str()))
+            .collect();
         names.sort();
         names.into_iter().map(|(_, n)| n).collect()
     }

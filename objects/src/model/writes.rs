@@ -68,15 +68,25 @@ pub struct WritePlan {
 impl WritePlan {
     /// The write of `object` to `backend`, if there is one.
     pub fn write(&self, object: &str, backend: Backend) -> Option<&BackendWrite> {
-        self.writes.iter().find(|w| w.object == object && w.backend == backend)
+        self.writes
+            .iter()
+            .find(|w| w.object == object && w.backend == backend)
     }
 }
 
 fn is_blocked(object_type: &ObjectType<'_>, props: &Props, name: &str) -> bool {
-    let Some(slot) = object_type.slot(name) else { return false };
+    let Some(slot) = object_type.slot(name) else {
+        return false;
+    };
     slot.def.blocked_by.iter().any(|b| {
-        let blocking = object_type.slot(&b.attribute).and_then(|s| s.def.attr_type.parse(&b.value).ok());
-        blocking.is_some_and(|v| props.get(&b.attribute).is_some_and(|p| p.value.contains(&v)))
+        let blocking = object_type
+            .slot(&b.attribute)
+            .and_then(|s| s.def.attr_type.parse(&b.value).ok());
+        blocking.is_some_and(|v| {
+            props
+                .get(&b.attribute)
+                .is_some_and(|p| p.value.contains(&v))
+        })
     })
 }
 
@@ -86,9 +96,15 @@ fn part_write<'p>(
     backend: Backend,
     mode: WriteMode,
 ) -> &'p mut BackendWrite {
-    let pos = writes.iter().position(|w| w.object == part.name && w.backend == backend);
+    let pos = writes
+        .iter()
+        .position(|w| w.object == part.name && w.backend == backend);
     let pos = pos.unwrap_or_else(|| {
-        let mut params = part.backend_params.get(&backend).cloned().unwrap_or_default();
+        let mut params = part
+            .backend_params
+            .get(&backend)
+            .cloned()
+            .unwrap_or_default();
         if let (Some(rdn), true) = (&part.fixed_rdn, backend == part.backend) {
             params.insert("FixedRDN".to_string(), rdn.clone());
         }
@@ -107,7 +123,11 @@ fn part_write<'p>(
 impl<'c> ObjectInstance<'c> {
     fn part_mode(&self, part: &ObjectDef) -> WriteMode {
         if part.base_object {
-            return if self.mode == Mode::Create { WriteMode::Create } else { WriteMode::Update };
+            return if self.mode == Mode::Create {
+                WriteMode::Create
+            } else {
+                WriteMode::Update
+            };
         }
         if self.mode == Mode::Create || !self.stored_extensions.contains(&part.name) {
             WriteMode::Extend
@@ -123,18 +143,31 @@ impl<'c> ObjectInstance<'c> {
         let order = object_type.save_order();
 
         for name in &order {
-            let Some(slot) = object_type.slot(name) else { continue };
+            let Some(slot) = object_type.slot(name) else {
+                continue;
+            };
             let empty = props.get(*name).is_none_or(|p| p.value.is_empty());
             if slot.def.mandatory && empty && !is_blocked(&object_type, &props, name) {
-                return Err(Error::refused(*name, Rule::Mandatory, "a mandatory attribute has no value"));
+                return Err(Error::refused(
+                    *name,
+                    Rule::Mandatory,
+                    "a mandatory attribute has no value",
+                ));
             }
         }
 
-        let mut commit: BTreeSet<String> = self.changed.iter().filter(|n| object_type.slot(n).is_some()).cloned().collect();
+        let mut commit: BTreeSet<String> = self
+            .changed
+            .iter()
+            .filter(|n| object_type.slot(n).is_some())
+            .cloned()
+            .collect();
         loop {
             let before = commit.len();
             for name in &order {
-                let Some(slot) = object_type.slot(name) else { continue };
+                let Some(slot) = object_type.slot(name) else {
+                    continue;
+                };
                 if slot.def.depends_on.iter().any(|d| commit.contains(d)) {
                     commit.insert(name.to_string());
                 }
@@ -150,7 +183,9 @@ impl<'c> ObjectInstance<'c> {
             if !commit.contains(*name) {
                 continue;
             }
-            let Some(slot) = object_type.slot(name) else { continue };
+            let Some(slot) = object_type.slot(name) else {
+                continue;
+            };
             let mut key = name.to_string();
             for chain in &slot.def.out_filter {
                 chain
@@ -161,17 +196,25 @@ impl<'c> ObjectInstance<'c> {
         }
 
         for name in &order {
-            let Some(slot) = object_type.slot(name) else { continue };
+            let Some(slot) = object_type.slot(name) else {
+                continue;
+            };
             let key = final_key.get(name).map(String::as_str).unwrap_or(name);
             if slot.def.mandatory && props.get(key).is_none_or(|p| p.value.is_empty()) {
-                return Err(Error::refused(*name, Rule::Mandatory, "a mandatory attribute has no value after its filters"));
+                return Err(Error::refused(
+                    *name,
+                    Rule::Mandatory,
+                    "a mandatory attribute has no value after its filters",
+                ));
             }
         }
 
         let mut writes: Vec<BackendWrite> = Vec::new();
         for part in object_type.parts() {
             let mode = self.part_mode(part);
-            if matches!(mode, WriteMode::Create | WriteMode::Extend) && part.backend != Backend::Null {
+            if matches!(mode, WriteMode::Create | WriteMode::Extend)
+                && part.backend != Backend::Null
+            {
                 part_write(&mut writes, part, part.backend, mode);
             }
         }
@@ -179,7 +222,9 @@ impl<'c> ObjectInstance<'c> {
             if !commit.contains(*name) {
                 continue;
             }
-            let Some(slot) = object_type.slot(name) else { continue };
+            let Some(slot) = object_type.slot(name) else {
+                continue;
+            };
             let key = final_key.get(name).map(String::as_str).unwrap_or(name);
             let Some(prop) = props.get(key) else { continue };
             let values = if prop.backend_type.accepts_all(&prop.value) {
@@ -199,19 +244,24 @@ impl<'c> ObjectInstance<'c> {
             }
             for backend in &prop.backends {
                 let backend = Backend::from_name(backend).ok_or_else(|| {
-                    Error::new(ErrorKind::Filter, format!("attribute '{name}' goes to unknown backend '{backend}'"))
+                    Error::new(
+                        ErrorKind::Filter,
+                        format!("attribute '{name}' goes to unknown backend '{backend}'"),
+                    )
                 })?;
                 if backend == Backend::Null {
                     continue;
                 }
-                part_write(&mut writes, slot.owner, backend, mode).attributes.insert(
-                    key.to_string(),
-                    AttributeWrite {
-                        values: values.clone(),
-                        previous: previous.clone(),
-                        backend_type: prop.backend_type,
-                    },
-                );
+                part_write(&mut writes, slot.owner, backend, mode)
+                    .attributes
+                    .insert(
+                        key.to_string(),
+                        AttributeWrite {
+                            values: values.clone(),
+                            previous: previous.clone(),
+                            backend_type: prop.backend_type,
+                        },
+                    );
             }
         }
         self.retract_writes(&mut writes);
@@ -224,7 +274,9 @@ impl<'c> ObjectInstance<'c> {
     /// Writes removing the extensions stored but no longer active.
     fn retract_writes(&self, writes: &mut Vec<BackendWrite>) {
         for name in self.stored_extensions.difference(&self.extensions) {
-            let Some(part) = self.catalog.object(name) else { continue };
+            let Some(part) = self.catalog.object(name) else {
+                continue;
+            };
             if part.backend != Backend::Null {
                 part_write(writes, part, part.backend, WriteMode::Retract);
             }
@@ -233,14 +285,16 @@ impl<'c> ObjectInstance<'c> {
                 if previous.is_empty() || a.backend == Backend::Null {
                     continue;
                 }
-                part_write(writes, part, a.backend, WriteMode::Retract).attributes.insert(
-                    a.name.clone(),
-                    AttributeWrite {
-                        values: Vec::new(),
-                        previous,
-                        backend_type: a.backend_type,
-                    },
-                );
+                part_write(writes, part, a.backend, WriteMode::Retract)
+                    .attributes
+                    .insert(
+                        a.name.clone(),
+                        AttributeWrite {
+                            values: Vec::new(),
+                            previous,
+                            backend_type: a.backend_type,
+                        },
+                    );
             }
         }
     }

@@ -45,8 +45,16 @@ fn to64(out: &mut String, mut v: u32, n: usize) {
 /// An 8-character crypt salt from 6 random bytes.
 pub(super) fn salt(bytes: [u8; 6]) -> String {
     let mut s = String::with_capacity(8);
-    to64(&mut s, u32::from_le_bytes([bytes[0], bytes[1], bytes[2], 0]), 4);
-    to64(&mut s, u32::from_le_bytes([bytes[3], bytes[4], bytes[5], 0]), 4);
+    to64(
+        &mut s,
+        u32::from_le_bytes([bytes[0], bytes[1], bytes[2], 0]),
+        4,
+    );
+    to64(
+        &mut s,
+        u32::from_le_bytes([bytes[3], bytes[4], bytes[5], 0]),
+        4,
+    );
     s
 }
 
@@ -130,7 +138,11 @@ pub(super) fn blowfish(password: &str, salt: [u8; 16]) -> Result<String> {
 /// SHA-256- or SHA-512-crypt with the default rounds.
 pub(super) fn sha_crypt(password: &str, sha512: bool, salt: &[u8]) -> Result<String> {
     use sha_crypt::{PasswordHasher, ShaCrypt};
-    let hasher = if sha512 { ShaCrypt::SHA512 } else { ShaCrypt::SHA256 };
+    let hasher = if sha512 {
+        ShaCrypt::SHA512
+    } else {
+        ShaCrypt::SHA256
+    };
     hasher
         .hash_password_with_salt(password.as_bytes(), salt)
         .map(|h| h.to_string())
@@ -140,8 +152,11 @@ pub(super) fn sha_crypt(password: &str, sha512: bool, salt: &[u8]) -> Result<Str
 /// Whether `password` gives the SHA-crypt string `body`.
 pub(super) fn verify_sha(password: &str, body: &str) -> bool {
     use sha_crypt::{PasswordHashRef, PasswordVerifier, ShaCrypt};
-    PasswordHashRef::new(body)
-        .is_ok_and(|h| ShaCrypt::default().verify_password(password.as_bytes(), h).is_ok())
+    PasswordHashRef::new(body).is_ok_and(|h| {
+        ShaCrypt::default()
+            .verify_password(password.as_bytes(), h)
+            .is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -151,9 +166,15 @@ mod tests {
     #[test]
     fn md5_crypt_matches_openssl() {
         // openssl passwd -1 -salt saltsalt password
-        assert_eq!(md5_crypt(b"password", "saltsalt"), "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/");
+        assert_eq!(
+            md5_crypt(b"password", "saltsalt"),
+            "$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"
+        );
         // glibc crypt("secret", "$1$12345678$")
-        assert_eq!(md5_crypt(b"secret", "12345678"), "$1$12345678$hj0uLpdidjPhbMMZeno8X/");
+        assert_eq!(
+            md5_crypt(b"secret", "12345678"),
+            "$1$12345678$hj0uLpdidjPhbMMZeno8X/"
+        );
     }
 
     #[test]

@@ -137,7 +137,10 @@ pub fn unlock(stored: &str) -> String {
 fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf).map_err(|e| {
-        Error::new(ErrorKind::Filter, format!("no randomness for a password salt: {e}"))
+        Error::new(
+            ErrorKind::Filter,
+            format!("no randomness for a password salt: {e}"),
+        )
     })?;
     Ok(buf)
 }
@@ -156,11 +159,15 @@ fn unsupported(method: Method) -> Error {
 pub fn hash(password: &str, method: Method) -> Result<String> {
     let body = match method {
         Method::CryptStandardDes | Method::CryptEnhancedDes => return Err(unsupported(method)),
-        Method::CryptMd5 => crypt::md5_crypt(password.as_bytes(), &crypt::salt(random_bytes::<6>()?)),
-        Method::CryptBlowfish => crypt::blowfish(password, random_bytes::<16>()?)?,
-        Method::CryptSha256 | Method::CryptSha512 => {
-            crypt::sha_crypt(password, method == Method::CryptSha512, &random_bytes::<12>()?)?
+        Method::CryptMd5 => {
+            crypt::md5_crypt(password.as_bytes(), &crypt::salt(random_bytes::<6>()?))
         }
+        Method::CryptBlowfish => crypt::blowfish(password, random_bytes::<16>()?)?,
+        Method::CryptSha256 | Method::CryptSha512 => crypt::sha_crypt(
+            password,
+            method == Method::CryptSha512,
+            &random_bytes::<12>()?,
+        )?,
         Method::Sha => digest::sha(password),
         Method::Ssha => digest::ssha(password, &random_bytes::<8>()?),
         Method::Md5 => digest::md5(password),
@@ -172,7 +179,10 @@ pub fn hash(password: &str, method: Method) -> Result<String> {
 /// Whether `password` matches the stored hash (a locked hash matches nothing).
 pub fn verify(password: &str, stored: &str) -> Result<bool> {
     let method = detect(stored).ok_or_else(|| {
-        Error::new(ErrorKind::Unknown, "unknown password hash scheme".to_string())
+        Error::new(
+            ErrorKind::Unknown,
+            "unknown password hash scheme".to_string(),
+        )
     })?;
     let Some((_, false, body)) = split(stored) else {
         return Ok(false);
@@ -194,10 +204,22 @@ mod tests {
     #[test]
     fn detects_the_original_crypt_methods() {
         // crypt_password.py: detect_hash_method
-        assert_eq!(detect("{CRYPT}abJnggxhB/yWI"), Some(Method::CryptStandardDes));
-        assert_eq!(detect("{CRYPT}_J9..saltJW8FtKdEkNM"), Some(Method::CryptEnhancedDes));
-        assert_eq!(detect("{CRYPT}$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"), Some(Method::CryptMd5));
-        assert_eq!(detect("{CRYPT}!$2a$07$abcdefghijklmnopqrstuu"), Some(Method::CryptBlowfish));
+        assert_eq!(
+            detect("{CRYPT}abJnggxhB/yWI"),
+            Some(Method::CryptStandardDes)
+        );
+        assert_eq!(
+            detect("{CRYPT}_J9..saltJW8FtKdEkNM"),
+            Some(Method::CryptEnhancedDes)
+        );
+        assert_eq!(
+            detect("{CRYPT}$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"),
+            Some(Method::CryptMd5)
+        );
+        assert_eq!(
+            detect("{CRYPT}!$2a$07$abcdefghijklmnopqrstuu"),
+            Some(Method::CryptBlowfish)
+        );
         assert_eq!(detect("{CRYPT}$6$salt$x"), Some(Method::CryptSha512));
         assert_eq!(detect("{SSHA}abcd"), Some(Method::Ssha));
         assert_eq!(detect("plain"), None);
@@ -236,17 +258,24 @@ mod tests {
     #[test]
     fn des_is_unsupported_with_a_reason() {
         let e = hash("x", Method::CryptStandardDes).err();
-        assert!(e.is_some_and(|e| e.kind() == ErrorKind::Unsupported
-            && e.message().contains("unsupported")));
+        assert!(e.is_some_and(
+            |e| e.kind() == ErrorKind::Unsupported && e.message().contains("unsupported")
+        ));
         assert!(verify("password", "{CRYPT}abJnggxhB/yWI").is_err());
     }
 
     #[test]
     fn verifies_hashes_made_by_system_crypt() {
         // Produced by glibc crypt(3) / openssl passwd.
-        assert_eq!(verify("password", "{CRYPT}$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"), Ok(true));
         assert_eq!(
-            verify("password", "{CRYPT}$5$saltsalt$gOjOtoMpVhru2uyjeJSEc/JaLQWOXMNmlOnj6T4AtC."),
+            verify("password", "{CRYPT}$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/"),
+            Ok(true)
+        );
+        assert_eq!(
+            verify(
+                "password",
+                "{CRYPT}$5$saltsalt$gOjOtoMpVhru2uyjeJSEc/JaLQWOXMNmlOnj6T4AtC."
+            ),
             Ok(true)
         );
         assert_eq!(
@@ -254,7 +283,10 @@ mod tests {
             Ok(true)
         );
         assert_eq!(
-            verify("password", "{CRYPT}$2a$07$abcdefghijklmnopqrstuuHCorXD16CHIQ445e3uftEB2nDOFqDhq"),
+            verify(
+                "password",
+                "{CRYPT}$2a$07$abcdefghijklmnopqrstuuHCorXD16CHIQ445e3uftEB2nDOFqDhq"
+            ),
             Ok(true)
         );
     }

@@ -30,6 +30,9 @@ pub struct Settings {
     pub events: EventSettings,
     /// `[stats]`
     pub stats: StatsSettings,
+    /// `[objects]`
+    #[serde(default)]
+    pub objects: ObjectSettings,
     /// `[plugins.NAME]`
     #[serde(default)]
     pub plugins: BTreeMap<String, PluginSettings>,
@@ -136,6 +139,14 @@ pub struct StatsSettings {
     pub enabled: bool,
     /// Seconds between `NodeStatistics` events.
     pub interval: f64,
+}
+
+/// `[objects]`: where the object definitions are (read by clacks-objects).
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectSettings {
+    /// Folders of object definition files (`*.xml`, not recursive).
+    pub definition_dirs: Vec<std::path::PathBuf>,
 }
 
 /// `[plugins.NAME]`: the supervision keys, plus anything the plugin reads itself.

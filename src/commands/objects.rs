@@ -1,0 +1,122 @@
+//! `clacks objects check DIR|FILE… [--json]`: loads object definitions offline (the same
+//! checks a node makes on `objects.definition_dirs`) — the tool an administrator runs on
+//! definitions before deploying them. Exit 0 when all load, printing the object types and
+//! extensions found (`--json`: the resolved model); otherwise one `FILE:LINE: message` per
+//! fault on standard output and exit 1; an unreadable path exits 2, as for `clacks validate`.
+
+use clacks_objects::definition::{describe, Catalog};
+use clacks_objects::error::{Error, ErrorKind};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::path::PathBuf;
+
+use crate::exit::{fail, Exit};
+
+/// Arguments of `clacks objects`.
+#[derive(Args, Debug)]
+pub struct ObjectsArgs {
+    #[command(subcommand)]
+    command: ObjectsCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum ObjectsCommand {
+    /// Load object definitions offline and print every fault as FILE:LINE: message.
+    Check(CheckArgs),
+}
+
+/// Arguments of `clacks objects check`.
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Print the resolved model (or the faults) as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Definition folders (their *.xml files) or files.
+    #[arg(required = true, value_name = "DIR|FILE")]
+    paths: Vec<PathBuf>,
+}
+
+/// Runs `clacks objects`.
+pub fn run(args: ObjectsArgs) -> Exit {
+    match args.command {
+        ObjectsCommand::Check(args) => check(args),
+    }
+}
+
+fn fault_json(e: &Error) -> serde_json::Value {
+    json!({"file": e.file(), "line": e.line(), "message": e.message(), "kind": format!("{:?}", e.kind())})
+}
+
+fn check(args: CheckArgs) -> Exit {
+    let catalog = match Catalog::load(&args.paths) {
+        Ok(c) => c,
+        Err(errors) => {
+            let (io, faults): (Vec<&Error>, Vec<&Error>) =
+                errors.iter().partition(|e| e.kind() == ErrorKind::Io);
+            if args.json {
+                let all: Vec<_> = errors.iter().map(fault_json).collect();
+                println!("{}", json!({"ok": false, "faults": all}));
+            } else {
+                for e in &faults {
+                    println!("{e}");
+                }
+            }
+            for e in &io {
+                fail(Exit::Usage, e);
+            }
+            return if io.is_empty() {
+                Exit::CallFailed
+            } else {
+                Exit::Usage
+            };
+        }
+    };
+    for note in catalog.notes() {
+        eprintln!("clacks: note: {note}");
+    }
+    if args.json {
+        let mut model = describe(&catalog);
+        model["ok"] = json!(true);
+        println!("{model}");
+        return Exit::Ok;
+    }
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let (mut types, mut extensions) = (0, 0);
+    for o in catalog.objects() {
+        let attrs = count(o.attributes.len(), "attribute");
+        if o.base_object {
+            types += 1;
+            let exts: Vec<String> = catalog
+                .extensions_of(&o.name)
+                .iter()
+                .map(|e| e.name.clone())
+                .collect();
+            let exts = if exts.is_empty() {
+                String::new()
+            } else {
+                format!("; extensions {}", exts.join(", "))
+            };
+            println!(
+                "{}: object type ({}, {attrs}){exts}",
+                o.name,
+                o.backend.name()
+            );
+        } else {
+            extensions += 1;
+            println!(
+                "{}: extension ({}, {attrs}, {} foreign) of {}",
+                o.name,
+                o.backend.name(),
+                o.foreign.len(),
+                o.extends.join(", ")
+            );
+        }
+    }
+    println!(
+        "{}: {}, {}",
+        count(catalog.files().len(), "file"),
+        count(types, "object type"),
+        count(extensions, "extension")
+    );
+    Exit::Ok
+}
