@@ -10,7 +10,6 @@ const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
 mod events;
 mod objects;
-mod objects;
 
 /// `clacks node` on a free loopback port, checked to print the documented ready line.
 fn start_node(name: &str, extra: &[&str]) -> NodeProcess {
