@@ -29,7 +29,7 @@ pub mod host;
 pub mod stats;
 
 use clacks_runtime::config::Settings;
-use clacks_runtime::plugin::PluginDef;
+use clacks_runtime::PluginDef;
 
 /// The plugins a `clacks node` with `settings` runs (each may still be disabled by
 /// `[plugins.NAME] enabled = false`). `chaos` joins only when compiled in (feature `chaos`) and

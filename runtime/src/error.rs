@@ -23,6 +23,14 @@ pub enum ErrorKind {
         /// What happened.
         message: String,
     },
+    /// An actor could not be started, restarted or stopped (a start function failed, a
+    /// supervisor refused an admin request).
+    Actor {
+        /// The actor's path (`node/plugins/core`).
+        path: String,
+        /// What happened.
+        message: String,
+    },
     /// A transport refused or lost something.
     Transport {
         /// `local` or `amqp`.
@@ -57,6 +65,15 @@ impl Error {
         .into()
     }
 
+    /// An actor error about the actor at `path`.
+    pub fn actor(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorKind::Actor {
+            path: path.into(),
+            message: message.into(),
+        }
+        .into()
+    }
+
     /// A transport error.
     pub fn transport(transport: impl Into<String>, message: impl Into<String>) -> Self {
         ErrorKind::Transport {
@@ -71,8 +88,8 @@ impl Error {
         &self.kind
     }
 
-    /// True when trying again later may succeed (a transport hiccup); config and node errors
-    /// need a change first.
+    /// True when trying again later may succeed (a transport hiccup); config, node and actor
+    /// errors need a change first.
     pub fn can_be_recovered(&self) -> bool {
         matches!(self.kind, ErrorKind::Transport { .. })
     }
@@ -89,6 +106,7 @@ impl fmt::Display for Error {
         match &self.kind {
             ErrorKind::Config { key, message } => write!(f, "config `{key}`: {message}"),
             ErrorKind::Node { node, message } => write!(f, "node {node}: {message}"),
+            ErrorKind::Actor { path, message } => write!(f, "{path}: {message}"),
             ErrorKind::Transport { transport, message } => {
                 write!(f, "{transport} transport: {message}")
             }

@@ -5,9 +5,13 @@
 //!
 //! Replies are routed on lapin's I/O thread (a consumer delegate, see the session): routing is
 //! one map lookup and a oneshot send, and it wakes the caller's own thread directly instead of
-//! going through the bridge's thread first. The caller reads the body on its own thread.
+//! going through the link actor's thread first. The caller reads the body on its own thread.
+//!
+//! [`Caller`] owns the calls waiting for replies; it is the transport's
+//! [`CallCarrier`], so routing and fan-out (also the
+//! fan-out of calls taken from a shared queue) go through it.
 
-use clacks_runtime::call::{unix_millis_now, CallError, CallRequest, RpcErrorKind};
+use clacks_runtime::call::{unix_millis_now, CallError, ResolvedCall, RpcErrorKind};
 use clacks_runtime::codec::json_rpc;
 use clacks_runtime::codec::wire;
 use futures_util::future::{FusedFuture, FutureExt};
@@ -20,8 +24,16 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
+use clacks_runtime::membership::Membership;
+use clacks_runtime::transport::CallCarrier;
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use super::config::AmqpConfig;
+use super::link::LinkState;
+use super::load::Load;
 use super::properties::{self, text};
-use super::shared::{Link, Shared};
 use super::topology::Names;
 
 /// A reply as it came off the reply queue, read by the caller on its own thread.
@@ -66,128 +78,209 @@ impl Reply {
 }
 
 /// A call waiting for its reply.
-pub struct PendingReply {
+struct PendingReply {
     tx: oneshot::Sender<Result<Reply, CallError>>,
     generation: u64,
 }
 
+/// The node's outgoing side: sends calls, matches replies to them. Cheap to clone.
+#[derive(Clone)]
+pub struct Caller {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Arc<AmqpConfig>,
+    names: Names,
+    membership: Membership,
+    link: Arc<LinkState>,
+    load: Arc<Load>,
+    pending: Mutex<HashMap<String, PendingReply>>,
+}
+
 /// Removes the pending entry however the call ends (drop guard).
 struct Forget<'a> {
-    shared: &'a Shared,
+    caller: &'a Inner,
     id: String,
 }
 
 impl Drop for Forget<'_> {
     fn drop(&mut self) {
-        self.shared.pending().remove(&self.id);
+        self.caller.pending().remove(&self.id);
     }
 }
 
-async fn current_link(shared: &Shared, deadline: Instant, method: &str) -> Result<Link, CallError> {
-    let mut link = shared.link.subscribe();
-    loop {
-        if let Some(current) = link.borrow_and_update().clone() {
-            return Ok(current);
+impl Caller {
+    /// A caller for the node of `config`, routing by `membership`, publishing on `link`.
+    pub fn new(
+        config: Arc<AmqpConfig>,
+        membership: Membership,
+        link: Arc<LinkState>,
+        load: Arc<Load>,
+    ) -> Self {
+        Caller {
+            inner: Arc::new(Inner {
+                names: Names::new(&config.domain),
+                config,
+                membership,
+                link,
+                load,
+                pending: Mutex::new(HashMap::new()),
+            }),
         }
-        match tokio::time::timeout_at(deadline, link.changed()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => {
-                return Err(CallError::unavailable(
-                    method.split('.').next().unwrap_or(method),
-                    "the AMQP transport has stopped",
-                ))
-            }
-            Err(_) => {
-                return Err(CallError::timeout(method)
-                    .with("reason", "not connected to the broker before the deadline"))
-            }
-        }
+    }
+
+    /// Sends `call` to a provider of its plugin (or to `node`) and waits for the reply.
+    pub async fn call(&self, call: Arc<ResolvedCall>, node: Option<String>) -> Result<Value, CallError> {
+        self.inner.call(call, node).await
+    }
+
+    /// Hands a reply to the call waiting for it; replies nobody waits for are dropped. Cheap
+    /// enough for lapin's I/O thread: no parsing here.
+    pub fn on_reply(&self, delivery: Delivery) {
+        self.inner.on_reply(delivery);
+    }
+
+    /// Fails every call waiting on the reply queue of connection `generation`.
+    pub fn fail_pending(&self, generation: u64, reason: &str) {
+        self.inner.fail_pending(generation, reason);
     }
 }
 
-/// Sends `request` to a provider of `plugin` (or to `node`) and waits for the reply.
-pub async fn call(
-    shared: Arc<Shared>,
-    plugin: String,
-    node: Option<String>,
-    request: Arc<CallRequest>,
-    deadline: Instant,
-) -> Result<Value, CallError> {
-    shared
-        .membership
-        .check_target(&shared.config.domain, &plugin, node.as_deref())?;
-    let link = current_link(&shared, deadline, &request.method).await?;
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let (tx, rx) = oneshot::channel();
-    shared.pending().insert(
-        id.clone(),
-        PendingReply {
-            tx,
-            generation: link.generation,
-        },
-    );
-    let _forget = Forget {
-        shared: &shared,
-        id: id.clone(),
-    };
-    let codec = shared.config.codec;
-    let body = codec.encode(&json_rpc::request_object(json!(id), &request));
-    let deadline_ms = request
-        .deadline_ms
-        .unwrap_or_else(|| unix_millis_now() + 30_000);
-    let remaining = deadline_ms.saturating_sub(unix_millis_now());
-    let props = properties::request(
-        codec.content_type(),
-        &link.reply_to,
-        &id,
-        &shared.config.user,
-        deadline_ms,
-        remaining,
-    );
-    // Publishing and the broker's confirm (which says whether the call could be routed at
-    // all) are one future. Its first poll puts the frames on the connection; after that it
-    // only waits for the broker, and most replies come before anyone needs to know: watching
-    // it from the start would wake this thread twice more per call. It is watched once the
-    // reply is late, so an unroutable call still fails within `CONFIRM_GRACE`.
-    let mut routing = {
-        let (channel, names, plugin) = (link.channel.clone(), shared.names.clone(), plugin.clone());
-        let node = node.clone();
-        async move {
-            let publish = publish_request(&channel, &names, &plugin, node.as_deref(), &body, props);
-            routed(&plugin, publish.await?.await)
-        }
-        .boxed()
-        .fuse()
-    };
-    if let Some(Err(e)) = (&mut routing).now_or_never() {
-        return Err(e);
+impl Inner {
+
+    // A poisoned lock only means a panic happened while it was held; the map stays usable.
+    fn pending(&self) -> MutexGuard<'_, HashMap<String, PendingReply>> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
-    let started = std::time::Instant::now();
-    let mut rx = rx;
-    let grace = tokio::time::Instant::now() + CONFIRM_GRACE;
-    let outcome = tokio::select! {
-        biased;
-        reply = &mut rx => reply.ok(),
-        () = tokio::time::sleep_until(grace.min(deadline)) => tokio::select! {
+
+    async fn call(&self, call: Arc<ResolvedCall>, node: Option<String>) -> Result<Value, CallError> {
+        let (plugin, deadline) = (call.plugin().to_owned(), call.deadline());
+        self.membership
+            .check_target(&self.config.domain, &plugin, node.as_deref())?;
+        let link = self.link.wait(deadline).await.map_err(|timed_out| {
+            if timed_out {
+                CallError::timeout(call.method())
+                    .with("reason", "not connected to the broker before the deadline")
+            } else {
+                CallError::unavailable(&plugin, "the AMQP transport has stopped")
+            }
+        })?;
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let (tx, rx) = oneshot::channel();
+        self.pending().insert(
+            id.clone(),
+            PendingReply {
+                tx,
+                generation: link.generation,
+            },
+        );
+        let _forget = Forget {
+            caller: self,
+            id: id.clone(),
+        };
+        let codec = self.config.codec;
+        let body = codec.encode(&json_rpc::request_object(json!(id), call.request()));
+        let deadline_ms = call.deadline_ms();
+        let remaining = deadline_ms.saturating_sub(unix_millis_now());
+        let props = properties::request(
+            codec.content_type(),
+            &link.reply_to,
+            &id,
+            &self.config.user,
+            deadline_ms,
+            remaining,
+        );
+        // Publishing and the broker's confirm (which says whether the call could be routed at
+        // all) are one future. Its first poll puts the frames on the connection; after that it
+        // only waits for the broker, and most replies come before anyone needs to know:
+        // watching it from the start would wake this thread twice more per call. It is watched
+        // once the reply is late, so an unroutable call still fails within `CONFIRM_GRACE`.
+        let mut routing = {
+            let (channel, names, plugin) = (link.channel.clone(), self.names.clone(), plugin.clone());
+            let node = node.clone();
+            async move {
+                let publish = publish_request(&channel, &names, &plugin, node.as_deref(), &body, props);
+                routed(&plugin, publish.await?.await)
+            }
+            .boxed()
+            .fuse()
+        };
+        if let Some(Err(e)) = (&mut routing).now_or_never() {
+            return Err(e);
+        }
+        let started = std::time::Instant::now();
+        let mut rx = rx;
+        let grace = Instant::now() + CONFIRM_GRACE;
+        let outcome = tokio::select! {
             biased;
             reply = &mut rx => reply.ok(),
-            routed = tokio::time::timeout_at(deadline, &mut routing) => match routed {
-                Err(_) => return Err(CallError::timeout(&request.method)),
-                Ok(Err(e)) => return Err(e),
-                Ok(Ok(())) => tokio::time::timeout_at(deadline, &mut rx).await.ok().and_then(Result::ok),
+            () = tokio::time::sleep_until(grace.min(deadline)) => tokio::select! {
+                biased;
+                reply = &mut rx => reply.ok(),
+                routed = tokio::time::timeout_at(deadline, &mut routing) => match routed {
+                    Err(_) => return Err(CallError::timeout(call.method())),
+                    Ok(Err(e)) => return Err(e),
+                    Ok(Ok(())) => tokio::time::timeout_at(deadline, &mut rx).await.ok().and_then(Result::ok),
+                },
             },
-        },
-    };
-    // lapin keeps a confirm dropped unresolved (for `wait_for_confirms`): one still on its
-    // way is seen to its end on the session's thread.
-    if !routing.is_terminated() && (&mut routing).now_or_never().is_none() {
-        link.runtime.spawn(routing);
+        };
+        // lapin keeps a confirm dropped unresolved (for `wait_for_confirms`): one still on its
+        // way is seen to its end on the session's thread.
+        if !routing.is_terminated() && (&mut routing).now_or_never().is_none() {
+            link.runtime.spawn(routing);
+        }
+        self.load.record(started.elapsed());
+        match outcome {
+            Some(result) => result.and_then(Reply::read),
+            None if Instant::now() >= deadline => Err(CallError::timeout(call.method())),
+            None => Err(CallError::unavailable(&plugin, "the reply queue was lost")),
+        }
     }
-    shared.record_latency(started.elapsed());
-    match outcome {
-        Some(result) => result.and_then(Reply::read),
-        None if Instant::now() >= deadline => Err(CallError::timeout(&request.method)),
-        None => Err(CallError::unavailable(&plugin, "the reply queue was lost")),
+
+    fn on_reply(&self, delivery: Delivery) {
+        let Some(id) = text(delivery.properties.correlation_id()) else {
+            tracing::debug!(node = %self.config.node, "reply without correlation id dropped");
+            return;
+        };
+        let Some(pending) = self.pending().remove(id) else {
+            tracing::debug!(node = %self.config.node, correlation_id = %id, "reply for no waiting call dropped (duplicate or late)");
+            return;
+        };
+        let _ = pending.tx.send(Ok(Reply::from_delivery(delivery)));
+    }
+
+    fn fail_pending(&self, generation: u64, reason: &str) {
+        let mut pending = self.pending();
+        let lost: Vec<String> = pending
+            .iter()
+            .filter(|(_, p)| p.generation == generation)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in lost {
+            if let Some(p) = pending.remove(&id) {
+                let _ = p.tx.send(Err(CallError::new(
+                    RpcErrorKind::Unavailable,
+                    format!("call lost: {reason}"),
+                )
+                .with("reason", reason)));
+            }
+        }
+    }
+}
+
+impl CallCarrier for Caller {
+    fn send(
+        &self,
+        call: Arc<ResolvedCall>,
+        node: Option<&str>,
+    ) -> BoxFuture<'static, Result<Value, CallError>> {
+        let (caller, node) = (self.clone(), node.map(str::to_owned));
+        async move { caller.call(call, node).await }.boxed()
+    }
+
+    fn membership(&self) -> &Membership {
+        &self.inner.membership
     }
 }
 
@@ -246,35 +339,3 @@ pub fn routed(plugin: &str, confirmation: lapin::Result<Confirmation>) -> Result
     }
 }
 
-/// Hands a reply to the call waiting for it; replies nobody waits for are dropped. Cheap
-/// enough for lapin's I/O thread: no parsing here.
-pub fn on_reply(shared: &Shared, delivery: Delivery) {
-    let Some(id) = text(delivery.properties.correlation_id()) else {
-        tracing::debug!(node = %shared.config.node, "reply without correlation id dropped");
-        return;
-    };
-    let Some(pending) = shared.pending().remove(id) else {
-        tracing::debug!(node = %shared.config.node, correlation_id = %id, "reply for no waiting call dropped (duplicate or late)");
-        return;
-    };
-    let _ = pending.tx.send(Ok(Reply::from_delivery(delivery)));
-}
-
-/// Fails every call waiting on the reply queue of connection `generation`.
-pub fn fail_pending(shared: &Shared, generation: u64, reason: &str) {
-    let mut pending = shared.pending();
-    let lost: Vec<String> = pending
-        .iter()
-        .filter(|(_, p)| p.generation == generation)
-        .map(|(id, _)| id.clone())
-        .collect();
-    for id in lost {
-        if let Some(p) = pending.remove(&id) {
-            let _ = p.tx.send(Err(CallError::new(
-                RpcErrorKind::Unavailable,
-                format!("call lost: {reason}"),
-            )
-            .with("reason", reason)));
-        }
-    }
-}

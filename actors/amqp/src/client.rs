@@ -6,7 +6,7 @@
 use clacks_runtime::call::{unix_millis_now, CallError, CallRequest};
 use clacks_runtime::codec::json_rpc;
 use futures_util::StreamExt;
-use lapin::options::{BasicConsumeOptions, QueueDeclareOptions};
+use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, ConnectionProperties, Consumer};
 use serde_json::{json, Value};
@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use super::caller::{publish_request, routed, Reply};
 use super::properties::{self, text};
-use super::shared::{redact, user_of};
+use super::config::{redact, user_of};
+use super::consumers::consume_no_ack;
+use super::error::{is_access_refused, AmqpError};
 use super::topology::{self, Names};
 
 const DIRECT_REPLY_TO: &str = "amq.rabbitmq.reply-to";
@@ -30,34 +32,30 @@ pub struct AmqpClient {
 }
 
 impl AmqpClient {
-    /// Connects to `url` for `domain`. The error says which broker could not be reached.
-    pub async fn connect(url: &str, domain: &str) -> Result<AmqpClient, String> {
+    /// Connects to `url` for `domain`. The error says which broker could not be reached, and
+    /// whether it refused our credentials ([`AmqpError::can_be_recovered`] is false then).
+    pub async fn connect(url: &str, domain: &str) -> Result<AmqpClient, AmqpError> {
+        let on = |what: &str| {
+            let what = format!("{what} {}", redact(url));
+            move |e: lapin::Error| AmqpError::from(e).context(what)
+        };
         let connection = Connection::connect(
             url,
             ConnectionProperties::default().with_connection_name("clacks call".into()),
         )
         .await
-        .map_err(|e| format!("cannot reach the broker at {}: {e}", redact(url)))?;
+        .map_err(on("cannot reach the broker at"))?;
         let channel = connection
             .create_channel()
             .await
-            .map_err(|e| format!("cannot open a channel on {}: {e}", redact(url)))?;
+            .map_err(on("cannot open a channel on"))?;
         channel
             .confirm_select(Default::default())
             .await
-            .map_err(|e| format!("confirm mode refused by {}: {e}", redact(url)))?;
-        let replies = channel
-            .basic_consume(
-                DIRECT_REPLY_TO.into(),
-                "clacks-call".into(),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
+            .map_err(on("confirm mode refused by"))?;
+        let replies = consume_no_ack(&channel, DIRECT_REPLY_TO, "clacks-call")
             .await
-            .map_err(|e| format!("cannot consume {DIRECT_REPLY_TO} on {}: {e}", redact(url)))?;
+            .map_err(on(&format!("cannot consume {DIRECT_REPLY_TO} on")))?;
         Ok(AmqpClient {
             connection,
             channel,
@@ -95,7 +93,7 @@ impl AmqpClient {
         let _ = probe.close(200, "probe done".into()).await;
         match declared {
             Ok(q) => Ok(Some(q.consumer_count())),
-            Err(e) if e.to_string().contains("ACCESS_REFUSED") => Ok(None),
+            Err(e) if is_access_refused(&e) => Ok(None),
             Err(_) => Ok(Some(0)),
         }
     }
@@ -154,32 +152,21 @@ impl AmqpClient {
 
     /// A consumer of the domain's events named in `names` (every event when empty), on a
     /// server-named exclusive queue: what `clacks listen --amqp` reads.
-    pub async fn events(&self, names: &[String]) -> Result<Consumer, String> {
+    pub async fn events(&self, names: &[String]) -> Result<Consumer, AmqpError> {
         let channel = self
             .connection
             .create_channel()
             .await
-            .map_err(|e| format!("cannot open a channel: {e}"))?;
+            .map_err(|e| AmqpError::from(e).context("cannot open a channel"))?;
         let name = topology::declare_event_queue(&channel, &self.names, "", names)
             .await
             .map_err(|e| {
-                format!(
-                    "cannot bind an event queue to {}: {e}",
-                    self.names.event_exchange()
-                )
+                let exchange = self.names.event_exchange();
+                AmqpError::from(e).context(format!("cannot bind an event queue to {exchange}"))
             })?;
-        channel
-            .basic_consume(
-                name.as_str().into(),
-                "clacks-listen".into(),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
+        consume_no_ack(&channel, &name, "clacks-listen")
             .await
-            .map_err(|e| format!("cannot consume {name}: {e}"))
+            .map_err(|e| AmqpError::from(e).context(format!("cannot consume {name}")))
     }
 
     /// Closes the connection.

@@ -10,39 +10,47 @@ use lapin::message::Delivery;
 use lapin::options::BasicPublishOptions;
 use lapin::types::AMQPValue;
 
-use super::delivery::{ack, reply, republish};
+use super::config::AmqpConfig;
+use super::link::LinkState;
 use super::properties::{self, with_header, DEAD_REASON, DELIVERIES};
-use super::shared::Shared;
+use super::settle::{ack, reply, republish};
+use super::topology::Names;
 
 /// Applies the rule; returns true when the delivery was consumed by it (re-published or
 /// dead-lettered, and acked).
-pub async fn redelivery(shared: &Shared, delivery: &Delivery, request: &RpcRequest) -> bool {
+pub async fn redelivery(
+    config: &AmqpConfig,
+    link: &LinkState,
+    delivery: &Delivery,
+    request: &RpcRequest,
+) -> bool {
     if !delivery.redelivered {
         return false;
     }
-    let Some(link) = shared.link.borrow().clone() else {
+    let Some(current) = link.current() else {
         return false;
     };
+    let names = Names::new(&config.domain);
     let count = properties::header_u64(&delivery.properties, DELIVERIES).unwrap_or(1) + 1;
     let headers = delivery.properties.headers().as_ref();
-    if count > u64::from(shared.config.max_deliveries) {
+    if count > u64::from(config.max_deliveries) {
         let reason = format!(
             "{} killed the {} nodes that served it; dead-lettered to {}",
             request.call.method,
             count - 1,
-            shared.names.dead_queue()
+            names.dead_queue()
         );
-        tracing::error!(node = %shared.config.node, method = %request.call.method, count, "dead-lettering call");
+        tracing::error!(node = %config.node, method = %request.call.method, count, "dead-lettering call");
         let props = delivery.properties.clone().with_headers(with_header(
             headers,
             DEAD_REASON,
             AMQPValue::LongString(reason.as_str().into()),
         ));
-        let dead = link
+        let dead = current
             .channel
             .basic_publish(
                 "".into(),
-                shared.names.dead_queue().into(),
+                names.dead_queue().into(),
                 BasicPublishOptions::default(),
                 &delivery.data,
                 props,
@@ -52,8 +60,9 @@ pub async fn redelivery(shared: &Shared, delivery: &Delivery, request: &RpcReque
             let _ = confirm.await;
         }
         if let Some(id) = request.id.clone() {
-            let error = CallError::internal(reason).with("node", shared.config.node.as_str());
-            reply(shared, delivery, json_rpc::error_response(id, &error)).await;
+            let error = CallError::internal(reason);
+            let body = json_rpc::response(id, Err(error), &config.node);
+            reply(config, link, delivery, body).await;
         }
         ack(delivery).await;
         return true;
@@ -63,5 +72,5 @@ pub async fn redelivery(shared: &Shared, delivery: &Delivery, request: &RpcReque
         DELIVERIES,
         AMQPValue::LongLongInt(count as i64),
     ));
-    republish(shared, delivery, props).await
+    republish(link, delivery, props).await
 }

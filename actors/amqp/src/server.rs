@@ -17,16 +17,16 @@
 
 use clacks_runtime::plugin::{PluginHandle, PluginStatus};
 use futures_util::StreamExt;
-use lapin::options::{BasicCancelOptions, BasicConsumeOptions, BasicQosOptions};
-use lapin::types::FieldTable;
+use lapin::options::{BasicCancelOptions, BasicQosOptions};
 use lapin::{Channel, Connection, Consumer};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
+use super::consumers::consume_acked;
 use super::delivery::{serve_delivery, QueueKind};
-use super::session::SessionError;
-use super::shared::Shared;
+use super::error::{AmqpError, AmqpErrorKind};
+use super::state::NodeState;
 
 /// A channel for one queue's consumers, with the node's prefetch.
 async fn open_channel(connection: &Connection, prefetch: u16) -> lapin::Result<Channel> {
@@ -37,21 +37,10 @@ async fn open_channel(connection: &Connection, prefetch: u16) -> lapin::Result<C
     Ok(channel)
 }
 
-async fn consume(channel: &Channel, queue: &str, tag: &str) -> lapin::Result<Consumer> {
-    channel
-        .basic_consume(
-            queue.into(),
-            tag.into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-}
-
 /// Everything a delivery of one plugin queue needs to be served.
 #[derive(Clone)]
 struct QueueServer {
-    shared: Arc<Shared>,
+    state: Arc<NodeState>,
     plugin: String,
     handle: PluginHandle,
     kind: QueueKind,
@@ -63,7 +52,7 @@ impl QueueServer {
     async fn pump(self, mut consumer: Consumer) -> lapin::Result<()> {
         while let Some(delivery) = consumer.next().await {
             tokio::spawn(serve_delivery(
-                self.shared.clone(),
+                self.state.clone(),
                 delivery?,
                 self.plugin.clone(),
                 self.handle.clone(),
@@ -92,12 +81,12 @@ impl Pumps {
 
     /// Waits for a pump to end by itself, which ends serving: the broker cancelled a consumer
     /// (queue deleted) or a channel failed. With no pump running, waits for ever.
-    async fn ended(&mut self) -> SessionError {
+    async fn ended(&mut self) -> AmqpError {
         loop {
             let (id, outcome) = match self.tasks.join_next_with_id().await {
                 Some(Ok((id, outcome))) => (id, outcome),
                 Some(Err(e)) if e.is_panic() => {
-                    return SessionError::Ended("a panicking queue pump")
+                    return AmqpError::new(AmqpErrorKind::Ended("a panicking queue pump"))
                 }
                 Some(Err(_)) => continue,
                 None => std::future::pending().await,
@@ -106,8 +95,10 @@ impl Pumps {
                 continue;
             }
             return match outcome {
-                Err(e) => SessionError::Amqp(e),
-                Ok(()) => SessionError::Ended("a plugin queue consumer (cancelled by the broker)"),
+                Err(e) => AmqpError::from(e),
+                Ok(()) => AmqpError::new(AmqpErrorKind::Ended(
+                    "a plugin queue consumer (cancelled by the broker)",
+                )),
             };
         }
     }
@@ -117,15 +108,15 @@ impl Pumps {
 /// its consumers are open (the shared one only if the plugin runs), so the node announces
 /// itself only when calls routed to it will be taken.
 pub async fn serve_plugin(
-    shared: Arc<Shared>,
+    state: Arc<NodeState>,
     connection: Arc<Connection>,
     plugin: String,
     handle: PluginHandle,
     ready: tokio::sync::oneshot::Sender<()>,
-) -> Result<(), SessionError> {
+) -> Result<(), AmqpError> {
     let mut ready = Some(ready);
-    let node = shared.config.node.clone();
-    let prefetch = shared.config.prefetch;
+    let node = state.config.node.clone();
+    let prefetch = state.config.prefetch;
     let mut status = handle.watch_status();
     // Let the plugin start first, so that its queues are pumped on its own thread.
     while status.current() == PluginStatus::Starting {
@@ -139,15 +130,15 @@ pub async fn serve_plugin(
         retired: HashSet::new(),
     };
     let server = QueueServer {
-        shared: shared.clone(),
+        state: state.clone(),
         plugin: plugin.clone(),
         handle: handle.clone(),
         kind: QueueKind::Private,
     };
     let private_channel = open_channel(&connection, prefetch).await?;
-    let private_queue = shared.names.private_queue(&plugin, &node);
+    let private_queue = state.names.private_queue(&plugin, &node);
     let private_tag = format!("{node}.{plugin}.private");
-    let private = consume(&private_channel, &private_queue, &private_tag).await?;
+    let private = consume_acked(&private_channel, &private_queue, &private_tag).await?;
     pumps.start(&server, private);
     let server = QueueServer {
         kind: QueueKind::Shared,
@@ -156,7 +147,7 @@ pub async fn serve_plugin(
     // One channel for the shared queue for the whole session: cancelling the consumer leaves
     // the deliveries in progress on it free to finish and be acked.
     let shared_channel = open_channel(&connection, prefetch).await?;
-    let shared_queue = shared.names.shared_queue(&plugin);
+    let shared_queue = state.names.shared_queue(&plugin);
     loop {
         // Wait until the plugin runs before taking work from the shared queue.
         while status.current() != PluginStatus::Running {
@@ -171,7 +162,7 @@ pub async fn serve_plugin(
             }
         }
         let tag = format!("{node}.{plugin}.shared.{}", uuid::Uuid::new_v4().simple());
-        let consumer = consume(&shared_channel, &shared_queue, &tag).await?;
+        let consumer = consume_acked(&shared_channel, &shared_queue, &tag).await?;
         let pump = pumps.start(&server, consumer);
         tracing::debug!(node = %node, plugin = %plugin, queue = %shared_queue, "consuming");
         if let Some(ready) = ready.take() {

@@ -20,7 +20,7 @@ use actix::prelude::*;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
 use clacks_runtime::supervision::{ChildHandle, ChildSpec, ExitGuard, RestartType};
-use clacks_runtime::NodeHandle;
+use clacks_runtime::{Error, NodeHandle};
 use std::net::TcpListener;
 
 /// Gateway settings.
@@ -76,13 +76,11 @@ impl Handler<StopGateway> for GatewayActor {
 /// The gateway child for `node`, serving on `listener`.
 pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayConfig) -> ChildSpec {
     let node = node.clone();
-    if let Ok(addr) = listener.local_addr() {
-        node.set_http_url(format!("http://{addr}/rpc"));
-    }
     ChildSpec::new("gateway", "gateway", RestartType::Permanent, move |link| {
-        let listener = listener
-            .try_clone()
-            .map_err(|e| format!("cannot reuse the HTTP listener: {e}"))?;
+        let listener = listener.try_clone().map_err(|e| {
+            Error::actor(link.path(), format!("cannot reuse the HTTP listener: {e}"))
+        })?;
+        let path = link.path().to_owned();
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
         let state = web::Data::new(GatewayState {
             node: node.clone(),
@@ -105,7 +103,7 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
         .disable_signals()
         .shutdown_timeout(5)
         .listen(listener)
-        .map_err(|e| format!("cannot serve HTTP: {e}"))?
+        .map_err(|e| Error::actor(path, format!("cannot serve HTTP: {e}")))?
         .run();
         let handle = server.handle();
         let addr = GatewayActor {

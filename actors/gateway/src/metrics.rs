@@ -2,7 +2,7 @@
 //! `clacks_runtime::stats::prometheus` from lock-free counters).
 
 use actix_web::{web, HttpResponse};
-use clacks_runtime::stats::prometheus::CONTENT_TYPE;
+use clacks_runtime::telemetry::prometheus::CONTENT_TYPE;
 
 use super::GatewayState;
 

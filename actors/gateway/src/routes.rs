@@ -43,11 +43,10 @@ fn too_large(max_body: usize, node: &str) -> HttpResponse {
     .with(
         "detail",
         format!("the limit is {max_body} bytes (http.max_body)"),
-    )
-    .with("node", node);
+    );
     json_response(
         StatusCode::PAYLOAD_TOO_LARGE,
-        &json_rpc::error_response(Value::Null, &error),
+        &json_rpc::response(Value::Null, Err(error), node),
     )
 }
 
@@ -74,11 +73,10 @@ pub async fn rpc(
         let error = CallError::new(
             RpcErrorKind::Parse,
             format!("parse error: Content-Type must be application/json, not {got}"),
-        )
-        .with("node", state.node.name());
+        );
         return json_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            &json_rpc::error_response(Value::Null, &error),
+            &json_rpc::response(Value::Null, Err(error), state.node.name()),
         );
     }
     let declared = req
@@ -92,11 +90,10 @@ pub async fn rpc(
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(state.max_body));
     while let Some(chunk) = payload.next().await {
         let Ok(chunk) = chunk else {
-            let error = CallError::new(RpcErrorKind::Parse, "parse error: body could not be read")
-                .with("node", state.node.name());
+            let error = json_rpc::parse_error("the body could not be read");
             return json_response(
                 StatusCode::BAD_REQUEST,
-                &json_rpc::error_response(Value::Null, &error),
+                &json_rpc::response(Value::Null, Err(error), state.node.name()),
             );
         };
         if body.len() + chunk.len() > state.max_body {

@@ -2,7 +2,7 @@
 //! (run, never answered). Every element gets its own answer or error, so one bad element of a
 //! batch never spoils the others.
 
-use clacks_runtime::codec::json_rpc::{self, Incoming, RpcRequest};
+use clacks_runtime::codec::json_rpc::{self, Incoming, Refused, RpcRequest};
 use clacks_runtime::NodeHandle;
 use futures_util::future::join_all;
 use serde_json::Value;
@@ -16,8 +16,8 @@ pub async fn serve_body(
     deadline_ms: Option<u64>,
     body: &[u8],
 ) -> Option<Value> {
-    let mut answer = match json_rpc::parse_body(body) {
-        Err(error_response) => Some(error_response),
+    match json_rpc::parse_body(body) {
+        Err(error) => Some(json_rpc::response(Value::Null, Err(error), node.name())),
         Ok(Incoming::Single(message)) => serve_message(node, user, deadline_ms, message).await,
         Ok(Incoming::Batch(messages)) => {
             let answers = join_all(
@@ -29,22 +29,18 @@ pub async fn serve_body(
             let answers: Vec<Value> = answers.into_iter().flatten().collect();
             (!answers.is_empty()).then_some(Value::Array(answers))
         }
-    };
-    if let Some(answer) = answer.as_mut() {
-        json_rpc::name_node(answer, node.name());
     }
-    answer
 }
 
 async fn serve_message(
     node: &NodeHandle,
     user: &str,
     deadline_ms: Option<u64>,
-    message: Result<RpcRequest, Value>,
+    message: Result<RpcRequest, Refused>,
 ) -> Option<Value> {
     let request = match message {
         Ok(request) => request,
-        Err(error_response) => return Some(error_response),
+        Err(refused) => return Some(refused.response(node.name())),
     };
     let RpcRequest { id, mut call } = request;
     call.caller = user.to_owned();
@@ -60,9 +56,5 @@ async fn serve_message(
             tracing::debug!(node = %node.name(), %method, code = e.code(), error = %e, "call failed")
         }
     }
-    let id = id?;
-    Some(match outcome {
-        Ok(result) => json_rpc::result_response(id, result),
-        Err(error) => json_rpc::error_response(id, &error.with_node_default(node.name())),
-    })
+    Some(json_rpc::response(id?, outcome, node.name()))
 }

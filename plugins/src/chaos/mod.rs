@@ -4,7 +4,8 @@
 //! the plugin instance, so they survive the restarts they provoke.
 
 use clacks_runtime::call::{CallContext, CallError};
-use clacks_runtime::plugin::{plugin, PluginDef};
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::PluginDef;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;

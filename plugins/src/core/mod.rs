@@ -3,14 +3,19 @@
 //! tree (`actor_tree`, `restart`, `stop`). Every node runs it.
 
 use clacks_runtime::call::{unix_millis_now, CallContext, CallError};
-use clacks_runtime::plugin::{plugin, PluginContext, PluginDef};
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::{PluginContext, PluginDef};
 use clacks_runtime::serde_json::{json, Value};
-use clacks_runtime::supervision::{ActorInfo, ControlOp};
-use clacks_runtime::NodeHandle;
+use clacks_runtime::dispatch::Dispatcher;
+use clacks_runtime::supervision::{ActorInfo, ControlOp, TreeHandle};
+use std::sync::Arc;
 
-/// The `core` plugin's state: the node it administers.
+/// The `core` plugin's state: the node's supervision tree and its view of the domain.
 pub struct CorePlugin {
-    node: NodeHandle,
+    node: Arc<str>,
+    domain: Arc<str>,
+    tree: TreeHandle,
+    domain_view: Dispatcher,
 }
 
 impl CorePlugin {
@@ -19,17 +24,20 @@ impl CorePlugin {
         PluginDef::new(|ctx: &PluginContext| {
             Ok(CorePlugin {
                 node: ctx.node.clone(),
+                domain: ctx.domain.clone(),
+                tree: ctx.tree.clone(),
+                domain_view: ctx.calls.clone(),
             })
         })
     }
 
     fn control(&self, path: &str, op: ControlOp) -> Result<Value, CallError> {
-        self.node.control_nowait(path, op)?;
+        self.tree.control_nowait(path, op)?;
         let verb = match op {
             ControlOp::Restart => "restart",
             ControlOp::Stop => "stop",
         };
-        Ok(json!({"node": self.node.name(), "path": path, "requested": verb}))
+        Ok(json!({"node": &*self.node, "path": path, "requested": verb}))
     }
 }
 
@@ -39,7 +47,7 @@ impl CorePlugin {
     /// Answers with the serving node's name: proves the domain routes calls to a live node.
     #[command(timeout = 10)]
     fn ping(&self, ctx: &CallContext) -> Value {
-        json!({"pong": true, "node": ctx.node(), "domain": self.node.domain(), "time_ms": unix_millis_now()})
+        json!({"pong": true, "node": ctx.node(), "domain": &*self.domain, "time_ms": unix_millis_now()})
     }
 
     /// Every command in the domain with its signature, docs, call type, timeout and right, as
@@ -47,15 +55,16 @@ impl CorePlugin {
     #[command]
     fn describe(&self) -> Value {
         let methods: Vec<Value> = self
-            .node
-            .domain_commands()
+            .domain_view
+            .membership()
+            .commands()
             .iter()
             .map(|c| c.to_openrpc())
             .collect();
         json!({
             "openrpc": "1.2.6",
             "info": {
-                "title": format!("Clacks domain {}", self.node.domain()),
+                "title": format!("Clacks domain {}", self.domain),
                 "version": env!("CARGO_PKG_VERSION"),
             },
             "methods": methods,
@@ -67,7 +76,7 @@ impl CorePlugin {
     #[command]
     fn nodes(&self) -> Value {
         let nodes: Vec<Value> = self
-            .node
+            .domain_view
             .nodes()
             .into_iter()
             .map(|n| {
@@ -89,7 +98,7 @@ impl CorePlugin {
     /// depth, uptime and last error. Target one node with `call_on` (`--node`).
     #[command(call_type = "cumulative")]
     fn actor_tree(&self) -> Vec<ActorInfo> {
-        self.node.actor_tree()
+        self.tree.snapshot()
     }
 
     /// Restarts the actor at `path` (as `core.actor_tree` names it) on the serving node; a

@@ -9,7 +9,8 @@
 
 use clacks_runtime::call::CallError;
 use clacks_runtime::events::{EventBus, EventCountersSnapshot, SubscriptionInfo};
-use clacks_runtime::plugin::{plugin, PluginContext, PluginDef};
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::{PluginContext, PluginDef};
 use serde::Serialize;
 
 /// The `events` plugin's state: the node's bus.
@@ -51,7 +52,7 @@ impl EventsPlugin {
     pub fn definition() -> PluginDef {
         PluginDef::new(|ctx: &PluginContext| {
             Ok(EventsPlugin {
-                bus: ctx.node.event_bus().clone(),
+                bus: ctx.events.clone(),
             })
         })
     }

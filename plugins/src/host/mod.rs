@@ -6,7 +6,8 @@ mod facts;
 
 pub use facts::{CpuFacts, DiskFacts, HostFacts, InterfaceFacts, LoadFacts, MemoryFacts, OsFacts};
 
-use clacks_runtime::plugin::{plugin, PluginDef};
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::PluginDef;
 use clacks_runtime::serde_json::{json, Value};
 use sysinfo::{Disks, Networks, System};
 

@@ -25,7 +25,8 @@ pub use phone_call::{parse_datetime, CallState, PhoneCall};
 
 use clacks_runtime::call::{unix_millis_now, CallError};
 use clacks_runtime::events::Subscription;
-use clacks_runtime::plugin::{plugin, PluginContext, PluginDef};
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::{Error, PluginContext, PluginDef};
 use clacks_xml::events::timestamp;
 use clacks_xml::Namespaces;
 use serde::Serialize;
@@ -67,7 +68,7 @@ struct Config {
     max_calls: usize,
 }
 
-fn positive(config: &Value, key: &str, default: f64) -> Result<f64, String> {
+fn positive(config: &Value, key: &str, default: f64) -> Result<f64, Error> {
     match config.get(key) {
         None => Ok(default),
         // Environment variables and flags give strings; a config file gives numbers.
@@ -76,20 +77,26 @@ fn positive(config: &Value, key: &str, default: f64) -> Result<f64, String> {
             .or_else(|| v.as_str().and_then(|t| t.trim().parse().ok()))
         {
             Some(n) if n.is_finite() && n > 0.0 && n < 1e9 => Ok(n),
-            _ => Err(format!(
-                "[plugins.stats] {key} = {v} is not a number greater than 0"
+            _ => Err(Error::config(
+                format!("plugins.stats.{key}"),
+                format!("value {v} is not a number greater than 0"),
             )),
         },
     }
 }
 
-fn read_config(config: &Value) -> Result<Config, String> {
+/// Keys of `[plugins.stats]` besides the ones every plugin has (`enabled`, `in_flight`,
+/// `max_restarts`, `period`), which the node reads itself and never passes on.
+const KEYS: [&str; 3] = ["interval", "retention", "max_calls"];
+
+fn read_config(config: &Value) -> Result<Config, Error> {
     if let Some(unknown) = config.as_object().and_then(|m| {
         m.keys()
-            .find(|k| !["interval", "retention", "max_calls"].contains(&k.as_str()))
+            .find(|k| !KEYS.contains(&k.as_str()))
     }) {
-        return Err(format!(
-            "[plugins.stats] has no key '{unknown}' (keys: interval, retention, max_calls)"
+        return Err(Error::config(
+            format!("plugins.stats.{unknown}"),
+            "unknown key (keys: interval, retention, max_calls)",
         ));
     }
     Ok(Config {
@@ -102,14 +109,14 @@ fn read_config(config: &Value) -> Result<Config, String> {
 impl StatsPlugin {
     /// The plugin definition to add to a node.
     pub fn definition() -> PluginDef {
-        PluginDef::new(|ctx: &PluginContext| {
+        let def = PluginDef::new(|ctx: &PluginContext| {
             let config = read_config(&ctx.config)?;
             let book = Arc::new(Mutex::new(CallBook::new(
                 config.retention_ms,
                 config.max_calls,
             )));
             let unreadable = Arc::new(AtomicU64::new(0));
-            let bus = ctx.node.event_bus().clone();
+            let bus = ctx.events.clone();
             let (feed, bad) = (book.clone(), unreadable.clone());
             let subscription = bus
                 .subscribe_detached(
@@ -123,9 +130,11 @@ impl StatsPlugin {
                         }
                     },
                 )
-                .map_err(|e| format!("cannot subscribe to PhoneCall events: {e}"))?;
+                .map_err(|e| {
+                    Error::node(&*ctx.node, format!("cannot subscribe to PhoneCall events: {e}"))
+                })?;
             let timer = start_reports(
-                ctx.node.name().to_owned(),
+                ctx.node.to_string(),
                 bus,
                 book.clone(),
                 config.interval,
@@ -136,7 +145,8 @@ impl StatsPlugin {
                 _subscription: subscription,
                 _timer: timer,
             })
-        })
+        });
+        def.with_config_check(|config| read_config(config).map(drop))
     }
 }
 

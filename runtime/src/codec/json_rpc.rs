@@ -1,6 +1,8 @@
 //! JSON-RPC 2.0 envelopes: reading requests (single or batch) into [`CallRequest`]s and writing
-//! responses. The HTTP gateway uses it today; the AMQP bridge reads the same envelope. Extension
-//! member: `"node": "NAME"` targets one node (`call_on`), which JSON-RPC itself cannot express.
+//! responses. The HTTP gateway and the AMQP transport both read requests here, and both answer
+//! through [`response`], the one place where a typed [`CallError`] becomes JSON and names the
+//! node that answered. Extension member: `"node": "NAME"` targets one node (`call_on`), which
+//! JSON-RPC itself cannot express.
 
 use serde_json::{json, Map, Value};
 
@@ -15,29 +17,54 @@ pub struct RpcRequest {
     pub call: CallRequest,
 }
 
+/// A message that is not a valid request: the id to answer with (null when unknown) and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    /// The id to answer with.
+    pub id: Value,
+    /// What is wrong with the message.
+    pub error: CallError,
+}
+
+impl Refused {
+    fn new(id: Value, error: CallError) -> Self {
+        Refused { id, error }
+    }
+
+    /// The error response to send for it, naming `node`.
+    pub fn response(self, node: &str) -> Value {
+        response(self.id, Err(self.error), node)
+    }
+}
+
 /// A request body: one message or a batch; each element parsed or refused on its own.
 #[derive(Debug)]
 pub enum Incoming {
     /// A single message.
-    Single(Result<RpcRequest, Value>),
+    Single(Result<RpcRequest, Refused>),
     /// A non-empty batch.
-    Batch(Vec<Result<RpcRequest, Value>>),
+    Batch(Vec<Result<RpcRequest, Refused>>),
 }
 
-/// Parses a body. `Err` is a complete error response (parse error, empty batch).
-pub fn parse_body(body: &[u8]) -> Result<Incoming, Value> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        error_response(
-            Value::Null,
-            &CallError::new(RpcErrorKind::Parse, format!("parse error: {e}"))
-                .with("detail", e.to_string()),
-        )
-    })?;
+/// The `-32700` error for a body that is not JSON (or not decodable at all).
+pub fn parse_error(detail: impl std::fmt::Display) -> CallError {
+    CallError::new(RpcErrorKind::Parse, format!("parse error: {detail}"))
+        .with("detail", detail.to_string())
+}
+
+/// Parses a body. `Err` refuses the whole body (parse error, empty batch); it is answered
+/// with id null.
+pub fn parse_body(body: &[u8]) -> Result<Incoming, CallError> {
+    let value: Value = serde_json::from_slice(body).map_err(parse_error)?;
+    parse_value(value)
+}
+
+/// Parses a body already decoded (e.g. from bincode) into one message or a batch.
+pub fn parse_value(value: Value) -> Result<Incoming, CallError> {
     match value {
-        Value::Array(items) if items.is_empty() => Err(error_response(
-            Value::Null,
-            &invalid_request("an empty batch is not a request"),
-        )),
+        Value::Array(items) if items.is_empty() => {
+            Err(invalid_request("an empty batch is not a request"))
+        }
         Value::Array(items) => Ok(Incoming::Batch(
             items.into_iter().map(parse_message).collect(),
         )),
@@ -53,12 +80,12 @@ fn invalid_request(detail: &str) -> CallError {
     .with("detail", detail)
 }
 
-/// Parses one message; `Err` is the error response to send for it.
-pub fn parse_message(value: Value) -> Result<RpcRequest, Value> {
+/// Parses one message; `Err` says what to answer it with.
+pub fn parse_message(value: Value) -> Result<RpcRequest, Refused> {
     let Value::Object(mut obj) = value else {
-        return Err(error_response(
+        return Err(Refused::new(
             Value::Null,
-            &invalid_request("a request must be a JSON object"),
+            invalid_request("a request must be a JSON object"),
         ));
     };
     // The id decides whether an error can be answered at all, so read it first.
@@ -66,14 +93,14 @@ pub fn parse_message(value: Value) -> Result<RpcRequest, Value> {
         None => None,
         Some(id @ (Value::Null | Value::String(_) | Value::Number(_))) => Some(id),
         Some(_) => {
-            return Err(error_response(
+            return Err(Refused::new(
                 Value::Null,
-                &invalid_request("\"id\" must be a string, a number or null"),
+                invalid_request("\"id\" must be a string, a number or null"),
             ))
         }
     };
     let answer_id = id.clone().unwrap_or(Value::Null);
-    let fail = |detail: &str| Err(error_response(answer_id.clone(), &invalid_request(detail)));
+    let fail = |detail: &str| Err(Refused::new(answer_id.clone(), invalid_request(detail)));
     match obj.remove("jsonrpc") {
         Some(Value::String(v)) if v == "2.0" => {}
         Some(other) => return fail(&format!("\"jsonrpc\" must be \"2.0\", not {other}")),
@@ -86,7 +113,7 @@ pub fn parse_message(value: Value) -> Result<RpcRequest, Value> {
     };
     let params = match Params::from_json(obj.remove("params")) {
         Ok(p) => p,
-        Err(e) => return Err(error_response(answer_id, &e)),
+        Err(e) => return Err(Refused::new(answer_id, e)),
     };
     let mut call = CallRequest::new(method, params);
     match obj.remove("node") {
@@ -110,22 +137,14 @@ pub fn error_response(id: Value, error: &CallError) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": error.to_json()})
 }
 
-/// Sets `error.data.node` to `node` in a response (or in each response of a batch) whose
-/// error does not name a node yet: every error says who answered (PROTOCOL.md).
-pub fn name_node(response: &mut Value, node: &str) {
-    match response {
-        Value::Array(items) => items.iter_mut().for_each(|r| name_node(r, node)),
-        Value::Object(obj) => {
-            if let Some(Value::Object(data)) = obj
-                .get_mut("error")
-                .and_then(|e| e.as_object_mut())
-                .and_then(|e| e.get_mut("data"))
-            {
-                data.entry("node")
-                    .or_insert_with(|| Value::String(node.to_owned()));
-            }
-        }
-        _ => {}
+/// The response to a call with `id` that ended with `outcome`, answered by `node`: an error
+/// names `node` in `data.node` unless a node further in (the one that served the call) is
+/// named already. Every error says who answered (PROTOCOL.md); this is the one place that
+/// makes it so, for the gateway and the AMQP transport alike.
+pub fn response(id: Value, outcome: Result<Value, CallError>, node: &str) -> Value {
+    match outcome {
+        Ok(result) => result_response(id, result),
+        Err(error) => error_response(id, &error.with_node_default(node)),
     }
 }
 
@@ -159,15 +178,15 @@ pub fn read_response(value: &Value) -> Result<Value, CallError> {
 mod tests {
     use super::*;
 
-    fn single(body: &str) -> Result<RpcRequest, Value> {
+    fn single(body: &str) -> Result<RpcRequest, Refused> {
         match parse_body(body.as_bytes()) {
             Ok(Incoming::Single(r)) => r,
             other => panic!("not single: {other:?}"),
         }
     }
 
-    fn code(v: &Value) -> i64 {
-        v["error"]["code"].as_i64().unwrap()
+    fn code(refused: &Refused) -> i64 {
+        refused.error.code()
     }
 
     #[test]
@@ -182,8 +201,7 @@ mod tests {
     #[test]
     fn refuses_non_json_with_parse_error() {
         let err = parse_body(b"{nope").unwrap_err();
-        assert_eq!(code(&err), -32700);
-        assert_eq!(err["id"], Value::Null);
+        assert_eq!(err.code(), -32700);
     }
 
     #[test]
@@ -198,7 +216,7 @@ mod tests {
         ] {
             let err = single(body).unwrap_err();
             assert_eq!(code(&err), -32600, "{body}");
-            assert_eq!(err["id"], json!(1), "{body}");
+            assert_eq!(err.id, json!(1), "{body}");
         }
         let err = single("5").unwrap_err();
         assert_eq!(code(&err), -32600);
@@ -206,7 +224,7 @@ mod tests {
 
     #[test]
     fn empty_batch_is_one_invalid_request() {
-        assert_eq!(code(&parse_body(b"[]").unwrap_err()), -32600);
+        assert_eq!(parse_body(b"[]").unwrap_err().code(), -32600);
     }
 
     #[test]
@@ -220,16 +238,14 @@ mod tests {
     }
 
     #[test]
-    fn name_node_fills_missing_nodes_in_singles_and_batches() {
-        let mut single = parse_body(b"{nope").unwrap_err();
-        name_node(&mut single, "n1");
-        assert_eq!(single["error"]["data"]["node"], json!("n1"));
-        let inner = error_response(json!(2), &CallError::internal("x").with("node", "n2"));
-        let mut batch = json!([single.clone(), inner, result_response(json!(3), json!(0))]);
-        name_node(&mut batch, "n9");
-        assert_eq!(batch[0]["error"]["data"]["node"], json!("n1"));
-        assert_eq!(batch[1]["error"]["data"]["node"], json!("n2"), "kept");
-        assert!(batch[2].get("error").is_none());
+    fn a_response_names_the_answering_node_unless_an_inner_node_is_named() {
+        let refused = single("5").unwrap_err().response("n1");
+        assert_eq!(refused["error"]["data"]["node"], json!("n1"));
+        let inner = response(json!(2), Err(CallError::internal("x").with("node", "n2")), "n9");
+        assert_eq!(inner["error"]["data"]["node"], json!("n2"), "kept");
+        let ok = response(json!(3), Ok(json!(0)), "n9");
+        assert!(ok.get("error").is_none());
+        assert_eq!(ok["result"], json!(0));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!
 //! bincode 1.3 is unmaintained (RUSTSEC-2025-0141), so it stays behind [`BodyCodec`]: nothing
 //! else in the project names it. bincode cannot carry a self-describing `serde_json::Value`,
-//! so the message travels as a flat list of [`Token`]s in pre-order. Being flat, decoding
+//! so the message travels as a flat list of `Token`s in pre-order. Being flat, decoding
 //! never recurses; the tree is rebuilt with an explicit stack and a depth limit, so a hostile
 //! body can neither blow the stack nor make the decoder allocate beyond its own length.
 

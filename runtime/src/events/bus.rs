@@ -5,65 +5,24 @@
 //! once when it does not parse), subscribes on the transport, and starts a supervised
 //! subscription actor under `node/events` that validates, filters and delivers.
 
-use actix::{Addr, ArbiterHandle};
+use actix::Addr;
 use clacks_xml::{Filter, Namespaces};
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::check::{check, invalid_event, wire_text, CheckedEvent};
 use super::counters::{bump, EventCounters, EventCountersSnapshot};
 use super::schemas::EventSchemas;
-use super::subscription::{Subscription, SubscriptionInfo, SubscriptionShared};
-use super::supervisor::subscription_child;
-use super::Event;
+use super::core::{BusCore, Registry};
+use super::subscription::{SubscriptionInfo, SubscriptionShared};
+use super::subscription_handle::Subscription;
+use super::subscription_tree::subscription_child;
+use super::event::Event;
 use crate::call::CallError;
 use crate::config::EventSettings;
-use crate::supervision::{RemoveChild, StartChild, Supervisor, SupervisorConfig};
-use crate::transport::{RawEvent, Transport};
+use crate::supervision::{StartChild, Supervisor};
+use crate::transport::{EventReceiver, RawEvent, Transport};
 use crate::Error;
-
-/// Subscriptions and the supervisor they run under; one lock, so that a subscription made
-/// while `node/events` (re)starts is started exactly once.
-#[derive(Default)]
-pub(crate) struct Registry {
-    pub(crate) subscriptions: BTreeMap<String, Arc<SubscriptionShared>>,
-    pub(crate) supervisor: Option<Addr<Supervisor>>,
-}
-
-/// What the bus, its subscription actors and the `node/events` supervisor share.
-pub(crate) struct BusCore {
-    pub(crate) node: Arc<str>,
-    pub(crate) transport: Arc<dyn Transport>,
-    pub(crate) schemas: Arc<EventSchemas>,
-    pub(crate) validate: bool,
-    pub(crate) offload_bytes: usize,
-    pub(crate) counters: EventCounters,
-    pub(crate) registry: Mutex<Registry>,
-    /// The thread subscription actors run on (set when `node/events` is built).
-    pub(crate) arbiter: OnceLock<ArbiterHandle>,
-    /// Restart intensity of each subscription.
-    pub(crate) config: OnceLock<SupervisorConfig>,
-    next_id: AtomicU64,
-}
-
-impl BusCore {
-    pub(crate) fn registry(&self) -> std::sync::MutexGuard<'_, Registry> {
-        self.registry.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(crate) fn unsubscribe(&self, id: &str) {
-        let supervisor = {
-            let mut registry = self.registry();
-            registry.subscriptions.remove(id);
-            registry.supervisor.clone()
-        };
-        if let Some(supervisor) = supervisor {
-            supervisor.do_send(RemoveChild { id: id.to_owned() });
-        }
-        tracing::debug!(node = %self.node, subscription = %id, "unsubscribed");
-    }
-}
 
 /// A node's event bus; cheap to clone.
 #[derive(Clone)]
@@ -114,7 +73,9 @@ impl EventBus {
 
     /// The bus counters now.
     pub fn counters(&self) -> EventCountersSnapshot {
-        self.core.counters.snapshot()
+        let registry = self.core.registry();
+        let live = registry.subscriptions.values().map(|s| &s.counters);
+        self.core.counters.snapshot(live)
     }
 
     /// Every subscription of this node with its counters.
@@ -269,6 +230,30 @@ impl EventBus {
         Ok(())
     }
 
+    /// A subscription's state and its handle, with a fresh id; `receiver` when the transport
+    /// subscription already exists.
+    fn new_subscription(
+        &self,
+        names: Vec<String>,
+        filter: Option<Filter>,
+        handler: impl Fn(&Event) + Send + Sync + 'static,
+        receiver: Option<EventReceiver>,
+    ) -> (Arc<SubscriptionShared>, Subscription) {
+        let shared = Arc::new(SubscriptionShared::new(
+            self.next_id(),
+            names,
+            filter,
+            Arc::new(handler),
+            receiver,
+        ));
+        let subscription = Subscription {
+            shared: shared.clone(),
+            bus: Arc::downgrade(&self.core),
+            detached: false,
+        };
+        (shared, subscription)
+    }
+
     fn register(&self, shared: Arc<SubscriptionShared>) -> Option<Addr<Supervisor>> {
         let mut registry = self.core.registry();
         registry.subscriptions.insert(shared.id.clone(), shared);
@@ -295,18 +280,7 @@ impl EventBus {
             .subscribe_events(&self.core.node, &names)
             .await
             .map_err(|e| CallError::unavailable("events", format!("cannot subscribe: {e}")))?;
-        let shared = Arc::new(SubscriptionShared::new(
-            self.next_id(),
-            names,
-            filter,
-            Arc::new(handler),
-            Some(receiver),
-        ));
-        let subscription = Subscription {
-            shared: shared.clone(),
-            bus: Arc::downgrade(&self.core),
-            detached: false,
-        };
+        let (shared, subscription) = self.new_subscription(names, filter, handler, Some(receiver));
         let supervisor = self.register(shared.clone()).ok_or_else(|| {
             CallError::unavailable("events", "the node's event supervisor is not running")
         })?;
@@ -334,18 +308,7 @@ impl EventBus {
     ) -> Result<Subscription, CallError> {
         self.check_names(&names)?;
         let filter = Self::compile_filter(filter, namespaces)?;
-        let shared = Arc::new(SubscriptionShared::new(
-            self.next_id(),
-            names,
-            filter,
-            Arc::new(handler),
-            None,
-        ));
-        let subscription = Subscription {
-            shared: shared.clone(),
-            bus: Arc::downgrade(&self.core),
-            detached: false,
-        };
+        let (shared, subscription) = self.new_subscription(names, filter, handler, None);
         // Without a running supervisor, `node/events` starts it when it starts.
         if let Some(supervisor) = self.register(shared.clone()) {
             supervisor.do_send(StartChild(subscription_child(self.core.clone(), shared)));

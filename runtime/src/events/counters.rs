@@ -1,20 +1,54 @@
-//! Node-wide event counters: lock-free atomics bumped on the publish and receive paths, read
-//! by `/metrics`, `events.subscriptions` and tests.
+//! Event counters, each kept in one place. The publish side (published, refused, failed) is
+//! node-wide. The receive side (received, invalid, filtered, delivered, handler panics) is
+//! counted per subscription only; the node's totals are the sum over its live subscriptions
+//! plus what removed subscriptions had counted (the retired accumulator), so no event is
+//! counted twice and no count is lost when a subscription ends.
 
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The counters of one node's event bus.
+/// The receive-side counters of one subscription (or of all retired ones).
+#[derive(Debug, Default)]
+pub struct ReceiveCounters {
+    pub(crate) received: AtomicU64,
+    pub(crate) invalid: AtomicU64,
+    pub(crate) filtered: AtomicU64,
+    pub(crate) delivered: AtomicU64,
+    pub(crate) panics: AtomicU64,
+}
+
+impl ReceiveCounters {
+    fn all(&self) -> [&AtomicU64; 5] {
+        [
+            &self.received,
+            &self.invalid,
+            &self.filtered,
+            &self.delivered,
+            &self.panics,
+        ]
+    }
+
+    /// Their values: received, invalid, filtered, delivered, panics.
+    pub(crate) fn values(&self) -> [u64; 5] {
+        self.all().map(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// Adds `other`'s counts to these (a subscription retiring into the accumulator).
+    pub(crate) fn absorb(&self, other: &ReceiveCounters) {
+        for (mine, theirs) in self.all().into_iter().zip(other.values()) {
+            mine.fetch_add(theirs, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The node-wide counters of one node's event bus.
 #[derive(Debug, Default)]
 pub struct EventCounters {
     pub(crate) published: AtomicU64,
     pub(crate) refused: AtomicU64,
     pub(crate) publish_failed: AtomicU64,
-    pub(crate) received: AtomicU64,
-    pub(crate) invalid: AtomicU64,
-    pub(crate) filtered: AtomicU64,
-    pub(crate) delivered: AtomicU64,
-    pub(crate) handler_panics: AtomicU64,
+    /// What subscriptions that ended had counted.
+    pub(crate) retired: ReceiveCounters,
 }
 
 /// A copy of the counters at one moment.
@@ -43,18 +77,49 @@ pub(crate) fn bump(counter: &AtomicU64) {
 }
 
 impl EventCounters {
-    /// Reads every counter.
-    pub fn snapshot(&self) -> EventCountersSnapshot {
+    /// The node's counters: the publish side, and the receive side of the retired
+    /// subscriptions plus each of `live`.
+    pub(crate) fn snapshot<'a>(
+        &self,
+        live: impl IntoIterator<Item = &'a ReceiveCounters>,
+    ) -> EventCountersSnapshot {
+        let mut receive = self.retired.values();
+        for counters in live {
+            for (total, value) in receive.iter_mut().zip(counters.values()) {
+                *total += value;
+            }
+        }
+        let [received, invalid, filtered, delivered, handler_panics] = receive;
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         EventCountersSnapshot {
             published: get(&self.published),
             refused: get(&self.refused),
             publish_failed: get(&self.publish_failed),
-            received: get(&self.received),
-            invalid: get(&self.invalid),
-            filtered: get(&self.filtered),
-            delivered: get(&self.delivered),
-            handler_panics: get(&self.handler_panics),
+            received,
+            invalid,
+            filtered,
+            delivered,
+            handler_panics,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_totals_are_live_subscriptions_plus_retired_ones() {
+        let node = EventCounters::default();
+        let (live, gone) = (ReceiveCounters::default(), ReceiveCounters::default());
+        bump(&live.received);
+        bump(&live.delivered);
+        bump(&gone.received);
+        bump(&gone.panics);
+        node.retired.absorb(&gone);
+        let totals = node.snapshot([&live]);
+        assert_eq!((totals.received, totals.delivered), (2, 1));
+        assert_eq!(totals.handler_panics, 1);
+        assert_eq!(node.snapshot([]).received, 1, "only the retired count without live ones");
     }
 }

@@ -12,30 +12,37 @@
 //! ```
 //!
 //! - [`bus`]: [`EventBus`], publish and subscribe.
-//! - [`check`]: parsing and validation shared by both directions; the `-32005` error.
+//! - [`check`](mod@check): parsing and validation shared by both directions; the `-32005` error.
 //! - [`schemas`]: built-in plus `events.schema_dirs` schemas, with their origins.
 //! - [`event`]: [`Event`], what handlers receive.
-//! - [`subscription`]: [`Subscription`] handles and their shared state.
-//! - [`subscriber`]: the subscription actor.
-//! - [`supervisor`]: the `node/events` subtree.
-//! - [`supervision_bridge`]: supervision events as XML.
+//! - [`subscription`]: one subscription's state and counters.
+//! - `subscription_handle`: the [`Subscription`] handle; dropping it unsubscribes.
+//! - `subscriber`: the subscription actor.
+//! - `core`: what the bus, the subscription actors and `node/events` share.
+//! - `subscription_tree`: one subscription's supervisor.
+//! - `node_events`: the `node/events` subtree.
+//! - `supervision_events`: supervision events as XML.
 //! - [`counters`]: the bus counters behind `/metrics`.
 
 pub mod bus;
 pub mod check;
+mod core;
 pub mod counters;
 pub mod event;
 pub mod schemas;
 mod subscriber;
 pub mod subscription;
-mod supervision_bridge;
-mod supervisor;
+mod subscription_handle;
+mod node_events;
+mod subscription_tree;
+mod supervision_events;
 
 pub use bus::EventBus;
 pub use check::{check, invalid_event, CheckedEvent};
 pub use counters::EventCountersSnapshot;
 pub use event::Event;
 pub use schemas::EventSchemas;
-pub use subscription::{EventHandler, Subscription, SubscriptionInfo};
-pub use supervision_bridge::supervision_event_xml;
-pub(crate) use supervisor::events_child;
+pub use subscription::{EventHandler, SubscriptionInfo};
+pub use subscription_handle::Subscription;
+pub(crate) use node_events::events_child;
+pub use supervision_events::supervision_event_xml;

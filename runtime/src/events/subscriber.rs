@@ -13,12 +13,12 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::bus::BusCore;
+use super::core::BusCore;
 use super::check::{check, CheckedEvent};
 use super::counters::bump;
 use super::subscription::SubscriptionShared;
-use super::Event;
-use crate::plugin::panic_message;
+use super::event::Event;
+use crate::supervision::panic_message;
 use crate::supervision::ExitGuard;
 use crate::transport::RawEvent;
 
@@ -91,8 +91,7 @@ impl SubscriptionActor {
     }
 
     fn invalid(&mut self, raw: &RawEvent, err: &clacks_xml::Error) {
-        bump(&self.shared.invalid);
-        bump(&self.core.counters.invalid);
+        bump(&self.shared.counters.invalid);
         let now = Instant::now();
         if self
             .last_warning
@@ -120,8 +119,7 @@ impl SubscriptionActor {
         };
         let shared = self.shared.clone();
         if !shared.names.is_empty() && !shared.names.contains(&checked.name) {
-            bump(&shared.filtered);
-            bump(&self.core.counters.filtered);
+            bump(&shared.counters.filtered);
             return;
         }
         let event = Event {
@@ -141,17 +139,14 @@ impl SubscriptionActor {
         }));
         match outcome {
             Ok(true) => {
-                bump(&shared.delivered);
-                bump(&self.core.counters.delivered);
+                bump(&shared.counters.delivered);
             }
             Ok(false) => {
-                bump(&shared.filtered);
-                bump(&self.core.counters.filtered);
+                bump(&shared.counters.filtered);
             }
             Err(payload) => {
                 let reason = panic_message(&*payload);
-                bump(&shared.panics);
-                bump(&self.core.counters.handler_panics);
+                bump(&shared.counters.panics);
                 tracing::error!(node = %self.core.node, subscription = %shared.id,
                     event = %event.name, reason = %reason,
                     "event handler panicked; restarting the subscription");
@@ -205,8 +200,7 @@ impl StreamHandler<Item> for SubscriptionActor {
                 return;
             }
         };
-        bump(&self.shared.received);
-        bump(&self.core.counters.received);
+        bump(&self.shared.counters.received);
         if raw.xml.len() < self.core.offload_bytes {
             let checked = guarded_check(&raw.xml, raw.checked_by, &self.core);
             self.deliver(raw, checked, ctx);

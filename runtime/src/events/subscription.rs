@@ -1,15 +1,14 @@
-//! One subscription: its names, compiled filter, handler and counters
-//! ([`SubscriptionShared`], kept by the bus across restarts of its actor), and the
-//! [`Subscription`] handle the subscriber holds: dropping it unsubscribes (the actor is stopped
-//! and removed from the supervision tree), [`Subscription::detach`] keeps it for the node's life.
+//! One subscription's state: its names, compiled filter, handler and counters
+//! ([`SubscriptionShared`], kept by the bus across restarts of its actor), and what
+//! [`SubscriptionInfo`] reports of it.
 
 use clacks_xml::Filter;
 use serde::Serialize;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use super::bus::BusCore;
-use super::Event;
+use super::counters::ReceiveCounters;
+use super::event::Event;
 use crate::transport::EventReceiver;
 
 /// What a subscription calls for every delivered event. It runs on the node's event thread;
@@ -27,11 +26,8 @@ pub struct SubscriptionShared {
     pub(crate) receiver: Arc<tokio::sync::Mutex<Option<EventReceiver>>>,
     pub(crate) active: AtomicBool,
     pub(crate) failed: AtomicBool,
-    pub(crate) received: AtomicU64,
-    pub(crate) invalid: AtomicU64,
-    pub(crate) filtered: AtomicU64,
-    pub(crate) delivered: AtomicU64,
-    pub(crate) panics: AtomicU64,
+    /// Its receive-side counters (the node's totals add them up).
+    pub(crate) counters: ReceiveCounters,
 }
 
 impl SubscriptionShared {
@@ -50,28 +46,24 @@ impl SubscriptionShared {
             receiver: Arc::new(tokio::sync::Mutex::new(receiver)),
             active: AtomicBool::new(false),
             failed: AtomicBool::new(false),
-            received: AtomicU64::new(0),
-            invalid: AtomicU64::new(0),
-            filtered: AtomicU64::new(0),
-            delivered: AtomicU64::new(0),
-            panics: AtomicU64::new(0),
+            counters: ReceiveCounters::default(),
         }
     }
 
     /// The subscription as `events.subscriptions` reports it.
     pub fn info(&self) -> SubscriptionInfo {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let [received, invalid, filtered, delivered, handler_panics] = self.counters.values();
         SubscriptionInfo {
             id: self.id.clone(),
             names: self.names.clone(),
             filter: self.filter.as_ref().map(|f| f.source().to_owned()),
             active: self.active.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),
-            received: get(&self.received),
-            invalid: get(&self.invalid),
-            filtered: get(&self.filtered),
-            delivered: get(&self.delivered),
-            handler_panics: get(&self.panics),
+            received,
+            invalid,
+            filtered,
+            delivered,
+            handler_panics,
         }
     }
 }
@@ -99,39 +91,4 @@ pub struct SubscriptionInfo {
     pub delivered: u64,
     /// Handler panics.
     pub handler_panics: u64,
-}
-
-/// The subscriber's handle; dropping it ends the subscription.
-pub struct Subscription {
-    pub(crate) shared: Arc<SubscriptionShared>,
-    pub(crate) bus: Weak<BusCore>,
-    pub(crate) detached: bool,
-}
-
-impl Subscription {
-    /// Its id (`sub-N`), the name of its actor under `node/events`.
-    pub fn id(&self) -> &str {
-        &self.shared.id
-    }
-
-    /// Its counters now.
-    pub fn info(&self) -> SubscriptionInfo {
-        self.shared.info()
-    }
-
-    /// Keeps the subscription running for the node's life, without a handle.
-    pub fn detach(mut self) {
-        self.detached = true;
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        if self.detached {
-            return;
-        }
-        if let Some(bus) = self.bus.upgrade() {
-            bus.unsubscribe(&self.shared.id);
-        }
-    }
 }

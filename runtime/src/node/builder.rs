@@ -1,17 +1,24 @@
-//! Assembling and starting a node: settings, name, transport, plugins and core children become
-//! a supervision tree under a root supervisor, and the node attaches to its transport.
+//! Assembling and starting a node in one step: settings, name, transport, plugins and core
+//! children become a supervision tree under a root supervisor, the transport's own actor (if
+//! it has one) joins that tree, and the node attaches to its transport. Every check that can
+//! fail (settings, node name, each plugin's config table, duplicate plugins) runs before
+//! anything starts.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
-use super::handle::{NodeExit, NodeShared};
+use super::node_handle::{NodeExit, NodeShared};
+use super::plugin_def::{PluginContext, PluginDef};
 use super::NodeHandle;
 use crate::config::{is_valid_name, Settings};
-use crate::plugin::{PluginContext, PluginDef, PluginHandle};
+use crate::dispatch::Dispatcher;
+use crate::events::EventBus;
+use crate::metrics::NodeStats;
+use crate::plugin::PluginHandle;
 use crate::supervision::{
     ActorTable, ChildExited, ChildLink, ChildSpec, RestartType, Strategy, SupervisionContext,
-    Supervisor, SupervisorConfig, SupervisorSpec,
+    Supervisor, SupervisorConfig, SupervisorSpec, TreeHandle,
 };
 use crate::transport::{LocalNode, LocalTransport, Transport};
 use crate::Error;
@@ -45,7 +52,8 @@ impl NodeBuilder {
         self
     }
 
-    /// Sets the transport (default: a new [`LocalTransport`] for the domain).
+    /// Sets the transport (default: a new [`LocalTransport`] for the domain). A transport with
+    /// an actor of its own ([`Transport::child`]) gets it started under the root supervisor.
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
         self
@@ -54,6 +62,12 @@ impl NodeBuilder {
     /// Adds a plugin (skipped when `[plugins.NAME] enabled = false`).
     pub fn plugin(mut self, plugin: PluginDef) -> Self {
         self.plugins.push(plugin);
+        self
+    }
+
+    /// Adds several plugins.
+    pub fn plugins(mut self, plugins: impl IntoIterator<Item = PluginDef>) -> Self {
+        self.plugins.extend(plugins);
         self
     }
 
@@ -66,17 +80,40 @@ impl NodeBuilder {
         self
     }
 
-    /// Starts the supervision tree and attaches the node to its transport.
-    pub fn start(self) -> Result<NodeHandle, Error> {
-        let settings = self.settings;
-        settings.validate()?;
-        let name = self.name.unwrap_or_else(|| settings.node_name());
+    /// Runs every check `start` would run, without starting anything: the settings, the node
+    /// name, duplicate plugins, and each enabled plugin's config table.
+    pub fn check(&self) -> Result<(), Error> {
+        self.settings.validate()?;
+        let name = self.node_name();
         if !is_valid_name(&name, false) {
             return Err(Error::config(
                 "node.name",
                 format!("value \"{name}\" is not allowed: letters, digits, '-' and '_'"),
             ));
         }
+        let mut seen = BTreeSet::new();
+        for def in &self.plugins {
+            if !seen.insert(def.name()) {
+                return Err(Error::node(&name, format!("plugin '{}' added twice", def.name())));
+            }
+            if self.settings.plugin_enabled(def.name()) {
+                def.check_config(&self.settings.plugin_config(def.name()))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn node_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| self.settings.node_name())
+    }
+
+    /// Starts the supervision tree and attaches the node to its transport.
+    pub fn start(self) -> Result<NodeHandle, Error> {
+        self.check()?;
+        let name = self.node_name();
+        let settings = Arc::new(self.settings);
         let domain = settings.node.domain.clone();
         let transport = self
             .transport
@@ -84,75 +121,74 @@ impl NodeBuilder {
         let root_config = settings.root_supervision()?;
         let (events, _) = broadcast::channel(1024);
         let (exit, _) = watch::channel(None);
-        let bus = crate::events::EventBus::new(&name, transport.clone(), &settings.events)?;
-        let stats = Arc::new(crate::stats::NodeStats::new(settings.stats.enabled));
-        let shared = Arc::new(NodeShared {
-            name: Arc::from(name.as_str()),
-            domain: domain.clone(),
-            default_timeout: settings.default_timeout()?,
-            settings: Arc::new(settings),
-            transport: transport.clone(),
-            table: ActorTable::default(),
-            events,
-            plugins: OnceLock::new(),
-            commands: OnceLock::new(),
-            root: Mutex::new(None),
-            exit,
-            http_url: OnceLock::new(),
-            bus,
-            stats,
-        });
-        let handle = NodeHandle {
-            inner: shared.clone(),
-        };
-        let settings = &shared.settings;
+        let table = ActorTable::default();
+        let tree = TreeHandle::new(&name, table.clone(), events.clone());
+        let bus = EventBus::new(&name, transport.clone(), &settings.events)?;
+        let stats = Arc::new(NodeStats::new(settings.stats.enabled));
+        let dispatcher = Dispatcher::new(transport.clone(), settings.default_timeout()?);
 
-        let mut seen = BTreeSet::new();
         let mut handles = BTreeMap::new();
         let mut commands = Vec::new();
         let mut plugin_children = Vec::new();
-        for def in self.plugins {
+        for def in &self.plugins {
             let plugin = def.name().to_owned();
-            if !seen.insert(plugin.clone()) {
-                return Err(Error::node(&name, format!("plugin '{plugin}' added twice")));
-            }
             if !settings.plugin_enabled(&plugin) {
                 tracing::info!(node = %name, plugin = %plugin, "plugin disabled by config");
                 continue;
             }
             let plugin_handle = PluginHandle::new(&plugin, settings.plugin_in_flight(&plugin));
             let context = PluginContext {
-                node: handle.clone(),
+                node: Arc::from(name.as_str()),
+                domain: Arc::from(domain.as_str()),
                 config: settings.plugin_config(&plugin),
+                events: bus.clone(),
+                tree: tree.clone(),
+                calls: dispatcher.clone(),
             };
             plugin_children.push(def.subtree(
                 plugin_handle.clone(),
                 context,
                 settings.plugin_supervision(&plugin)?,
+                &stats,
             ));
             commands.extend(def.commands().iter().cloned());
             handles.insert(plugin, plugin_handle);
         }
-        let _ = shared.plugins.set(handles.clone());
-        let _ = shared.commands.set(commands.clone());
+
+        let shared = Arc::new(NodeShared {
+            name: Arc::from(name.as_str()),
+            domain: domain.clone(),
+            settings: settings.clone(),
+            dispatcher,
+            tree: tree.clone(),
+            plugins: handles.clone(),
+            root: Mutex::new(None),
+            exit,
+            bus: bus.clone(),
+            stats: stats.clone(),
+        });
+        let handle = NodeHandle {
+            inner: shared.clone(),
+        };
 
         let plugins_config = SupervisorConfig {
             strategy: Strategy::OneForOne,
             ..root_config
         };
-        let mut root_children =
-            vec![
-                SupervisorSpec::new("plugins", plugins_config, plugin_children)
-                    .into_child(RestartType::Permanent),
-            ];
-        root_children.insert(0, crate::events::events_child(&handle, root_config));
-        root_children.extend(crate::stats::collector_child(&handle));
+        let mut root_children = vec![
+            crate::events::events_child(&bus, &tree, root_config),
+            SupervisorSpec::new("plugins", plugins_config, plugin_children)
+                .into_child(RestartType::Permanent),
+        ];
+        let interval = settings.stats_interval()?;
+        root_children.extend(crate::telemetry::collector_child(&stats, &bus, interval));
+        root_children.extend(transport.child());
         for child in self.children {
             root_children.push(child(&handle)?);
         }
         let context = SupervisionContext {
-            table: shared.table.clone(),
-            events: shared.events.clone(),
+            table: table.clone(),
+            events,
         };
         let weak = Arc::downgrade(&shared);
         let notify = Arc::new(move |exit: ChildExited| {
@@ -164,14 +200,12 @@ impl NodeBuilder {
                 shared.exit.send_replace(Some(outcome));
             }
         });
-        shared
-            .table
-            .starting("node", "supervisor", root_config.intensity.period, None);
+        table.starting("node", "supervisor", root_config.intensity.period, None);
         let root = Supervisor::start_linked(
             SupervisorSpec::new("node", root_config, root_children),
             ChildLink::root("node", context, notify),
         );
-        shared.table.running("node", None);
+        table.running("node", None);
         *shared.root.lock().unwrap_or_else(|p| p.into_inner()) = Some(root);
 
         let attached = transport.attach(LocalNode {
@@ -181,10 +215,7 @@ impl NodeBuilder {
             commands,
         });
         if let Err(err) = attached {
-            let root = shared.root.lock().unwrap_or_else(|p| p.into_inner()).take();
-            if let Some(root) = root {
-                root.do_send(crate::supervision::Shutdown);
-            }
+            handle.stop_tree();
             return Err(err);
         }
         tracing::info!(node = %name, domain = %shared.domain, transport = transport.kind(),

@@ -31,8 +31,8 @@ use super::async_calls::{AsyncCalls, Finished, Outcome, ReplySlot, Responder};
 use super::plugin_trait::Reply;
 use super::{Plugin, PluginHandle, PluginStatus};
 use crate::call::{CallContext, CallError, CallRequest};
-use crate::stats::PluginStats;
-use crate::supervision::ExitGuard;
+use crate::metrics::PluginStats;
+use crate::supervision::{panic_message, ExitGuard};
 
 /// One call for the actor.
 pub(crate) struct Dispatch {
@@ -152,17 +152,6 @@ impl ActorFuture<PluginActor> for CallDriver {
     ) -> Poll<()> {
         act.answer_finished(ctx, task);
         Poll::Pending
-    }
-}
-
-/// The text of a panic payload (`&str` or `String`; anything else is named as such).
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-string payload".to_owned()
     }
 }
 

@@ -13,7 +13,7 @@ use tokio::sync::{broadcast, Notify};
 use super::actor::{PluginActor, StopPlugin};
 use super::{plugin, Plugin, PluginHandle, PluginStatus};
 use crate::call::{CallError, CallRequest, Params, RpcErrorKind};
-use crate::stats::PluginStats;
+use crate::metrics::PluginStats;
 use crate::supervision::{ActorTable, ChildExited, ChildLink, SupervisionContext};
 
 /// Sets its flag when dropped.

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use super::plugin_trait::CommandFuture;
 use crate::call::{CallError, CallRequest};
-use crate::stats::PluginStats;
+use crate::metrics::PluginStats;
 
 /// The caller's end of one call, as actix hands it to a response.
 pub(crate) type Responder = OneshotSender<Result<Value, CallError>>;

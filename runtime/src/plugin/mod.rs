@@ -1,5 +1,5 @@
 //! Plugins and commands. A plugin is a struct whose `#[command]` methods (see the `#[plugin]`
-//! macro) become `plugin.command`s; its [`PluginDef`] gives the node a factory and the command
+//! macro) become `plugin.command`s; its [`PluginDef`](crate::PluginDef) gives the node a factory and the command
 //! specs; on the node it lives as a [`PluginActor`] behind a [`PluginHandle`].
 //!
 //! Data flow: a [`CallRequest`](crate::call::CallRequest) → [`PluginHandle::call`] (in-flight
@@ -13,15 +13,13 @@ mod actor;
 mod actor_tests;
 mod args;
 mod async_calls;
-mod command_spec;
-mod definition;
 mod handle;
 mod plugin_trait;
 
-pub use actor::{panic_message, PluginActor};
+pub use actor::PluginActor;
+pub(crate) use actor::StopPlugin;
 pub use args::{to_result, ArgReader};
 pub use clacks_macros::plugin;
-pub use command_spec::{schema_for_rust_type, ArgSpec, CommandSpec};
-pub use definition::{PluginContext, PluginDef};
+pub use crate::call::{schema_for_rust_type, ArgSpec, CommandSpec};
 pub use handle::{PluginHandle, PluginStatus, StatusWatch};
 pub use plugin_trait::{CommandFuture, Plugin, Reply};

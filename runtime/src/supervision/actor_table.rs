@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use super::supervisor::ControlChild;
+use super::control::ControlChild;
 
 /// Life-cycle state of one actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 use super::{ActorTable, EventSender, RestartType};
+use crate::Error;
 
 /// The report a child's guard sends when the child ends.
 #[derive(Debug, Clone, actix::Message)]
@@ -141,7 +142,7 @@ impl ChildHandle {
 }
 
 /// The start function of a child: called at first start and at every restart.
-pub type StartFn = Arc<dyn Fn(ChildLink) -> Result<ChildHandle, String> + Send + Sync>;
+pub type StartFn = Arc<dyn Fn(ChildLink) -> Result<ChildHandle, Error> + Send + Sync>;
 
 /// How to start one child, and when to restart it.
 #[derive(Clone)]
@@ -161,7 +162,7 @@ impl ChildSpec {
         id: impl Into<String>,
         kind: impl Into<String>,
         restart: RestartType,
-        start: impl Fn(ChildLink) -> Result<ChildHandle, String> + Send + Sync + 'static,
+        start: impl Fn(ChildLink) -> Result<ChildHandle, Error> + Send + Sync + 'static,
     ) -> Self {
         ChildSpec {
             id: id.into(),

@@ -9,9 +9,12 @@
 
 mod actor_table;
 mod child;
+mod control;
 mod events;
+mod panic;
 mod strategy;
 mod supervisor;
+mod tree_handle;
 
 pub use actor_table::{ActorInfo, ActorState, ActorTable, ControlLink};
 pub use child::{
@@ -19,11 +22,11 @@ pub use child::{
     SupervisionContext,
 };
 pub use events::{EventSender, SupervisionEvent};
+pub use panic::panic_message;
+pub use tree_handle::TreeHandle;
 pub use strategy::{Intensity, RestartType, Strategy, SupervisorConfig};
-pub use supervisor::{
-    ControlChild, ControlOp, ExitHook, RemoveChild, Shutdown, StartChild, Supervisor,
-    SupervisorSpec,
-};
+pub use control::{ControlChild, ControlOp};
+pub use supervisor::{ExitHook, RemoveChild, Shutdown, StartChild, Supervisor, SupervisorSpec};
 
 #[cfg(test)]
 mod tests;

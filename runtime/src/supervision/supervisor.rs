@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::child::{ChildExited, ChildHandle, ChildLink, ChildSpec, ExitGuard, SupervisionContext};
+use super::control::{ControlChild, ControlOp};
 use super::{ActorState, ControlLink, RestartType, Strategy, SupervisionEvent, SupervisorConfig};
+use crate::Error;
 
 /// How long a supervisor waits for one child to stop before going on without it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
@@ -24,30 +26,12 @@ pub type ExitHook = Arc<dyn Fn(Option<&str>) + Send + Sync>;
 #[rtype(result = "()")]
 pub struct Shutdown;
 
-/// An admin operation on one child.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ControlOp {
-    /// Stop it (if running) and start it again; not counted against the intensity.
-    Restart,
-    /// Stop it and leave it stopped.
-    Stop,
-}
-
-/// Admin request to a supervisor about its child `index`.
-#[derive(Debug, Clone, Copy, Message)]
-#[rtype(result = "Result<(), String>")]
-pub struct ControlChild {
-    /// The child's index.
-    pub index: usize,
-    /// What to do.
-    pub op: ControlOp,
-}
 
 /// Adds a child to a running supervisor and starts it (OTP's `start_child`): for children
 /// that come and go at run time, such as event subscriptions. Answers once the child's start
 /// function ran (a start failure is then handled like any other: restart or give up).
 #[derive(Message)]
-#[rtype(result = "Result<(), String>")]
+#[rtype(result = "Result<(), Error>")]
 pub struct StartChild(pub ChildSpec);
 
 /// Stops the child named `id` and forgets it (OTP's `terminate_child` + `delete_child`): it
@@ -184,9 +168,9 @@ impl Supervisor {
         // A start function that panics must not take the supervisor down with it.
         let started = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (spec.start)(link)))
             .unwrap_or_else(|payload| {
-                Err(format!(
-                    "start function panicked: {}",
-                    crate::plugin::panic_message(&*payload)
+                Err(Error::actor(
+                    &path,
+                    format!("start function panicked: {}", super::panic_message(&*payload)),
                 ))
             });
         match started {
@@ -421,14 +405,16 @@ impl Handler<Shutdown> for Supervisor {
 }
 
 impl Handler<ControlChild> for Supervisor {
-    type Result = ResponseFuture<Result<(), String>>;
+    type Result = ResponseFuture<Result<(), Error>>;
 
     fn handle(&mut self, msg: ControlChild, ctx: &mut Context<Self>) -> Self::Result {
         if msg.index >= self.spec.children.len() || self.vacant.contains(&msg.index) {
-            return Box::pin(async move { Err(format!("no child {}", msg.index)) });
+            let err = Error::actor(&self.path, format!("no child {}", msg.index));
+            return Box::pin(async move { Err(err) });
         }
         if self.phase == Phase::ShuttingDown {
-            return Box::pin(async { Err("supervisor is shutting down".to_owned()) });
+            let err = Error::actor(&self.path, "the supervisor is shutting down");
+            return Box::pin(async move { Err(err) });
         }
         let (done_tx, done_rx) = oneshot::channel();
         let reason = match msg.op {
@@ -444,20 +430,21 @@ impl Handler<ControlChild> for Supervisor {
                 let _ = done_tx.send(());
             }),
         );
+        let path = self.path.clone();
         Box::pin(async move {
             done_rx
                 .await
-                .map_err(|_| "supervisor stopped before finishing".to_owned())
+                .map_err(|_| Error::actor(path, "the supervisor stopped before finishing"))
         })
     }
 }
 
 impl Handler<StartChild> for Supervisor {
-    type Result = Result<(), String>;
+    type Result = Result<(), Error>;
 
     fn handle(&mut self, msg: StartChild, ctx: &mut Context<Self>) -> Self::Result {
         if self.phase == Phase::ShuttingDown {
-            return Err(format!("supervisor {} is shutting down", self.path));
+            return Err(Error::actor(&self.path, "the supervisor is shutting down"));
         }
         let spec = msg.0;
         let taken = self
@@ -465,9 +452,9 @@ impl Handler<StartChild> for Supervisor {
             .into_iter()
             .any(|i| self.spec.children[i].id == spec.id);
         if taken {
-            return Err(format!(
-                "{} already has a child named '{}'",
-                self.path, spec.id
+            return Err(Error::actor(
+                &self.path,
+                format!("already has a child named '{}'", spec.id),
             ));
         }
         let index = match self.vacant.pop() {

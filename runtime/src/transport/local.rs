@@ -9,10 +9,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
-use tokio::time::Instant;
 
-use super::{EventReceiver, LocalNode, RawEvent, Transport, EVENT_BUFFER};
-use crate::call::{unix_millis_now, CallError, CallRequest};
+use super::{CallCarrier, EventReceiver, LocalNode, RawEvent, Transport, EVENT_BUFFER};
+use crate::call::{unix_millis_now, CallError, ResolvedCall};
 use crate::membership::{Membership, NodeRecord};
 use crate::plugin::{PluginHandle, PluginStatus};
 use crate::Error;
@@ -65,6 +64,46 @@ impl LocalTransport {
     }
 }
 
+impl CallCarrier for LocalTransport {
+    fn send(
+        &self,
+        call: Arc<ResolvedCall>,
+        node: Option<&str>,
+    ) -> BoxFuture<'static, Result<Value, CallError>> {
+        let plugin = call.plugin();
+        let target = self
+            .membership
+            .check_target(&self.domain, plugin, node)
+            .and_then(|()| {
+                let found = match node {
+                    None => self.pick(plugin),
+                    Some(name) => {
+                        let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
+                        let handle = nodes.get(name).and_then(|n| n.plugins.get(plugin));
+                        handle.map(|h| (name.to_owned(), h.clone()))
+                    }
+                };
+                // The view and the node table change together (attach/detach); a node that
+                // left between the two looks is simply gone.
+                found.ok_or_else(|| CallError::unavailable(plugin, "the provider just left"))
+            });
+        match target {
+            Err(err) => future::ready(Err(err)).boxed(),
+            Ok((name, handle)) => async move {
+                handle
+                    .call(call.request().clone(), call.deadline())
+                    .await
+                    .map_err(|e| e.with_node_default(&name))
+            }
+            .boxed(),
+        }
+    }
+
+    fn membership(&self) -> &Membership {
+        &self.membership
+    }
+}
+
 impl Transport for LocalTransport {
     fn kind(&self) -> &'static str {
         "local"
@@ -90,19 +129,7 @@ impl Transport for LocalTransport {
                 ),
             ));
         }
-        let now = unix_millis_now();
-        self.membership.upsert(NodeRecord {
-            name: node.name.clone(),
-            domain: node.domain.clone(),
-            plugins: node
-                .plugins
-                .iter()
-                .map(|(name, h)| (name.clone(), h.status().as_str().to_owned()))
-                .collect(),
-            commands: node.commands.clone(),
-            joined_ms: now,
-            last_seen_ms: now,
-        });
+        self.membership.upsert(node.record(unix_millis_now()));
         nodes.insert(node.name.clone(), node);
         Ok(())
     }
@@ -111,41 +138,6 @@ impl Transport for LocalTransport {
         let mut nodes = self.nodes.write().unwrap_or_else(|p| p.into_inner());
         nodes.remove(node);
         self.membership.remove(node);
-    }
-
-    fn send(
-        &self,
-        plugin: &str,
-        node: Option<&str>,
-        request: Arc<CallRequest>,
-        deadline: Instant,
-    ) -> BoxFuture<'static, Result<Value, CallError>> {
-        let target = self
-            .membership
-            .check_target(&self.domain, plugin, node)
-            .and_then(|()| {
-                let found = match node {
-                    None => self.pick(plugin),
-                    Some(name) => {
-                        let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
-                        let handle = nodes.get(name).and_then(|n| n.plugins.get(plugin));
-                        handle.map(|h| (name.to_owned(), h.clone()))
-                    }
-                };
-                // The view and the node table change together (attach/detach); a node that
-                // left between the two looks is simply gone.
-                found.ok_or_else(|| CallError::unavailable(plugin, "the provider just left"))
-            });
-        match target {
-            Err(err) => future::ready(Err(err)).boxed(),
-            Ok((name, handle)) => async move {
-                handle
-                    .call(request, deadline)
-                    .await
-                    .map_err(|e| e.with_node_default(&name))
-            }
-            .boxed(),
-        }
     }
 
     fn publish_event(&self, event: RawEvent) -> BoxFuture<'static, Result<(), Error>> {
@@ -179,10 +171,6 @@ impl Transport for LocalTransport {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    fn membership(&self) -> &Membership {
-        &self.membership
-    }
-
     fn nodes(&self) -> Vec<NodeRecord> {
         let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
         let now = unix_millis_now();
@@ -191,12 +179,7 @@ impl Transport for LocalTransport {
             .into_iter()
             .map(|mut record| {
                 if let Some(local) = nodes.get(&record.name) {
-                    for (name, handle) in &local.plugins {
-                        record
-                            .plugins
-                            .insert(name.clone(), handle.status().as_str().to_owned());
-                    }
-                    record.last_seen_ms = now;
+                    local.refresh(&mut record, now);
                 }
                 record
             })

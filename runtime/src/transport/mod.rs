@@ -1,6 +1,6 @@
 //! Transports carry calls between the nodes of a domain. The [`Transport`] trait is all the
 //! dispatcher needs: make a node's plugins reachable ([`attach`](Transport::attach)), deliver one
-//! call to some provider of a plugin or to one named node ([`send`](Transport::send)), and keep
+//! call to some provider of a plugin or to one named node ([`send`](CallCarrier::send)), and keep
 //! the [`Membership`] view. Two implementations pass one conformance suite (`tests/`): the
 //! in-process [`LocalTransport`] here and the AMQP transport in `clacks-actors`.
 
@@ -8,18 +8,20 @@ mod local;
 
 pub use local::LocalTransport;
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{self, BoxFuture, FutureExt};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::time::Instant;
 
 /// How many events a subscriber may have waiting before newer ones are dropped.
 pub const EVENT_BUFFER: usize = 4096;
 
-use crate::call::{CallError, CallRequest};
+use crate::call::{CallError, ResolvedCall};
 use crate::membership::{Membership, NodeRecord};
-use crate::plugin::{CommandSpec, PluginHandle};
+use crate::call::CommandSpec;
+use crate::plugin::PluginHandle;
+use crate::supervision::ChildSpec;
+use std::time::Duration;
 use crate::Error;
 
 /// An event as transports carry it: its type name (the routing key on `D.event`), its XML
@@ -57,26 +59,79 @@ pub struct LocalNode {
     pub commands: Vec<CommandSpec>,
 }
 
+impl LocalNode {
+    /// This node as the membership view records it, joined and seen at `now_ms`.
+    pub fn record(&self, now_ms: u64) -> NodeRecord {
+        let mut record = NodeRecord {
+            name: self.name.clone(),
+            domain: self.domain.clone(),
+            plugins: BTreeMap::new(),
+            commands: self.commands.clone(),
+            joined_ms: now_ms,
+            last_seen_ms: now_ms,
+        };
+        self.refresh(&mut record, now_ms);
+        record
+    }
+
+    /// Brings this node's `record` up to date: the current status of each plugin, seen now.
+    pub fn refresh(&self, record: &mut NodeRecord, now_ms: u64) {
+        for (name, handle) in &self.plugins {
+            record
+                .plugins
+                .insert(name.clone(), handle.status().as_str().to_owned());
+        }
+        record.last_seen_ms = now_ms;
+    }
+}
+
+/// The part of a transport that routing and fan-out need: deliver one call, and the view of
+/// who provides what. [`dispatch::fan_out`](crate::dispatch::fan_out) takes only this, so the
+/// AMQP transport's serving side can fan a call out through its own caller without holding a
+/// node or a whole transport.
+pub trait CallCarrier: Send + Sync {
+    /// Delivers `call` to one provider of its plugin (competing consumers), or to `node` when
+    /// given, and resolves with its reply or a typed error no later than the call's deadline.
+    /// An error names the node that answered (`data.node`) when a node answered.
+    fn send(
+        &self,
+        call: Arc<ResolvedCall>,
+        node: Option<&str>,
+    ) -> BoxFuture<'static, Result<Value, CallError>>;
+
+    /// The membership view calls are routed by.
+    fn membership(&self) -> &Membership;
+}
+
 /// How calls travel between the nodes of one domain.
-pub trait Transport: Send + Sync + 'static {
+pub trait Transport: CallCarrier + 'static {
     /// `local` or `amqp`.
     fn kind(&self) -> &'static str;
+
+    /// The transport's own actor, started under the node's root supervisor when the node
+    /// starts (the AMQP transport's link to the broker); `None` when it has none.
+    fn child(&self) -> Option<ChildSpec> {
+        None
+    }
+
+    /// Resolves `true` once the node has joined the domain through this transport (consumers
+    /// open, announced), `false` if `timeout` passes first.
+    fn wait_joined(&self, timeout: Duration) -> BoxFuture<'static, bool> {
+        let _ = timeout;
+        future::ready(true).boxed()
+    }
+
+    /// Where the transport connects, for the ready line and logs: `off` in-process, the
+    /// broker URL with its password hidden over AMQP.
+    fn endpoint(&self) -> String {
+        "off".to_owned()
+    }
 
     /// Makes `node`'s plugins callable in the domain.
     fn attach(&self, node: LocalNode) -> Result<(), Error>;
 
     /// Withdraws `node` from the domain (clean shutdown).
     fn detach(&self, node: &str);
-
-    /// Delivers `request` to one provider of `plugin` (competing consumers), or to `node` when
-    /// given, and resolves with its reply or a typed error no later than `deadline`.
-    fn send(
-        &self,
-        plugin: &str,
-        node: Option<&str>,
-        request: Arc<CallRequest>,
-        deadline: Instant,
-    ) -> BoxFuture<'static, Result<Value, CallError>>;
 
     /// Publishes `event` to every subscriber in the domain whose names include it.
     fn publish_event(&self, event: RawEvent) -> BoxFuture<'static, Result<(), Error>>;
@@ -90,9 +145,6 @@ pub trait Transport: Send + Sync + 'static {
 
     /// Events the transport dropped because a subscriber was full.
     fn dropped_events(&self) -> u64;
-
-    /// The membership view this transport maintains.
-    fn membership(&self) -> &Membership;
 
     /// The nodes of the domain with current plugin statuses.
     fn nodes(&self) -> Vec<NodeRecord> {

@@ -7,6 +7,7 @@
 //! times and durations are delegated to [`super::temporal`]. NOTATION is refused when a schema
 //! names it (see the loader), so it has no variant here.
 
+pub(crate) use super::primitive::Primitive;
 use super::temporal;
 use std::borrow::Cow;
 
@@ -51,30 +52,6 @@ impl Ws {
             }
         }
     }
-}
-
-/// The primitive a built-in derives from; decides value space, ordering and length measure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Primitive {
-    AnySimple,
-    String,
-    Boolean,
-    Decimal,
-    Float,
-    Double,
-    Duration,
-    DateTime,
-    Time,
-    Date,
-    GYearMonth,
-    GYear,
-    GMonthDay,
-    GDay,
-    GMonth,
-    HexBinary,
-    Base64Binary,
-    AnyUri,
-    QName,
 }
 
 macro_rules! builtins {

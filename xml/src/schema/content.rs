@@ -9,7 +9,10 @@
 //! a whole content model, with each element at most once) is kept as a list checked with a
 //! bitset instead, since determinising it would cost 2^n states.
 
-use super::model::{ElemId, Wildcard};
+use super::wildcard::Wildcard;
+
+/// An element declaration's index in the schema model.
+pub(crate) type ElemId = u32;
 use std::collections::HashMap;
 
 /// Upper bound on NFA states built for one content model.
@@ -409,7 +412,7 @@ fn determinise(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::model::{NsConstraint, Process};
+    use crate::schema::wildcard::{NsConstraint, Process};
 
     fn el(id: ElemId, name: &str, min: u32, max: Option<u32>) -> Particle {
         Particle {

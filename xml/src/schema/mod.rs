@@ -4,7 +4,8 @@
 //! Layout: `loader` reads XSD documents and follows includes/imports; `compile` turns them
 //! into the `model` (types, declarations, `content` automata, `pattern` regexes, facet
 //! `values`); `validate` walks an instance against the model, using `simple` for values and
-//! `builtin_types`/`temporal` for the XSD built-in types; `builtin` embeds our own schemas.
+//! `builtin_types`/`primitive`/`temporal` for the XSD built-in types; `wildcard` for
+//! `xs:any`/`xs:anyAttribute`; `builtin` embeds our own schemas.
 //!
 //! Supported: global and local elements and element references; named and anonymous simple
 //! and complex types; `sequence`/`choice`/`all` with `minOccurs`/`maxOccurs` on elements and
@@ -31,10 +32,12 @@ mod content;
 mod loader;
 mod model;
 mod pattern;
+mod primitive;
 mod simple;
 mod temporal;
 mod validate;
 mod values;
+mod wildcard;
 
 use crate::document::{Document, Element, NodeId};
 use crate::envelope;

@@ -8,14 +8,15 @@
 //! is a walk over the instance with table look-ups.
 
 use super::builtin_types::{Builtin, Primitive, Ws};
+pub(crate) use super::content::ElemId;
 use super::content::ContentModel;
+pub(crate) use super::wildcard::{NsConstraint, Process, Wildcard};
 use super::values::OrdValue;
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub(crate) type TypeId = u32;
-pub(crate) type ElemId = u32;
 
 /// Derivation methods, as bit flags for `block`/`final` sets.
 pub(crate) const DERIVE_EXTENSION: u8 = 1;
@@ -234,34 +235,3 @@ pub(crate) struct AttributeDecl {
     pub(crate) fixed: Option<Box<str>>,
 }
 
-/// `xs:any` / `xs:anyAttribute`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Wildcard {
-    pub(crate) namespaces: NsConstraint,
-    pub(crate) process: Process,
-}
-
-impl Wildcard {
-    pub(crate) fn allows(&self, ns: &str) -> bool {
-        match &self.namespaces {
-            NsConstraint::Any => true,
-            NsConstraint::Not(list) => !list.iter().any(|n| &**n == ns),
-            NsConstraint::Only(list) => list.iter().any(|n| &**n == ns),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum NsConstraint {
-    Any,
-    /// `##other`: anything but these (the target namespace and "no namespace").
-    Not(Vec<Box<str>>),
-    Only(Vec<Box<str>>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Process {
-    Strict,
-    Lax,
-    Skip,
-}

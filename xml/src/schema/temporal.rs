@@ -7,7 +7,7 @@
 //! applying the timezone; values without a timezone are placed as if in UTC, which is the
 //! usual practical reading of XSD's partial order.
 
-use super::builtin_types::Primitive;
+use super::primitive::Primitive;
 
 /// A parsed temporal value.
 #[derive(Debug, Clone, Copy)]

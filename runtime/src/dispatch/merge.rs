@@ -10,7 +10,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use tokio::time::Instant;
 
-use super::{CallError, RpcErrorKind};
+use crate::call::{CallError, RpcErrorKind};
 
 /// One node's pending answer.
 pub type NodeCall = (String, BoxFuture<'static, Result<Value, CallError>>);

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use super::histogram::{AtomicHistogram, HistogramSnapshot};
-use crate::plugin::CommandSpec;
+use crate::call::CommandSpec;
 
 /// The slot for calls of a command the plugin does not declare.
 pub const UNKNOWN_COMMAND: &str = "(unknown)";

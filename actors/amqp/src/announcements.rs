@@ -14,7 +14,7 @@ use clacks_xml::{Document, SchemaSet};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use super::shared::Shared;
+use super::state::NodeState;
 
 /// The event names the membership queue is bound to.
 pub const MEMBERSHIP_EVENTS: [&str; 4] = [
@@ -87,7 +87,7 @@ pub fn capabilities(local: &LocalNode) -> String {
 
 /// `NodeStatus` of the local node: load = calls in flight per worker slot, the measured mean
 /// latency, one worker slot per running plugin.
-pub fn status(shared: &Shared, local: &LocalNode) -> String {
+pub fn status(state: &NodeState, local: &LocalNode) -> String {
     let in_flight: usize = local.plugins.values().map(|h| h.in_flight()).sum();
     let workers = local
         .plugins
@@ -98,7 +98,7 @@ pub fn status(shared: &Shared, local: &LocalNode) -> String {
     NodeStatus {
         id: local.name.clone(),
         load: in_flight as f64 / workers as f64,
-        latency: shared.latency().as_secs_f64(),
+        latency: state.load.latency().as_secs_f64(),
         workers: i32::try_from(workers).unwrap_or(i32::MAX),
         in_flight: u32::try_from(in_flight).ok(),
         indexed: None,
@@ -118,8 +118,8 @@ pub enum Reaction {
 }
 
 /// Applies one membership event (raw XML) to the view.
-pub fn apply(shared: &Shared, xml: &[u8]) -> Reaction {
-    let me = &shared.config.node;
+pub fn apply(state: &NodeState, xml: &[u8]) -> Reaction {
+    let me = &state.config.node;
     let text = String::from_utf8_lossy(xml);
     let document = match Document::parse(&text) {
         Ok(d) => d,
@@ -147,13 +147,13 @@ pub fn apply(shared: &Shared, xml: &[u8]) -> Reaction {
                 .iter()
                 .map(|c| (c.plugin.clone(), "running".to_owned()))
                 .collect();
-            let joined = shared
+            let joined = state
                 .membership
                 .node(&caps.id)
                 .map_or(now, |r| r.joined_ms);
-            shared.membership.upsert(NodeRecord {
+            state.membership.upsert(NodeRecord {
                 name: caps.id.clone(),
-                domain: shared.config.domain.clone(),
+                domain: state.config.domain.clone(),
                 plugins,
                 commands,
                 joined_ms: joined,
@@ -163,14 +163,14 @@ pub fn apply(shared: &Shared, xml: &[u8]) -> Reaction {
             Reaction::None
         }
         Ok(Event::NodeStatus(status)) => {
-            if shared.membership.touch(&status.id, now) || status.id == *me {
+            if state.membership.touch(&status.id, now) || status.id == *me {
                 Reaction::None
             } else {
                 Reaction::Reannounce
             }
         }
         Ok(Event::NodeLeave(leave)) if leave.id != *me => {
-            shared.membership.remove(&leave.id);
+            state.membership.remove(&leave.id);
             tracing::info!(node = %me, peer = %leave.id, "node left the domain");
             Reaction::None
         }
@@ -183,11 +183,11 @@ pub fn apply(shared: &Shared, xml: &[u8]) -> Reaction {
 }
 
 /// Drops nodes silent for longer than the eviction timeout; returns who was evicted.
-pub fn evict(shared: &Shared) -> Vec<String> {
-    let cutoff = unix_millis_now().saturating_sub(shared.config.eviction.as_millis() as u64);
-    let evicted = shared.membership.evict_silent(cutoff, &shared.config.node);
+pub fn evict(state: &NodeState) -> Vec<String> {
+    let cutoff = unix_millis_now().saturating_sub(state.config.eviction.as_millis() as u64);
+    let evicted = state.membership.evict_silent(cutoff, &state.config.node);
     for name in &evicted {
-        tracing::warn!(node = %shared.config.node, peer = %name, "node silent too long; evicted");
+        tracing::warn!(node = %state.config.node, peer = %name, "node silent too long; evicted");
     }
     evicted
 }
@@ -195,11 +195,11 @@ pub fn evict(shared: &Shared) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::AmqpConfig;
+    use crate::config::AmqpConfig;
     use std::time::Duration;
 
-    fn shared(node: &str) -> Shared {
-        Shared::new(AmqpConfig {
+    fn state_of(node: &str) -> NodeState {
+        NodeState::new(AmqpConfig {
             url: "amqp://127.0.0.1".into(),
             user: "guest".into(),
             domain: "d".into(),
@@ -208,6 +208,7 @@ mod tests {
             status_interval: Duration::from_secs(1),
             eviction: Duration::from_millis(0),
             max_deliveries: 3,
+            default_timeout: Duration::from_secs(30),
             reconnect_min: Duration::from_millis(1),
             reconnect_max: Duration::from_millis(1),
             codec: &clacks_runtime::codec::wire::JsonCodec,
@@ -235,7 +236,7 @@ mod tests {
 
     #[test]
     fn capabilities_round_trip_into_the_view_with_full_specs() {
-        let me = shared("me");
+        let me = state_of("me");
         assert_eq!(
             apply(&me, capabilities(&local("other")).as_bytes()),
             Reaction::None
@@ -254,7 +255,7 @@ mod tests {
 
     #[test]
     fn announce_from_others_asks_for_capabilities_and_leave_removes() {
-        let me = shared("me");
+        let me = state_of("me");
         assert_eq!(apply(&me, announce("me").as_bytes()), Reaction::None);
         assert_eq!(
             apply(&me, announce("new").as_bytes()),
@@ -268,7 +269,7 @@ mod tests {
 
     #[test]
     fn status_from_a_stranger_asks_for_reannounce_and_silence_evicts() {
-        let me = shared("me");
+        let me = state_of("me");
         let status = NodeStatus {
             id: "ghost".into(),
             load: 0.0,
@@ -285,7 +286,7 @@ mod tests {
 
     #[test]
     fn invalid_or_foreign_xml_is_dropped() {
-        let me = shared("me");
+        let me = state_of("me");
         assert_eq!(apply(&me, b"<nope"), Reaction::None);
         let bad = r#"<Event xmlns="http://www.gonicus.de/Events"><NodeStatus><Id>x</Id></NodeStatus></Event>"#;
         assert_eq!(apply(&me, bad.as_bytes()), Reaction::None);

@@ -11,11 +11,11 @@ use futures_util::stream::{self, Stream};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use super::EventBus;
+use super::bus::EventBus;
 use crate::call::unix_millis_now;
-use crate::node::NodeHandle;
 use crate::supervision::{
     ActorTable, ChildHandle, ChildSpec, EventSender, ExitGuard, RestartType, SupervisionEvent,
+    TreeHandle,
 };
 
 /// The receiver handed to the first incarnation (subscribed before the node started).
@@ -155,11 +155,11 @@ impl Handler<StopBridge> for SupervisionBridge {
 }
 
 /// The bridge child; its first incarnation uses `first`, later ones subscribe anew.
-pub(crate) fn bridge_child(node: &NodeHandle, first: FirstReceiver) -> ChildSpec {
-    let name: Arc<str> = Arc::from(node.name());
-    let bus = node.event_bus().clone();
-    let table = node.inner.table.clone();
-    let sender: EventSender = node.inner.events.clone();
+pub(crate) fn bridge_child(bus: &EventBus, tree: &TreeHandle, first: FirstReceiver) -> ChildSpec {
+    let name: Arc<str> = Arc::from(bus.node());
+    let bus = bus.clone();
+    let table = tree.table().clone();
+    let sender: EventSender = tree.event_sender().clone();
     ChildSpec::new(
         "supervision",
         "bridge",

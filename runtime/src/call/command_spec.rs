@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::call::CallType;
+use super::CallType;
 
 /// One argument of a command.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,10 +10,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::recorder::{CommandSnapshot, NodeStats};
+use crate::metrics::{CommandSnapshot, NodeStats};
 use crate::call::unix_millis_now;
 use crate::events::EventBus;
-use crate::node::NodeHandle;
 use crate::supervision::{ChildHandle, ChildSpec, ExitGuard, RestartType};
 
 /// One command's numbers over one interval.
@@ -151,18 +150,18 @@ impl Handler<StopCollector> for StatsCollector {
     }
 }
 
-/// The `node/stats` child, or `None` when `stats.enabled` is false.
-pub(crate) fn collector_child(node: &NodeHandle) -> Option<ChildSpec> {
-    let stats = node.node_stats().clone();
+/// The `node/stats` child publishing on `bus` every `interval`, or `None` when statistics
+/// are off (`stats.enabled` false).
+pub(crate) fn collector_child(
+    stats: &Arc<NodeStats>,
+    bus: &EventBus,
+    interval: Duration,
+) -> Option<ChildSpec> {
     if !stats.enabled() {
         return None;
     }
-    let interval = node
-        .settings()
-        .stats_interval()
-        .unwrap_or(Duration::from_secs(10));
-    let bus = node.event_bus().clone();
-    let name: Arc<str> = Arc::from(node.name());
+    let (stats, bus) = (stats.clone(), bus.clone());
+    let name: Arc<str> = Arc::from(bus.node());
     Some(ChildSpec::new(
         "stats",
         "stats",
@@ -186,7 +185,7 @@ pub(crate) fn collector_child(node: &NodeHandle) -> Option<ChildSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stats::PluginStats;
+    use crate::metrics::PluginStats;
 
     #[test]
     fn one_event_per_interval_holds_only_the_interval_and_validates() {

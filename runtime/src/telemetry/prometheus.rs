@@ -5,10 +5,12 @@
 
 use std::fmt::Write;
 
-use super::histogram::BOUNDS_US;
-use super::recorder::UNKNOWN_COMMAND;
-use crate::node::NodeHandle;
-use crate::plugin::PluginStatus;
+use crate::events::EventBus;
+use crate::metrics::histogram::BOUNDS_US;
+use crate::metrics::recorder::UNKNOWN_COMMAND;
+use crate::metrics::{CommandSnapshot, NodeStats};
+use crate::plugin::{PluginHandle, PluginStatus};
+use std::collections::BTreeMap;
 
 /// The `Content-Type` of the text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -26,44 +28,55 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-/// Renders every metric of `node`.
-pub fn render(node: &NodeHandle) -> String {
+/// What `/metrics` reads: the node's call counters, its event bus (with the transport's drop
+/// count) and its plugins.
+pub struct Sources<'a> {
+    /// The node name (every sample's `node` label).
+    pub node: &'a str,
+    /// Per-command call statistics.
+    pub stats: &'a NodeStats,
+    /// The event bus and its counters.
+    pub bus: &'a EventBus,
+    /// Events the transport dropped because a subscriber was full.
+    pub transport_dropped: u64,
+    /// The node's plugins.
+    pub plugins: &'a BTreeMap<String, PluginHandle>,
+}
+
+/// Renders every metric of one node.
+pub fn render(node: &Sources<'_>) -> String {
     let mut out = String::new();
-    let n = label(node.name());
+    let n = label(node.node);
     let commands: Vec<_> = node
-        .node_stats()
+        .stats
         .snapshot()
         .into_iter()
         .filter(|c| c.calls > 0 || !c.method.ends_with(UNKNOWN_COMMAND))
         .collect();
 
-    header(
-        &mut out,
-        "clacks_command_calls_total",
-        "counter",
-        "Calls served per command on this node.",
-    );
-    for c in &commands {
-        let _ = writeln!(
-            out,
-            "clacks_command_calls_total{{node=\"{n}\",method=\"{}\"}} {}",
-            label(&c.method),
-            c.calls
-        );
-    }
-    header(
-        &mut out,
-        "clacks_command_errors_total",
-        "counter",
-        "Served calls that ended in an error.",
-    );
-    for c in &commands {
-        let _ = writeln!(
-            out,
-            "clacks_command_errors_total{{node=\"{n}\",method=\"{}\"}} {}",
-            label(&c.method),
-            c.errors
-        );
+    type Count = fn(&CommandSnapshot) -> u64;
+    let per_command: [(&str, &str, Count); 2] = [
+        (
+            "clacks_command_calls_total",
+            "Calls served per command on this node.",
+            |c| c.calls,
+        ),
+        (
+            "clacks_command_errors_total",
+            "Served calls that ended in an error.",
+            |c| c.errors,
+        ),
+    ];
+    for (name, help, count) in per_command {
+        header(&mut out, name, "counter", help);
+        for c in &commands {
+            let _ = writeln!(
+                out,
+                "{name}{{node=\"{n}\",method=\"{}\"}} {}",
+                label(&c.method),
+                count(c)
+            );
+        }
     }
     header(
         &mut out,
@@ -92,7 +105,7 @@ pub fn render(node: &NodeHandle) -> String {
         );
     }
 
-    let bus = node.event_bus();
+    let bus = node.bus;
     let events = bus.counters();
     for (name, value, help) in [
         (
@@ -137,7 +150,7 @@ pub fn render(node: &NodeHandle) -> String {
         ),
         (
             "clacks_events_transport_dropped_total",
-            node.transport().dropped_events(),
+            node.transport_dropped,
             "Events the transport dropped because a subscriber was full.",
         ),
     ] {
@@ -156,14 +169,14 @@ pub fn render(node: &NodeHandle) -> String {
         bus.subscriptions().len()
     );
 
-    let handles = node.plugin_handles();
+    let handles = node.plugins;
     header(
         &mut out,
         "clacks_plugin_in_flight",
         "gauge",
         "Calls queued or running per plugin.",
     );
-    for (name, handle) in &handles {
+    for (name, handle) in handles {
         let _ = writeln!(
             out,
             "clacks_plugin_in_flight{{node=\"{n}\",plugin=\"{}\"}} {}",
@@ -177,7 +190,7 @@ pub fn render(node: &NodeHandle) -> String {
         "gauge",
         "1 while the plugin runs, else 0.",
     );
-    for (name, handle) in &handles {
+    for (name, handle) in handles {
         let up = u8::from(handle.status() == PluginStatus::Running);
         let _ = writeln!(
             out,
