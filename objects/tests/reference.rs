@@ -91,3 +91,54 @@ fn notes_name_the_plugin_types_the_reference_does_not_ship() {
         .iter()
         .any(|n| n.contains("'Acl' extends 'SambaDomain'")));
 }
+
+#[test]
+fn reference_user_with_posix_account_yields_the_original_writes() {
+    use clacks_objects::definition::Backend;
+    use clacks_objects::directory::MemoryDirectory;
+    use clacks_objects::model::{ChangeSet, ObjectInstance};
+    use clacks_objects::value::Value;
+
+    let catalog = load();
+    let dir = MemoryDirectory::new()
+        .with_pool("uidNumber", 1000)
+        .with_pool("gidNumber", 1000);
+    let changes = ChangeSet::new()
+        .set_text("uid", "jd")
+        .set_text("givenName", "John")
+        .set_text("sn", "Doe")
+        .extend("PosixUser")
+        .set_text("homeDirectory", "/home/jd");
+    let plan = ObjectInstance::create(&catalog, "User").and_then(|mut user| {
+        user.apply(&changes, &dir)?;
+        user.writes(&dir)
+    });
+    let plan = match plan {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let text = |object: &str, attribute: &str| -> Option<String> {
+        let w = plan.write(object, Backend::Ldap)?;
+        w.attributes.get(attribute).map(|a| {
+            a.values
+                .iter()
+                .map(Value::to_text)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    };
+    // cn: Clear + ConcatString('%(givenName)s %(sn)s', 'left'); uid: SetBackends(NULL, LDAP).
+    assert_eq!(text("User", "cn").as_deref(), Some("John Doe"));
+    assert_eq!(text("User", "uid").as_deref(), Some("jd"));
+    assert_eq!(text("User", "displayName").as_deref(), Some("John Doe"));
+    assert_eq!(text("PosixUser", "uidNumber").as_deref(), Some("1000"));
+    assert_eq!(text("PosixUser", "gecos").as_deref(), Some("Doe John,,,"));
+    let ldap = plan
+        .write("User", Backend::Ldap)
+        .map(|w| w.params.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        ldap.get("objectClasses").map(String::as_str),
+        Some("inetOrgPerson")
+    );
+}

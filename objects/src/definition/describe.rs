@@ -10,7 +10,9 @@ use serde_json::{json, Value as Json};
 
 fn condition(c: &ConditionExpr) -> Json {
     match c {
-        ConditionExpr::Call(call) => json!({"condition": call.kind().name(), "params": call.params()}),
+        ConditionExpr::Call(call) => {
+            json!({"condition": call.kind().name(), "params": call.params()})
+        }
         ConditionExpr::And(l, r) => json!({"and": [condition(l), condition(r)]}),
         ConditionExpr::Or(l, r) => json!({"or": [condition(l), condition(r)]}),
     }
@@ -44,9 +46,11 @@ fn values(v: &AllowedValues) -> Json {
     match v {
         AllowedValues::Any => Json::Null,
         AllowedValues::List(l) => Json::Array(l.iter().map(Value::to_json).collect()),
-        AllowedValues::Keyed(k) => {
-            Json::Object(k.iter().map(|(key, label)| (key.to_text(), Json::String(label.clone()))).collect())
-        }
+        AllowedValues::Keyed(k) => Json::Object(
+            k.iter()
+                .map(|(key, label)| (key.to_text(), Json::String(label.clone())))
+                .collect(),
+        ),
         AllowedValues::Populate(cmd) => json!({"populate": cmd}),
     }
 }
@@ -142,8 +146,14 @@ mod tests {
         let j = catalog.map(|c| describe(&c)).unwrap_or_default();
         let a = &j["objects"][0]["attributes"][0];
         assert_eq!(a["name"], "a");
-        assert_eq!(a["validator"], json!({"condition": "RegEx", "params": ["^x"]}));
-        assert_eq!(a["out_filter"], json!([[{"filter": "ConcatString", "params": ["y", "left"]}]]));
+        assert_eq!(
+            a["validator"],
+            json!({"condition": "RegEx", "params": ["^x"]})
+        );
+        assert_eq!(
+            a["out_filter"],
+            json!([[{"filter": "ConcatString", "params": ["y", "left"]}]])
+        );
         assert_eq!(j["files"], json!(["t.xml"]));
     }
 }

@@ -454,6 +454,8 @@ fn dispatch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::AttrType;
+    use crate::value::Value;
 
     #[test]
     fn names_round_trip() {
@@ -498,5 +500,144 @@ mod tests {
             1,
         );
         assert!(c.is_ok());
+    }
+
+    fn run(
+        kind: FilterKind,
+        params: &[&str],
+        attr_type: AttrType,
+        values: Vec<Value>,
+    ) -> Result<Prop> {
+        use crate::directory::MemoryDirectory;
+        let call = FilterCall::new(kind, params.iter().map(|s| s.to_string()).collect(), 7)
+            .map_err(|e| Error::new(ErrorKind::Definition, e))?;
+        let mut props = Props::new();
+        props.insert("a".into(), Prop::new(attr_type, "LDAP").with_values(values));
+        let dir = MemoryDirectory::new().with_pool("uidNumber", 500);
+        let mut env = FilterEnv::new(&dir);
+        let mut key = "a".to_string();
+        call.run(&mut key, &mut props, &mut env)?;
+        props
+            .remove(&key)
+            .ok_or_else(|| Error::new(ErrorKind::Filter, "attribute vanished"))
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn string_to_date_documented_example() {
+        // strings.py: StringToDate('%Y-%m-%d')
+        let p = run(
+            FilterKind::StringToDate,
+            &["%Y-%m-%d"],
+            AttrType::Date,
+            vec![Value::text("2012-02-29")],
+        );
+        assert_eq!(p.map(|p| p.value), Ok(vec![Value::Date(day(2012, 2, 29))]));
+    }
+
+    #[test]
+    fn date_to_string_documented_example() {
+        // strings.py: DateToString('%Y-%m-%d')
+        let p = run(
+            FilterKind::DateToString,
+            &["%Y-%m-%d"],
+            AttrType::Date,
+            vec![Value::Date(day(2012, 2, 29))],
+        );
+        assert_eq!(p.map(|p| p.value), Ok(vec![Value::text("2012-02-29")]));
+    }
+
+    #[test]
+    fn string_to_time_and_time_to_string_use_ldap_time_by_default() {
+        // strings.py: StringToTime('%Y%m%d%H%M%SZ') and its default.
+        let t = day(2012, 2, 29)
+            .and_hms_opt(13, 14, 15)
+            .map(Value::Timestamp);
+        let p = run(
+            FilterKind::StringToTime,
+            &[],
+            AttrType::Timestamp,
+            vec![Value::text("20120229131415Z")],
+        );
+        assert_eq!(p.map(|p| p.value), Ok(t.clone().into_iter().collect()));
+        let back = run(
+            FilterKind::TimeToString,
+            &["%Y%m%d%H%M%SZ"],
+            AttrType::Timestamp,
+            t.into_iter().collect(),
+        );
+        assert_eq!(
+            back.map(|p| p.value),
+            Ok(vec![Value::text("20120229131415Z")])
+        );
+    }
+
+    #[test]
+    fn escaped_percent_formats_run_as_the_reference_writes_them() {
+        // user.xml writes DatetimeToString('%%Y-%%m-%%d').
+        let t = day(1999, 12, 31).and_hms_opt(0, 0, 0).map(Value::Timestamp);
+        let p = run(
+            FilterKind::DatetimeToString,
+            &["%%Y-%%m-%%d"],
+            AttrType::Timestamp,
+            t.into_iter().collect(),
+        );
+        assert_eq!(
+            p.map(|p| (p.value, p.backend_type)),
+            Ok((vec![Value::text("1999-12-31")], AttrType::String))
+        );
+    }
+
+    #[test]
+    fn integer_and_datetime_filters_convert_epoch_seconds() {
+        let p = run(
+            FilterKind::IntegerToDatetime,
+            &[],
+            AttrType::Timestamp,
+            vec![Value::Integer(0)],
+        );
+        let epoch = day(1970, 1, 1).and_hms_opt(0, 0, 0).map(Value::Timestamp);
+        assert_eq!(
+            p.as_ref().map(|p| p.value.clone()),
+            Ok(epoch.clone().into_iter().collect())
+        );
+        let back = run(
+            FilterKind::DatetimeToInteger,
+            &[],
+            AttrType::Timestamp,
+            epoch.into_iter().collect(),
+        );
+        assert_eq!(back.map(|p| p.value), Ok(vec![Value::Integer(0)]));
+    }
+
+    #[test]
+    fn get_next_id_runs_through_the_directory() {
+        let p = run(
+            FilterKind::GetNextID,
+            &["uidNumber", "65500"],
+            AttrType::Integer,
+            vec![Value::Integer(-1)],
+        );
+        assert_eq!(p.map(|p| p.value), Ok(vec![Value::Integer(500)]));
+    }
+
+    #[test]
+    fn a_failing_filter_names_itself_the_attribute_and_its_line() {
+        let p = run(
+            FilterKind::StringToDatetime,
+            &["%Y-%m-%d"],
+            AttrType::Timestamp,
+            vec![Value::text("soon")],
+        );
+        let e = p.err();
+        assert!(
+            e.as_ref().is_some_and(|e| e.line() == 7
+                && e.message()
+                    .starts_with("filter 'StringToDatetime' on 'a': ")),
+            "{e:?}"
+        );
     }
 }
