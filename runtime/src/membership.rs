@@ -203,13 +203,6 @@ impl Membership {
         }
         seen.into_values().collect()
     }
-
-    /// Updates one plugin's status on one node.
-    pub fn set_plugin_status(&self, node: &str, plugin: &str, status: &str) {
-        if let Some(record) = self.write().nodes.get_mut(node) {
-            record.plugins.insert(plugin.to_owned(), status.to_owned());
-        }
-    }
 }
 
 #[cfg(test)]

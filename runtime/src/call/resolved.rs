@@ -113,7 +113,8 @@ mod tests {
     async fn a_deadline_the_caller_set_wins_over_the_timeout() {
         let request =
             CallRequest::new("a.b", Params::default()).with_timeout(Duration::from_secs(2));
-        let call = ResolvedCall::new(request, CallType::Cumulative, Duration::from_secs(60)).unwrap();
+        let call =
+            ResolvedCall::new(request, CallType::Cumulative, Duration::from_secs(60)).unwrap();
         assert!(call.remaining() <= Duration::from_secs(2));
         assert_eq!(call.call_type(), CallType::Cumulative);
     }

@@ -241,7 +241,11 @@ mod tests {
     fn a_response_names_the_answering_node_unless_an_inner_node_is_named() {
         let refused = single("5").unwrap_err().response("n1");
         assert_eq!(refused["error"]["data"]["node"], json!("n1"));
-        let inner = response(json!(2), Err(CallError::internal("x").with("node", "n2")), "n9");
+        let inner = response(
+            json!(2),
+            Err(CallError::internal("x").with("node", "n2")),
+            "n9",
+        );
         assert_eq!(inner["error"]["data"]["node"], json!("n2"), "kept");
         let ok = response(json!(3), Ok(json!(0)), "n9");
         assert!(ok.get("error").is_none());

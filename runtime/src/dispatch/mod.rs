@@ -43,7 +43,10 @@ pub fn resolve(
 }
 
 /// Sends a resolved call where its target and call type say.
-pub async fn route(transport: &dyn CallCarrier, call: Arc<ResolvedCall>) -> Result<Value, CallError> {
+pub async fn route(
+    transport: &dyn CallCarrier,
+    call: Arc<ResolvedCall>,
+) -> Result<Value, CallError> {
     match (call.target(), call.call_type()) {
         (Some(target), _) => {
             let target = target.to_owned();

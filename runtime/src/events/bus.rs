@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::check::{check, invalid_event, wire_text, CheckedEvent};
-use super::counters::{bump, EventCounters, EventCountersSnapshot};
-use super::schemas::EventSchemas;
 use super::core::{BusCore, Registry};
+use super::counters::{bump, EventCounters, EventCountersSnapshot};
+use super::event::Event;
+use super::schemas::EventSchemas;
 use super::subscription::{SubscriptionInfo, SubscriptionShared};
 use super::subscription_handle::Subscription;
 use super::subscription_tree::subscription_child;
-use super::event::Event;
 use crate::call::CallError;
 use crate::config::EventSettings;
 use crate::supervision::{StartChild, Supervisor};

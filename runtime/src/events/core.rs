@@ -57,4 +57,3 @@ impl BusCore {
         tracing::debug!(node = %self.node, subscription = %id, "unsubscribed");
     }
 }
-

@@ -120,6 +120,10 @@ mod tests {
         let totals = node.snapshot([&live]);
         assert_eq!((totals.received, totals.delivered), (2, 1));
         assert_eq!(totals.handler_panics, 1);
-        assert_eq!(node.snapshot([]).received, 1, "only the retired count without live ones");
+        assert_eq!(
+            node.snapshot([]).received,
+            1,
+            "only the retired count without live ones"
+        );
     }
 }

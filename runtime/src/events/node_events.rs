@@ -1,4 +1,4 @@
-//! The `node/events` subtree: a supervisor over the supervision events publisher and one
+//! The `node/events` subtree: a supervisor over the supervision publisher and one
 //! small supervisor per subscription (see `subscription_tree`). The bus keeps the
 //! subscriptions' state, so when `node/events` itself restarts it starts them all again.
 
@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::bus::EventBus;
 use super::subscription_tree::subscription_child;
-use super::supervision_events::bridge_child;
+use super::supervision_events::publisher_child;
 use crate::supervision::{
     ChildHandle, ChildSpec, RestartType, Shutdown, Strategy, Supervisor, SupervisorConfig,
     SupervisorSpec, TreeHandle,
@@ -16,7 +16,11 @@ use crate::supervision::{
 
 /// The `node/events` child of the root supervisor, with `config` as the intensity of it and
 /// of every subscription. Must be built inside the node's actix System.
-pub(crate) fn events_child(bus: &EventBus, tree: &TreeHandle, config: SupervisorConfig) -> ChildSpec {
+pub(crate) fn events_child(
+    bus: &EventBus,
+    tree: &TreeHandle,
+    config: SupervisorConfig,
+) -> ChildSpec {
     let core = bus.core.clone();
     let _ = core.arbiter.set(Arbiter::new().handle());
     let _ = core.config.set(config);
@@ -28,7 +32,7 @@ pub(crate) fn events_child(bus: &EventBus, tree: &TreeHandle, config: Supervisor
         "supervisor",
         RestartType::Permanent,
         move |link| {
-            let mut children = vec![bridge_child(&bus, &tree, first.clone())];
+            let mut children = vec![publisher_child(&bus, &tree, first.clone())];
             let mut registry = core.registry();
             children.extend(
                 registry

@@ -13,11 +13,11 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::core::BusCore;
 use super::check::{check, CheckedEvent};
+use super::core::BusCore;
 use super::counters::bump;
-use super::subscription::SubscriptionShared;
 use super::event::Event;
+use super::subscription::SubscriptionShared;
 use crate::supervision::panic_message;
 use crate::supervision::ExitGuard;
 use crate::transport::RawEvent;

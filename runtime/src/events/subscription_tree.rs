@@ -10,7 +10,9 @@ use std::sync::Arc;
 use super::core::BusCore;
 use super::subscriber::{StopSubscription, SubscriptionActor};
 use super::subscription::SubscriptionShared;
-use crate::supervision::{ChildHandle, ChildSpec, RestartType, Strategy, SupervisorConfig, SupervisorSpec};
+use crate::supervision::{
+    ChildHandle, ChildSpec, RestartType, Strategy, SupervisorConfig, SupervisorSpec,
+};
 
 /// The subtree of one subscription: `sub-N` (temporary: when it gives up, the subscription is
 /// marked failed and the rest of the node carries on) over `receiver`.

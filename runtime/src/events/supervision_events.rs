@@ -1,7 +1,7 @@
-//! The supervision bridge (`node/events/supervision`): turns the node's supervision
+//! The supervision publisher (`node/events/supervision`, kind `bridge` in the actor tree): turns the node's supervision
 //! broadcast (actor started, restarted, intensity exceeded, stopped) into the XML events
 //! `ActorStarted`, `ActorRestarted`, `IntensityExceeded` and `ActorStopped` on the bus, so
-//! every node and `clacks listen` see them. A lagging bridge skips (and logs) what it missed
+//! every node and `clacks listen` see them. A lagging publisher skips (and logs) what it missed
 //! instead of slowing the supervisors.
 
 use actix::prelude::*;
@@ -95,7 +95,7 @@ pub fn supervision_event_xml(node: &str, event: &SupervisionEvent, table: &Actor
     w.finish()
 }
 
-struct SupervisionBridge {
+struct SupervisionPublisher {
     node: Arc<str>,
     bus: EventBus,
     table: ActorTable,
@@ -105,7 +105,7 @@ struct SupervisionBridge {
 
 #[derive(Message)]
 #[rtype(result = "()")]
-struct StopBridge;
+struct StopPublisher;
 
 fn events(
     node: Arc<str>,
@@ -118,7 +118,7 @@ fn events(
                 match rx.recv().await {
                     Ok(event) => return Some((event, rx)),
                     Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(node = %node, missed, "supervision bridge lagged; events skipped");
+                        tracing::warn!(node = %node, missed, "supervision publisher lagged; events skipped");
                     }
                     Err(RecvError::Closed) => return None,
                 }
@@ -127,7 +127,7 @@ fn events(
     })
 }
 
-impl Actor for SupervisionBridge {
+impl Actor for SupervisionPublisher {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
@@ -137,7 +137,7 @@ impl Actor for SupervisionBridge {
     }
 }
 
-impl StreamHandler<SupervisionEvent> for SupervisionBridge {
+impl StreamHandler<SupervisionEvent> for SupervisionPublisher {
     fn handle(&mut self, event: SupervisionEvent, _ctx: &mut Context<Self>) {
         let xml = supervision_event_xml(&self.node, &event, &self.table);
         if let Err(err) = self.bus.publish_detached(&xml) {
@@ -146,16 +146,20 @@ impl StreamHandler<SupervisionEvent> for SupervisionBridge {
     }
 }
 
-impl Handler<StopBridge> for SupervisionBridge {
+impl Handler<StopPublisher> for SupervisionPublisher {
     type Result = ();
 
-    fn handle(&mut self, _: StopBridge, ctx: &mut Context<Self>) {
+    fn handle(&mut self, _: StopPublisher, ctx: &mut Context<Self>) {
         ctx.stop();
     }
 }
 
-/// The bridge child; its first incarnation uses `first`, later ones subscribe anew.
-pub(crate) fn bridge_child(bus: &EventBus, tree: &TreeHandle, first: FirstReceiver) -> ChildSpec {
+/// The publisher child; its first incarnation uses `first`, later ones subscribe anew.
+pub(crate) fn publisher_child(
+    bus: &EventBus,
+    tree: &TreeHandle,
+    first: FirstReceiver,
+) -> ChildSpec {
     let name: Arc<str> = Arc::from(bus.node());
     let bus = bus.clone();
     let table = tree.table().clone();
@@ -170,7 +174,7 @@ pub(crate) fn bridge_child(bus: &EventBus, tree: &TreeHandle, first: FirstReceiv
                 .unwrap_or_else(|p| p.into_inner())
                 .take()
                 .unwrap_or_else(|| sender.subscribe());
-            let addr = SupervisionBridge {
+            let addr = SupervisionPublisher {
                 node: name.clone(),
                 bus: bus.clone(),
                 table: table.clone(),
@@ -178,7 +182,7 @@ pub(crate) fn bridge_child(bus: &EventBus, tree: &TreeHandle, first: FirstReceiv
                 _guard: link.into_guard(),
             }
             .start();
-            Ok(ChildHandle::new(move || addr.do_send(StopBridge)))
+            Ok(ChildHandle::new(move || addr.do_send(StopPublisher)))
         },
     )
 }

@@ -94,7 +94,10 @@ impl NodeBuilder {
         let mut seen = BTreeSet::new();
         for def in &self.plugins {
             if !seen.insert(def.name()) {
-                return Err(Error::node(&name, format!("plugin '{}' added twice", def.name())));
+                return Err(Error::node(
+                    &name,
+                    format!("plugin '{}' added twice", def.name()),
+                ));
             }
             if self.settings.plugin_enabled(def.name()) {
                 def.check_config(&self.settings.plugin_config(def.name()))?;

@@ -79,7 +79,10 @@ impl PluginDef {
     /// Checks `config`, the plugin's own keys of `[plugins.NAME]`: with the plugin's check
     /// if it has one; a plugin without one takes no keys, so any key is refused by name.
     pub fn check_config(&self, config: &Value) -> Result<(), Error> {
-        match (&self.check, config.as_object().and_then(|keys| keys.keys().next())) {
+        match (
+            &self.check,
+            config.as_object().and_then(|keys| keys.keys().next()),
+        ) {
             (Some(check), _) => check(config),
             (None, Some(key)) => Err(Error::config(
                 format!("plugins.{}.{key}", self.name),

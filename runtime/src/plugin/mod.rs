@@ -16,10 +16,10 @@ mod async_calls;
 mod handle;
 mod plugin_trait;
 
+pub use crate::call::{schema_for_rust_type, ArgSpec, CommandSpec};
 pub use actor::PluginActor;
 pub(crate) use actor::StopPlugin;
 pub use args::{to_result, ArgReader};
 pub use clacks_macros::plugin;
-pub use crate::call::{schema_for_rust_type, ArgSpec, CommandSpec};
 pub use handle::{PluginHandle, PluginStatus, StatusWatch};
 pub use plugin_trait::{CommandFuture, Plugin, Reply};

@@ -21,12 +21,12 @@ pub use child::{
     ChildExited, ChildHandle, ChildLink, ChildSpec, ExitGuard, ExitNotify, StartFn,
     SupervisionContext,
 };
+pub use control::{ControlChild, ControlOp};
 pub use events::{EventSender, SupervisionEvent};
 pub use panic::panic_message;
-pub use tree_handle::TreeHandle;
 pub use strategy::{Intensity, RestartType, Strategy, SupervisorConfig};
-pub use control::{ControlChild, ControlOp};
 pub use supervisor::{ExitHook, RemoveChild, Shutdown, StartChild, Supervisor, SupervisorSpec};
+pub use tree_handle::TreeHandle;
 
 #[cfg(test)]
 mod tests;

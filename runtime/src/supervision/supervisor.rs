@@ -26,7 +26,6 @@ pub type ExitHook = Arc<dyn Fn(Option<&str>) + Send + Sync>;
 #[rtype(result = "()")]
 pub struct Shutdown;
 
-
 /// Adds a child to a running supervisor and starts it (OTP's `start_child`): for children
 /// that come and go at run time, such as event subscriptions. Answers once the child's start
 /// function ran (a start failure is then handled like any other: restart or give up).
@@ -170,7 +169,10 @@ impl Supervisor {
             .unwrap_or_else(|payload| {
                 Err(Error::actor(
                     &path,
-                    format!("start function panicked: {}", super::panic_message(&*payload)),
+                    format!(
+                        "start function panicked: {}",
+                        super::panic_message(&*payload)
+                    ),
                 ))
             });
         match started {

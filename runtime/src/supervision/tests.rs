@@ -363,7 +363,10 @@ async fn children_added_at_run_time_start_restart_and_are_removed_for_good() {
         .await
         .unwrap()
         .unwrap_err();
-    assert!(err.to_string().contains("already has a child named 'd'"), "{err}");
+    assert!(
+        err.to_string().contains("already has a child named 'd'"),
+        "{err}"
+    );
     tree.send("d", Cmd::Crash);
     // One-for-all covers run-time children too: all stop in reverse, all start in order.
     assert_eq!(

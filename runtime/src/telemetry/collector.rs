@@ -10,9 +10,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::metrics::{CommandSnapshot, NodeStats};
 use crate::call::unix_millis_now;
 use crate::events::EventBus;
+use crate::metrics::{CommandSnapshot, NodeStats};
 use crate::supervision::{ChildHandle, ChildSpec, ExitGuard, RestartType};
 
 /// One command's numbers over one interval.

@@ -16,13 +16,13 @@ use std::sync::Arc;
 /// How many events a subscriber may have waiting before newer ones are dropped.
 pub const EVENT_BUFFER: usize = 4096;
 
+use crate::call::CommandSpec;
 use crate::call::{CallError, ResolvedCall};
 use crate::membership::{Membership, NodeRecord};
-use crate::call::CommandSpec;
 use crate::plugin::PluginHandle;
 use crate::supervision::ChildSpec;
-use std::time::Duration;
 use crate::Error;
+use std::time::Duration;
 
 /// An event as transports carry it: its type name (the routing key on `D.event`), its XML
 /// document, and the node that published it. Validation happens before publishing and again on
