@@ -101,6 +101,36 @@ impl AttrType {
         convert_one(&Value::Text(text.to_string()), self)
     }
 
+    /// Reads a value of this type from JSON, as change sets arrive over RPC: text types take
+    /// strings (numbers and booleans become their text, as the original's `fixup` did),
+    /// `Integer` whole numbers, `Boolean` booleans, `Binary` base64 text, `Date` and
+    /// `Timestamp` ISO text; `AnyType`, `AclSet` and `AclRole` take any JSON.
+    pub fn from_json(self, json: &serde_json::Value) -> Result<Value, String> {
+        use base64::Engine;
+        use serde_json::Value as Json;
+        let wrong = || format!("{json} is no {}", self.name());
+        match (self, json) {
+            (t, Json::String(s)) if t.is_text() => Ok(Value::Text(s.clone())),
+            (t, Json::Number(_) | Json::Bool(_)) if t.is_text() => {
+                Ok(Value::Text(json.to_string()))
+            }
+            (AttrType::Integer, Json::Number(n)) => {
+                n.as_i64().map(Value::Integer).ok_or_else(wrong)
+            }
+            (AttrType::Boolean, Json::Bool(b)) => Ok(Value::Boolean(*b)),
+            (AttrType::Binary, Json::String(s)) => base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map(Value::Binary)
+                .map_err(|e| format!("{} (base64: {e})", wrong())),
+            (AttrType::Date | AttrType::Timestamp, Json::String(s)) => self.parse(s),
+            (AttrType::AnyType, Json::String(s)) => Ok(Value::Text(s.clone())),
+            (AttrType::AnyType | AttrType::AclSet | AttrType::AclRole, j) => {
+                Ok(Value::Json(j.clone()))
+            }
+            _ => Err(wrong()),
+        }
+    }
+
     /// Converts values to type `target` (for the backend type on write, the attribute type on
     /// read); values already of `target` stay as they are.
     pub fn convert(values: &[Value], target: AttrType) -> Result<Vec<Value>, String> {
@@ -212,5 +242,41 @@ mod tests {
         assert!(AttrType::UnicodeString.accepts(&Value::text("x")));
         assert!(!AttrType::Integer.accepts(&Value::text("1")));
         assert!(AttrType::AnyType.accepts(&Value::Integer(1)));
+    }
+
+    #[test]
+    fn json_values_take_the_attribute_type() {
+        use serde_json::json;
+        assert_eq!(
+            AttrType::String.from_json(&json!("jd")),
+            Ok(Value::text("jd"))
+        );
+        assert_eq!(
+            AttrType::String.from_json(&json!(42)),
+            Ok(Value::text("42"))
+        );
+        assert_eq!(
+            AttrType::Integer.from_json(&json!(42)),
+            Ok(Value::Integer(42))
+        );
+        assert!(AttrType::Integer.from_json(&json!("42")).is_err());
+        assert!(AttrType::Integer.from_json(&json!(4.2)).is_err());
+        assert_eq!(
+            AttrType::Boolean.from_json(&json!(true)),
+            Ok(Value::Boolean(true))
+        );
+        assert_eq!(
+            AttrType::Binary.from_json(&json!("aGk=")),
+            Ok(Value::Binary(b"hi".to_vec()))
+        );
+        assert!(AttrType::Binary.from_json(&json!("not base64!")).is_err());
+        assert!(matches!(
+            AttrType::Timestamp.from_json(&json!("2012-03-04T05:06:07")),
+            Ok(Value::Timestamp(_))
+        ));
+        assert!(matches!(
+            AttrType::AclSet.from_json(&json!([{"priority": 0}])),
+            Ok(Value::Json(_))
+        ));
     }
 }

@@ -4,14 +4,18 @@
 //! line it was written on.
 //!
 //! Layout: `backend` (the backend names), `schema` (our definition schema, embedded, checked
-//! with clacks-xml's validator), `parse` (one file: XML → [`ObjectDef`]s, resolving filter,
-//! condition, type and backend names), `unsupported` (original features deliberately left
+//! with clacks-xml's validator), `parse` (one file: XML → [`ObjectDef`]s) with `elements`
+//! (reading children and texts), `chains` (validators and filter chains) and `faults`
+//! (located faults; unknown or unsupported names), `unsupported` (original features deliberately left
 //! out, with their messages), `catalog` ([`Catalog`]: every file of the configured folders,
 //! checked against each other), `describe` (the catalog as JSON).
 
 mod backend;
 mod catalog;
+mod chains;
 mod describe;
+mod elements;
+mod faults;
 mod parse;
 mod schema;
 pub mod unsupported;

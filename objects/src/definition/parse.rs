@@ -1,24 +1,22 @@
 //! Reading one definition file: XML text → [`ObjectDef`]s. The file is parsed with
 //! clacks-xml (quick-xml underneath, keeping every element's line), checked against the
-//! [`DefinitionSchema`], then read element by element. Names the schema cannot judge — types,
-//! backends, filters, conditions — are looked up here; every fault found is collected with its
-//! line, so one run reports all of a file's faults (the schema check stops at the first).
+//! [`DefinitionSchema`], then read element by element (validators and filter chains by
+//! `chains`). Names the schema cannot judge — types, backends, filters, conditions — are
+//! looked up as they are read; every fault found is collected with its line (`faults`), so
+//! one run reports all of a file's faults (the schema check stops at the first).
 
-use super::unsupported::{self, Feature};
+use super::chains;
+use super::elements::{flag, kid, kid_text, kids, list, trimmed};
+use super::faults::Faults;
 use super::{
     AllowedValues, AttributeDef, Backend, BlockedBy, DefinitionSchema, FindAspect, HookDef,
     HookType, MethodDef, MethodParam, ObjectDef, Origin,
 };
-use crate::conditions::{ConditionCall, ConditionExpr, ConditionKind};
 use crate::error::{Error, ErrorKind};
-use crate::filters::{FilterCall, FilterChain, FilterEntry, FilterKind, When};
 use crate::types::AttrType;
 use clacks_xml::document::Element;
 use clacks_xml::Document;
 use std::collections::BTreeMap;
-
-/// The definitions namespace.
-pub const OBJECTS_NS: &str = "http://www.gonicus.de/Objects";
 
 /// Reads the definitions in `text` (from `file`, for messages). All faults are returned,
 /// each located.
@@ -34,111 +32,33 @@ pub fn parse_definitions(
     })?;
     schema.validate(&doc).map_err(|e| vec![e.in_file(file)])?;
     let mut reader = Reader {
-        file: file.to_string(),
-        errors: Vec::new(),
+        faults: Faults::new(file),
     };
     let objects: Vec<ObjectDef> = kids(doc.root(), "Object")
         .map(|o| reader.object(o))
         .collect();
-    if reader.errors.is_empty() {
+    if reader.faults.errors.is_empty() {
         Ok(objects)
     } else {
-        Err(reader.errors)
+        Err(reader.faults.errors)
     }
-}
-
-fn kids<'a>(el: Element<'a>, name: &'static str) -> impl Iterator<Item = Element<'a>> + 'a {
-    el.child_elements()
-        .filter(move |c| c.local_name() == name && c.namespace() == OBJECTS_NS)
-}
-
-fn kid<'a>(el: Element<'a>, name: &'static str) -> Option<Element<'a>> {
-    el.first_child(OBJECTS_NS, name)
-}
-
-fn trimmed(el: Element<'_>) -> String {
-    el.text().trim().to_string()
-}
-
-fn kid_text(el: Element<'_>, name: &'static str) -> Option<String> {
-    kid(el, name).map(trimmed)
-}
-
-/// An `xs:boolean` child, false when absent.
-fn flag(el: Element<'_>, name: &'static str) -> bool {
-    kid_text(el, name).is_some_and(|t| t == "true" || t == "1")
-}
-
-/// The texts of `list`'s `item` children.
-fn list(el: Element<'_>, list: &'static str, item: &'static str) -> Vec<String> {
-    kid(el, list)
-        .map(|l| kids(l, item).map(trimmed).collect())
-        .unwrap_or_default()
 }
 
 struct Reader {
-    file: String,
-    errors: Vec<Error>,
+    faults: Faults,
 }
 
 impl Reader {
-    fn fail(&mut self, kind: ErrorKind, line: u32, message: impl Into<String>) {
-        self.errors
-            .push(Error::new(kind, message).at(line).in_file(&self.file));
-    }
-
-    /// Looks up `name` of `feature` with `find`; reports it unsupported or unknown.
-    fn lookup<T>(
-        &mut self,
-        feature: Feature,
-        name: &str,
-        line: u32,
-        find: impl Fn(&str) -> Option<T>,
-    ) -> Option<T> {
-        if let Some(t) = find(name) {
-            return Some(t);
-        }
-        match unsupported::message(feature, name) {
-            Some(m) => self.fail(ErrorKind::Unsupported, line, m),
-            None => self.fail(
-                ErrorKind::Unknown,
-                line,
-                format!("unknown {} '{name}'", feature.word()),
-            ),
-        }
-        None
-    }
-
-    fn attr_type(&mut self, el: Element<'_>) -> AttrType {
-        let name = trimmed(el);
-        self.lookup(Feature::Type, &name, el.line(), AttrType::from_name)
-            .unwrap_or(AttrType::AnyType)
-    }
-
-    fn backend(&mut self, name: &str, line: u32) -> Backend {
-        match Backend::from_name(name) {
-            Some(b) => b,
-            None => {
-                self.fail(
-                    ErrorKind::Unknown,
-                    line,
-                    format!("unknown backend '{name}'"),
-                );
-                Backend::Null
-            }
-        }
-    }
-
     fn object(&mut self, el: Element<'_>) -> ObjectDef {
         let name = kid_text(el, "Name").unwrap_or_default();
         let backend = match kid(el, "Backend") {
-            Some(b) => self.backend(&trimmed(b), b.line()),
+            Some(b) => self.faults.backend(&trimmed(b), b.line()),
             None => Backend::Null,
         };
         let mut backend_params = BTreeMap::new();
         if let Some(params) = kid(el, "BackendParameters") {
             for b in kids(params, "Backend") {
-                let which = self.backend(&trimmed(b), b.line());
+                let which = self.faults.backend(&trimmed(b), b.line());
                 let settings: BTreeMap<String, String> = b
                     .attributes()
                     .map(|a| (a.local_name().to_string(), a.value().to_string()))
@@ -155,7 +75,7 @@ impl Reader {
                     _ => foreign.push((
                         kid_text(a, "Name").unwrap_or_default(),
                         Origin {
-                            file: self.file.clone(),
+                            file: self.faults.file.clone(),
                             line: a.line(),
                         },
                     )),
@@ -164,7 +84,7 @@ impl Reader {
         }
         ObjectDef {
             origin: Origin {
-                file: self.file.clone(),
+                file: self.faults.file.clone(),
                 line: el.line(),
             },
             description: kid_text(el, "Description").unwrap_or_default(),
@@ -197,15 +117,15 @@ impl Reader {
     fn attribute(&mut self, el: Element<'_>, object_backend: Backend) -> AttributeDef {
         let name = kid_text(el, "Name").unwrap_or_default();
         let attr_type = match kid(el, "Type") {
-            Some(t) => self.attr_type(t),
+            Some(t) => self.faults.attr_type(t),
             None => AttrType::AnyType,
         };
         let backend_type = match kid(el, "BackendType") {
-            Some(t) => self.attr_type(t),
+            Some(t) => self.faults.attr_type(t),
             None => attr_type,
         };
         let backend = match kid(el, "Backend") {
-            Some(b) => self.backend(&trimmed(b), b.line()),
+            Some(b) => self.faults.backend(&trimmed(b), b.line()),
             None => object_backend,
         };
         let default = kid(el, "Default").and_then(|d| {
@@ -213,7 +133,7 @@ impl Reader {
             match attr_type.parse(&text) {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    self.fail(
+                    self.faults.fail(
                         ErrorKind::Definition,
                         d.line(),
                         format!("attribute '{name}': default: {e}"),
@@ -238,18 +158,19 @@ impl Reader {
                     .collect()
             })
             .unwrap_or_default();
-        let validator = kid(el, "Validators").and_then(|v| self.condition_chain(v));
+        let validator =
+            kid(el, "Validators").and_then(|v| chains::condition_chain(v, &mut self.faults));
         let in_filter = kid(el, "InFilter")
             .map(|f| {
                 kids(f, "FilterChain")
-                    .map(|c| self.filter_chain(c))
+                    .map(|c| chains::filter_chain(c, &mut self.faults))
                     .collect()
             })
             .unwrap_or_default();
         let out_filter = kid(el, "OutFilter")
             .map(|f| {
                 kids(f, "FilterChain")
-                    .map(|c| self.filter_chain(c))
+                    .map(|c| chains::filter_chain(c, &mut self.faults))
                     .collect()
             })
             .unwrap_or_default();
@@ -303,7 +224,7 @@ impl Reader {
             match attr_type.parse(&text) {
                 Ok(value) if is_keyed => keyed.push((value, label)),
                 Ok(value) => plain.push(value),
-                Err(e) => self.fail(
+                Err(e) => self.faults.fail(
                     ErrorKind::Definition,
                     v.line(),
                     format!("attribute '{name}': allowed value: {e}"),
@@ -319,124 +240,6 @@ impl Reader {
         }
     }
 
-    /// A call's name and parameters (`Param` texts kept exactly, spaces included).
-    fn call_parts(el: Element<'_>) -> (String, Vec<String>) {
-        let name = kid_text(el, "Name").unwrap_or_default();
-        let params = kids(el, "Param").map(|p| p.text().to_string()).collect();
-        (name, params)
-    }
-
-    fn condition(&mut self, el: Element<'_>) -> Option<ConditionExpr> {
-        let (name, params) = Self::call_parts(el);
-        let kind = self.lookup(
-            Feature::Condition,
-            &name,
-            el.line(),
-            ConditionKind::from_name,
-        )?;
-        match ConditionCall::new(kind, params, el.line()) {
-            Ok(c) => Some(ConditionExpr::Call(c)),
-            Err(e) => {
-                self.fail(ErrorKind::Definition, el.line(), e);
-                None
-            }
-        }
-    }
-
-    /// A `ConditionChain` or `Validators` element: one condition or an operator.
-    fn condition_chain(&mut self, el: Element<'_>) -> Option<ConditionExpr> {
-        if let Some(c) = kid(el, "Condition") {
-            return self.condition(c);
-        }
-        let op = kid(el, "ConditionOperator")?;
-        let left = kid(op, "LeftConditionChain").and_then(|l| self.condition_chain(l));
-        let right = kid(op, "RightConditionChain").and_then(|r| self.condition_chain(r));
-        let (Some(left), Some(right)) = (left, right) else {
-            self.fail(
-                ErrorKind::Definition,
-                op.line(),
-                "a condition operator needs a condition on both sides",
-            );
-            return None;
-        };
-        let (left, right) = (Box::new(left), Box::new(right));
-        Some(match kid_text(op, "Operator").as_deref() {
-            Some("or") => ConditionExpr::Or(left, right),
-            _ => ConditionExpr::And(left, right),
-        })
-    }
-
-    fn filter(&mut self, el: Element<'_>) -> Option<FilterCall> {
-        let (name, mut params) = Self::call_parts(el);
-        let kind = self.lookup(Feature::Filter, &name, el.line(), FilterKind::from_name)?;
-        if kind.takes_backends() {
-            for p in &mut params {
-                match Backend::from_name(p.trim()) {
-                    Some(b) => *p = b.name().to_string(),
-                    None => {
-                        self.fail(
-                            ErrorKind::Unknown,
-                            el.line(),
-                            format!("unknown backend '{p}' in filter '{name}'"),
-                        );
-                        return None;
-                    }
-                }
-            }
-        }
-        match FilterCall::new(kind, params, el.line()) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                self.fail(ErrorKind::Definition, el.line(), e);
-                None
-            }
-        }
-    }
-
-    fn filter_chain(&mut self, el: Element<'_>) -> FilterChain {
-        let mut entries = Vec::new();
-        for entry in kids(el, "FilterEntry") {
-            if let Some(f) = kid(entry, "Filter") {
-                if let Some(call) = self.filter(f) {
-                    entries.push(FilterEntry::Filter(call));
-                }
-            } else if let Some(choice) = kid(entry, "Choice") {
-                let whens = kids(choice, "When").filter_map(|w| self.when(w)).collect();
-                entries.push(FilterEntry::Choice(whens));
-            }
-        }
-        FilterChain { entries }
-    }
-
-    fn when(&mut self, el: Element<'_>) -> Option<When> {
-        let condition = kid(el, "ConditionChain").and_then(|c| self.condition_chain(c));
-        let then = kids(el, "FilterChain")
-            .map(|c| self.filter_chain(c))
-            .collect();
-        let otherwise = kid(el, "Else")
-            .map(|e| {
-                kids(e, "FilterChain")
-                    .map(|c| self.filter_chain(c))
-                    .collect()
-            })
-            .unwrap_or_default();
-        match condition {
-            Some(condition) => Some(When {
-                condition,
-                then,
-                otherwise,
-            }),
-            None => {
-                self.fail(
-                    ErrorKind::Definition,
-                    el.line(),
-                    "a choice needs a condition",
-                );
-                None
-            }
-        }
-    }
-
     fn method(&mut self, el: Element<'_>) -> MethodDef {
         let params = kid(el, "MethodParameters")
             .map(|ps| {
@@ -444,7 +247,7 @@ impl Reader {
                     .map(|p| MethodParam {
                         name: kid_text(p, "Name").unwrap_or_default(),
                         param_type: match kid(p, "Type") {
-                            Some(t) => self.attr_type(t),
+                            Some(t) => self.faults.attr_type(t),
                             None => AttrType::AnyType,
                         },
                         required: flag(p, "Required"),
@@ -465,7 +268,7 @@ impl Reader {
     fn hook(&mut self, el: Element<'_>) -> HookDef {
         let type_name = kid_text(el, "Type").unwrap_or_default();
         let hook_type = HookType::from_name(&type_name).unwrap_or_else(|| {
-            self.fail(
+            self.faults.fail(
                 ErrorKind::Unknown,
                 el.line(),
                 format!("unknown hook type '{type_name}'"),
@@ -502,6 +305,7 @@ fn aspect(el: Element<'_>) -> FindAspect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::conditions::ConditionExpr;
 
     fn parse(body: &str) -> Result<Vec<ObjectDef>, Vec<Error>> {
         let text = format!(

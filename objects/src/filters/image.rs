@@ -30,12 +30,13 @@ fn decode(bytes: &[u8]) -> Option<image::DynamicImage> {
     image::load_from_memory_with_format(bytes, format).ok()
 }
 
-/// Makes renditions of every image value of `prop` at every size in `sizes`.
+/// Makes renditions of every image value of `prop` at every size in `sizes` into `out`
+/// (`None`: only the sizes are checked).
 pub(super) fn process(
     key: &str,
     prop: &Prop,
     sizes: &[String],
-    out: &mut Vec<Rendition>,
+    out: Option<&mut Vec<Rendition>>,
 ) -> Result<(), String> {
     let sizes = sizes
         .iter()
@@ -47,6 +48,7 @@ pub(super) fn process(
     if sizes.is_empty() {
         return Err("image sizes not specified".into());
     }
+    let Some(out) = out else { return Ok(()) };
     for (index, value) in prop.value.iter().enumerate() {
         let Value::Binary(bytes) = value else {
             continue;
@@ -98,7 +100,7 @@ mod tests {
             Value::Binary(encoded(50, 90, ImageFormat::Jpeg)),
         ]);
         let mut out = Vec::new();
-        assert!(process("jpegPhoto", &p, &sizes, &mut out).is_ok());
+        assert!(process("jpegPhoto", &p, &sizes, Some(&mut out)).is_ok());
         assert_eq!(out.len(), 8);
         for r in &out {
             let img = image::load_from_memory_with_format(&r.jpeg, ImageFormat::Jpeg);
@@ -114,7 +116,7 @@ mod tests {
             Value::Binary(vec![1, 2, 3]),
         ]);
         let mut out = Vec::new();
-        assert!(process("jpegPhoto", &p, &["32".to_string()], &mut out).is_ok());
+        assert!(process("jpegPhoto", &p, &["32".to_string()], Some(&mut out)).is_ok());
         assert!(out.is_empty());
     }
 
@@ -122,8 +124,15 @@ mod tests {
     fn missing_sizes_are_an_error() {
         let mut out = Vec::new();
         assert_eq!(
-            process("jpegPhoto", &photo(vec![]), &[], &mut out),
+            process("jpegPhoto", &photo(vec![]), &[], Some(&mut out)),
             Err("image sizes not specified".into())
         );
+    }
+
+    #[test]
+    fn reading_makes_no_renditions() {
+        let p = photo(vec![Value::Binary(encoded(10, 10, ImageFormat::Png))]);
+        assert!(process("jpegPhoto", &p, &["32".to_string()], None).is_ok());
+        assert!(process("jpegPhoto", &p, &["0".to_string()], None).is_err());
     }
 }

@@ -89,7 +89,7 @@ impl<'c> ObjectInstance<'c> {
                 },
             );
         }
-        let mut env = FilterEnv::new(directory);
+        let mut env = FilterEnv::reading(directory);
         for name in object_type.save_order() {
             let Some(slot) = object_type.slot(name) else {
                 continue;
