@@ -30,6 +30,9 @@ pub enum ErrorKind {
     XPath,
     /// A typed event cannot be built from a document (missing field, bad value).
     Decode,
+    /// The input exceeds a configured limit ([`Error::limit`] says which): too deep, too many
+    /// attributes, a name or text too long, an XPath filter over its evaluation budget.
+    Limit,
 }
 
 /// An error with its context; see the module documentation.
@@ -42,6 +45,7 @@ pub struct Error {
     line: u32,
     column: u32,
     element: Option<String>,
+    limit: Option<crate::document::limits::Limit>,
 }
 
 impl Error {
@@ -54,7 +58,20 @@ impl Error {
             line: 0,
             column: 0,
             element: None,
+            limit: None,
         }
+    }
+
+    /// An [`ErrorKind::Limit`] error about `limit`.
+    pub fn over_limit(limit: crate::document::limits::Limit, message: impl Into<String>) -> Self {
+        let mut error = Error::new(ErrorKind::Limit, message);
+        error.limit = Some(limit);
+        error
+    }
+
+    /// Which limit was exceeded, for [`ErrorKind::Limit`] errors.
+    pub fn limit(&self) -> Option<crate::document::limits::Limit> {
+        self.limit
     }
 
     /// The same error, located at `line:column` (both 1-based).

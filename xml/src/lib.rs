@@ -58,10 +58,11 @@ pub mod events;
 pub mod schema;
 pub mod xpath;
 
+pub use document::limits::{Limit, Limits};
 pub use document::Document;
 pub use error::{Error, ErrorKind, Result};
 pub use schema::{EventInfo, SchemaSet};
-pub use xpath::{Filter, Namespaces};
+pub use xpath::{Filter, Namespaces, DEFAULT_BUDGET};
 
 /// The events namespace: every Clacks event element lives here.
 pub const EVENTS_NS: &str = "http://www.gonicus.de/Events";

@@ -127,3 +127,15 @@ fn original_example_invalid_is_rejected_naming_element_and_line() {
     assert_original_example_rejected(&reference_set(), "example-invalid.xml");
     assert_original_example_rejected(&SchemaSet::builtin().unwrap(), "example-invalid.xml");
 }
+
+#[test]
+fn builtin_plus_reference_folder_judges_the_checked_examples_as_builtin_alone() {
+    let mut set = SchemaSet::builtin().unwrap();
+    set.load_dir(&reference_dir())
+        .unwrap_or_else(|e| panic!("the reference folder loads beside the builtins: {e}"));
+    judge_checked_examples(&set, "built-in plus reference folder");
+    // Where the reference copy differs from ours, ours wins and the warning names both.
+    for warning in set.warnings() {
+        assert!(warning.contains("builtin:"), "{warning}");
+    }
+}

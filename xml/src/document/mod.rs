@@ -7,6 +7,7 @@
 //! tag for error messages, its namespace declarations (needed to resolve QName values such as
 //! `xsi:type` or `type="e:Foo"` in schemas) and its attributes in document order.
 
+pub mod limits;
 pub mod parse;
 pub mod write;
 
@@ -93,6 +94,12 @@ impl Document {
     /// Parses XML text into a document; see [`parse`] for what is checked.
     pub fn parse(text: &str) -> crate::Result<Document> {
         parse::parse(text)
+    }
+
+    /// Parses XML text under `limits` (see [`limits`]); the first limit exceeded is an
+    /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) error naming it.
+    pub fn parse_with(text: &str, limits: &limits::Limits) -> crate::Result<Document> {
+        parse::parse_with(text, limits)
     }
 
     /// The document (root) element.

@@ -2,26 +2,35 @@
 //!
 //! quick-xml is a streaming tokenizer and leaves several well-formedness rules to its caller;
 //! this module adds the ones that matter for trusting a DOM: exactly one root element, no text
-//! outside it, every element closed, prefixes declared, only the five predefined entities (no
-//! DTD entities), legal XML characters, attribute-value normalisation (tabs and line breaks
-//! become spaces, as XML 1.0 §3.3.3 requires) and a nesting limit so a hostile document cannot
-//! exhaust the stack of the recursive validator. Line and column of each start tag are computed
+//! outside it, every element closed, prefixes declared, only the five predefined entities (a
+//! document with a DOCTYPE is refused outright, so no entity expansion can blow up), legal XML
+//! characters, attribute-value normalisation (tabs and line breaks become spaces, as XML 1.0
+//! §3.3.3 requires) and the [`Limits`] (depth, attributes per element, name length, text size)
+//! so hostile input costs bounded time and memory. Namespace interning and the
+//! duplicate-attribute check use hash sets, so a document with tens of thousands of distinct
+//! `xmlns` values or attributes stays linear. Line and column of each start tag are computed
 //! incrementally from byte offsets as the reader advances, so positions cost one pass overall.
 
+use super::limits::{Limit, Limits};
 use super::{AttributeData, Document, ElementData, Node, NodeData, NodeId};
 use crate::error::{Error, ErrorKind, Result};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
+use std::collections::{HashMap, HashSet};
 
-/// Deepest element nesting accepted; events are shallow, and the limit bounds recursion.
-pub const MAX_DEPTH: usize = 256;
-
-/// Parses `text` into a [`Document`]; errors are [`ErrorKind::Malformed`] with a position.
+/// Parses `text` into a [`Document`] under the default [`Limits`]; errors are
+/// [`ErrorKind::Malformed`] (or [`ErrorKind::Limit`]) with a position.
 pub fn parse(text: &str) -> Result<Document> {
+    parse_with(text, &Limits::default())
+}
+
+/// Parses `text` under `limits`; the first limit exceeded stops the parse with an
+/// [`ErrorKind::Limit`] error naming it.
+pub fn parse_with(text: &str, limits: &Limits) -> Result<Document> {
     let mut reader = NsReader::from_str(text);
     reader.config_mut().enable_all_checks(true);
-    let mut builder = Builder::new(text);
+    let mut builder = Builder::new(text, *limits);
     loop {
         let start = reader.buffer_position() as usize;
         let (resolved, event) = match reader.read_resolved_event() {
@@ -83,7 +92,15 @@ pub fn parse(text: &str) -> Result<Document> {
                 let mut buf = [0u8; 4];
                 builder.cdata(resolved.encode_utf8(&mut buf), start)?;
             }
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+            Event::DocType(_) => {
+                // Entities and external subsets are how billion-laughs and XXE work; events
+                // and schemas never need them, so refuse rather than half-support a DTD.
+                return Err(builder.error_at(
+                    start,
+                    "a DOCTYPE is not allowed: documents with a DTD are refused (no entities, no external subsets)".into(),
+                ));
+            }
+            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             Event::Eof => break,
         }
     }
@@ -149,8 +166,11 @@ impl<'a> Positions<'a> {
 
 struct Builder<'a> {
     positions: Positions<'a>,
+    limits: Limits,
     nodes: Vec<Node>,
     namespaces: Vec<Box<str>>,
+    /// URI → index into `namespaces`, so interning stays linear in distinct URIs.
+    namespace_index: HashMap<Box<[u8]>, u32>,
     stack: Vec<NodeId>,
     root: Option<NodeId>,
     pending: String,
@@ -158,11 +178,15 @@ struct Builder<'a> {
 }
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, limits: Limits) -> Self {
+        let mut namespace_index = HashMap::new();
+        namespace_index.insert(Box::from(&b""[..]), 0);
         Builder {
             positions: Positions::new(text),
+            limits,
             nodes: Vec::new(),
             namespaces: vec!["".into()],
+            namespace_index,
             stack: Vec::new(),
             root: None,
             pending: String::new(),
@@ -175,12 +199,20 @@ impl<'a> Builder<'a> {
         Error::new(ErrorKind::Malformed, message).at(line, column)
     }
 
+    /// A limit error located at `offset`.
+    fn over_limit(&mut self, offset: usize, limit: Limit, message: String) -> Error {
+        let (line, column) = self.positions.locate(offset);
+        Error::over_limit(limit, format!("{message} (limit {})", limit.setting())).at(line, column)
+    }
+
     fn intern(&mut self, uri: &[u8]) -> u32 {
-        if let Some(i) = self.namespaces.iter().position(|n| n.as_bytes() == uri) {
-            return i as u32;
+        if let Some(&i) = self.namespace_index.get(uri) {
+            return i;
         }
+        let index = self.namespaces.len() as u32;
         self.namespaces.push(String::from_utf8_lossy(uri).into());
-        (self.namespaces.len() - 1) as u32
+        self.namespace_index.insert(Box::from(uri), index);
+        index
     }
 
     fn resolve_element(
@@ -241,6 +273,14 @@ impl<'a> Builder<'a> {
         if self.pending.is_empty() {
             self.pending_start = start;
         }
+        if self.pending.len() + content.len() > self.limits.max_text {
+            let max = self.limits.max_text;
+            return Err(self.over_limit(
+                start,
+                Limit::Text,
+                format!("a run of text longer than {max} bytes"),
+            ));
+        }
         self.pending.push_str(content);
         Ok(())
     }
@@ -275,6 +315,14 @@ impl<'a> Builder<'a> {
     ) -> Result<()> {
         self.flush_text();
         let qname = tag.name();
+        if qname.as_ref().len() > self.limits.max_name_length {
+            let max = self.limits.max_name_length;
+            return Err(self.over_limit(
+                start,
+                Limit::NameLength,
+                format!("an element name longer than {max} bytes"),
+            ));
+        }
         let local = String::from_utf8_lossy(qname.local_name().into_inner()).into_owned();
         let prefix = qname.prefix().map(|p| {
             String::from_utf8_lossy(p.into_inner())
@@ -287,19 +335,58 @@ impl<'a> Builder<'a> {
                 format!("second root element <{local}>: a document has exactly one root"),
             ));
         }
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(self.error_at(
+        if self.stack.len() >= self.limits.max_depth {
+            let max = self.limits.max_depth;
+            return Err(self.over_limit(
                 start,
-                format!("element <{local}> nested deeper than {MAX_DEPTH} levels"),
+                Limit::Depth,
+                format!("element <{local}> nested deeper than {max} levels"),
             ));
         }
         let mut attrs = Vec::new();
         let mut ns_decls = Vec::new();
-        for attr in tag.attributes() {
+        // quick-xml's own duplicate check compares each attribute with every earlier one
+        // (quadratic); the hash set below does the same job in linear time.
+        let mut written = HashSet::new();
+        let mut count = 0usize;
+        for attr in tag.attributes().with_checks(false) {
             let attr = match attr {
                 Ok(a) => a,
                 Err(e) => return Err(self.error_at(start, format!("malformed XML: {e}"))),
             };
+            count += 1;
+            if count > self.limits.max_attributes {
+                let max = self.limits.max_attributes;
+                return Err(self.over_limit(
+                    start,
+                    Limit::Attributes,
+                    format!("element <{local}> has more than {max} attributes"),
+                ));
+            }
+            let key: &[u8] = attr.key.into_inner();
+            if key.len() > self.limits.max_name_length {
+                let max = self.limits.max_name_length;
+                return Err(self.over_limit(
+                    start,
+                    Limit::NameLength,
+                    format!("an attribute name on <{local}> longer than {max} bytes"),
+                ));
+            }
+            if attr.value.len() > self.limits.max_text {
+                let max = self.limits.max_text;
+                return Err(self.over_limit(
+                    start,
+                    Limit::Text,
+                    format!("an attribute value on <{local}> longer than {max} bytes"),
+                ));
+            }
+            if !written.insert(key) {
+                let name = String::from_utf8_lossy(key).into_owned();
+                return Err(self.error_at(
+                    start,
+                    format!("attribute '{name}' appears twice on <{local}>"),
+                ));
+            }
             let raw = String::from_utf8_lossy(&attr.value);
             let value = self.attribute_value(&raw, start)?;
             if let Some(binding) = attr.key.as_namespace_binding() {
@@ -337,19 +424,15 @@ impl<'a> Builder<'a> {
                 value: value.into_boxed_str(),
             });
         }
-        // quick-xml checks duplicate attribute names as written; the namespace rule also
-        // forbids two prefixes naming the same (namespace, local) pair.
-        for (i, a) in attrs.iter().enumerate() {
-            if attrs[..i]
-                .iter()
-                .any(|b| b.ns == a.ns && b.local == a.local)
-            {
-                let name = a.local.to_string();
-                return Err(self.error_at(
-                    start,
-                    format!("attribute '{name}' appears twice on <{local}>"),
-                ));
-            }
+        // Names as written are unique (checked above); the namespace rule also forbids two
+        // prefixes naming the same (namespace, local) pair.
+        let mut expanded = HashSet::with_capacity(attrs.len());
+        if let Some(a) = attrs.iter().find(|a| !expanded.insert((a.ns, &*a.local))) {
+            let name = a.local.to_string();
+            return Err(self.error_at(
+                start,
+                format!("attribute '{name}' appears twice on <{local}>"),
+            ));
         }
         let (line, column) = self.positions.locate(start);
         let id = NodeId(self.nodes.len() as u32);
@@ -424,6 +507,7 @@ impl<'a> Builder<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::limits::MAX_DEPTH;
     use super::*;
 
     fn malformed(text: &str) -> Error {
@@ -474,10 +558,102 @@ mod tests {
         assert!(err.message().contains("twice"), "{err}");
     }
 
+    fn over(text: &str, limits: &Limits, limit: Limit) -> Error {
+        let err = parse_with(text, limits).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Limit, "{err}");
+        assert_eq!(err.limit(), Some(limit), "{err}");
+        assert!(err.message().contains(limit.setting()), "{err}");
+        err
+    }
+
     #[test]
-    fn rejects_excessive_nesting() {
+    fn rejects_excessive_nesting_naming_the_limit() {
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
-        assert!(malformed(&deep).message().contains("nested deeper"));
+        let err = over(&deep, &Limits::default(), Limit::Depth);
+        assert!(err.message().contains("nested deeper"), "{err}");
+        let ten_thousand = "<a>".repeat(10_000) + &"</a>".repeat(10_000);
+        over(&ten_thousand, &Limits::default(), Limit::Depth);
+    }
+
+    #[test]
+    fn rejects_too_many_attributes_naming_the_limit() {
+        let limits = Limits {
+            max_attributes: 3,
+            ..Limits::default()
+        };
+        assert!(parse_with(r#"<a x="1" y="2" z="3"/>"#, &limits).is_ok());
+        over(
+            r#"<a w="0" x="1" y="2" z="3"/>"#,
+            &limits,
+            Limit::Attributes,
+        );
+    }
+
+    #[test]
+    fn sixty_thousand_attributes_are_refused_not_compared_pairwise() {
+        let attrs: String = (0..60_000).map(|i| format!(" a{i}=\"v\"")).collect();
+        over(
+            &format!("<e{attrs}/>"),
+            &Limits::default(),
+            Limit::Attributes,
+        );
+        // Under a limit that lets them in, the duplicate check is linear (hash sets).
+        let roomy = Limits {
+            max_attributes: 100_000,
+            ..Limits::default()
+        };
+        let doc = parse_with(&format!("<e{attrs}/>"), &roomy).unwrap();
+        assert_eq!(doc.root().attributes().count(), 60_000);
+    }
+
+    #[test]
+    fn rejects_long_names_and_long_text_naming_the_limit() {
+        let limits = Limits {
+            max_name_length: 8,
+            max_text: 16,
+            ..Limits::default()
+        };
+        over("<abcdefghi/>", &limits, Limit::NameLength);
+        over(r#"<a abcdefghi="1"/>"#, &limits, Limit::NameLength);
+        over(&format!("<a>{}</a>", "x".repeat(17)), &limits, Limit::Text);
+        over(
+            &format!("<a>{}&amp;{}</a>", "x".repeat(8), "y".repeat(8)),
+            &limits,
+            Limit::Text,
+        );
+        over(
+            &format!(r#"<a v="{}"/>"#, "x".repeat(17)),
+            &limits,
+            Limit::Text,
+        );
+        assert!(parse_with(&format!("<a>{}</a>", "x".repeat(16)), &limits).is_ok());
+    }
+
+    #[test]
+    fn refuses_a_doctype_so_billion_laughs_never_expands() {
+        let laughs = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<lolz>&lol2;</lolz>"#;
+        let err = malformed(laughs);
+        assert!(err.message().contains("DOCTYPE"), "{err}");
+        assert_eq!(err.line(), 2, "{err}");
+    }
+
+    #[test]
+    fn interns_tens_of_thousands_of_namespaces_once_each() {
+        let children: String = (0..30_000)
+            .map(|i| format!("<c xmlns=\"urn:n{i}\"/>"))
+            .collect();
+        let doc = parse(&format!("<r>{children}</r>")).unwrap();
+        assert_eq!(doc.namespaces.len(), 30_001);
+        let last = doc.root().child_elements().last().unwrap();
+        assert_eq!(last.namespace(), "urn:n29999");
+    }
+
+    #[test]
+    fn rejects_duplicate_attributes_as_written() {
+        let err = malformed(r#"<a x="1" y="2" x="3"/>"#);
+        assert!(err.message().contains("'x' appears twice"), "{err}");
     }
 
     #[test]

@@ -8,10 +8,10 @@
 //! is a walk over the instance with table look-ups.
 
 use super::builtin_types::{Builtin, Primitive, Ws};
-pub(crate) use super::content::ElemId;
 use super::content::ContentModel;
-pub(crate) use super::wildcard::{NsConstraint, Process, Wildcard};
+pub(crate) use super::content::ElemId;
 use super::values::OrdValue;
+pub(crate) use super::wildcard::{NsConstraint, Process, Wildcard};
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -54,12 +54,6 @@ impl<T> NameMap<T> {
         }
         entries.push((ns.into(), value));
         None
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &str, &T)> {
-        self.by_local
-            .iter()
-            .flat_map(|(local, v)| v.iter().map(move |(ns, t)| (&**ns, &**local, t)))
     }
 }
 
@@ -234,4 +228,3 @@ pub(crate) struct AttributeDecl {
     pub(crate) default: Option<Box<str>>,
     pub(crate) fixed: Option<Box<str>>,
 }
-

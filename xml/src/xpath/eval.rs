@@ -10,6 +10,7 @@
 use super::ast::{Axis, CmpOp, Expr, Func, NodeTest, Step};
 use crate::document::{Document, NodeData, NodeId};
 use std::borrow::Cow;
+use std::cell::Cell;
 
 /// A node: the document node, an element or text node, or an attribute (element, index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,9 +48,40 @@ struct Ctx {
 
 pub(crate) struct Evaluator<'d> {
     pub(crate) doc: &'d Document,
+    /// Steps left: every expression evaluated and every node an axis visits costs one, a
+    /// string value its length / 64. Nesting (`//*[//*[…]]`) multiplies the work, so without
+    /// a budget a filter could hold a subscriber for hours.
+    budget: Cell<u64>,
+    exhausted: Cell<bool>,
 }
 
 impl<'d> Evaluator<'d> {
+    /// An evaluator over `doc` that stops after `budget` steps.
+    pub(crate) fn new(doc: &'d Document, budget: u64) -> Self {
+        Evaluator {
+            doc,
+            budget: Cell::new(budget),
+            exhausted: Cell::new(false),
+        }
+    }
+
+    /// Whether the budget ran out (the result is then meaningless).
+    pub(crate) fn exhausted(&self) -> bool {
+        self.exhausted.get()
+    }
+
+    /// Spends `steps`; false (and exhausted from then on) when the budget does not cover them.
+    fn charge(&self, steps: u64) -> bool {
+        let left = self.budget.get();
+        if self.exhausted.get() || left < steps {
+            self.exhausted.set(true);
+            self.budget.set(0);
+            return false;
+        }
+        self.budget.set(left - steps);
+        true
+    }
+
     /// Evaluates `expr` with `node` as the context node.
     pub(crate) fn eval_at(&self, expr: &Expr, node: NodeRef) -> Value<'d> {
         self.eval(
@@ -63,6 +95,9 @@ impl<'d> Evaluator<'d> {
     }
 
     fn eval(&self, expr: &Expr, ctx: Ctx) -> Value<'d> {
+        if !self.charge(1) {
+            return Value::Nodes(Vec::new());
+        }
         match expr {
             Expr::Or(a, b) => {
                 Value::Bool(self.truth(self.eval(a, ctx)) || self.truth(self.eval(b, ctx)))
@@ -104,6 +139,9 @@ impl<'d> Evaluator<'d> {
         for step in steps {
             let mut next = Vec::new();
             for &n in &nodes {
+                if self.exhausted() {
+                    return Vec::new();
+                }
                 let mut selected = self.axis(n, step);
                 for pred in &step.predicates {
                     selected = self.filter(selected, pred);
@@ -118,7 +156,7 @@ impl<'d> Evaluator<'d> {
     /// Nodes on `step`'s axis from `n` that pass its node test, in axis order.
     fn axis(&self, n: NodeRef, step: &Step) -> Vec<NodeRef> {
         let mut out = Vec::new();
-        let test = |r: NodeRef| self.test(r, &step.test, step.axis);
+        let test = |r: NodeRef| self.charge(1) && self.test(r, &step.test, step.axis);
         match step.axis {
             Axis::Child => self.children(n, &mut |c| {
                 if test(c) {
@@ -189,6 +227,9 @@ impl<'d> Evaluator<'d> {
         self.children(n, &mut |c| stack.push(c));
         stack.reverse();
         while let Some(c) = stack.pop() {
+            if self.exhausted() {
+                return;
+            }
             f(c);
             let before = stack.len();
             self.children(c, &mut |g| stack.push(g));
@@ -255,6 +296,18 @@ impl<'d> Evaluator<'d> {
     }
 
     pub(crate) fn string_value(&self, n: NodeRef) -> Cow<'d, str> {
+        if self.exhausted() {
+            return Cow::Borrowed("");
+        }
+        let value = self.string_value_unbudgeted(n);
+        // An element's string value walks its subtree: charge for what it gathered.
+        if !self.charge(value.len() as u64 / 64) {
+            return Cow::Borrowed("");
+        }
+        value
+    }
+
+    fn string_value_unbudgeted(&self, n: NodeRef) -> Cow<'d, str> {
         match n {
             NodeRef::Root => self.doc.root().string_value(),
             NodeRef::Node(id) => match self.doc.node(id).map(|x| &x.data) {

@@ -72,6 +72,11 @@ impl Namespaces {
     }
 }
 
+/// The evaluation budget of [`Filter::matches`], [`Filter::select`] and
+/// [`Filter::select_strings`]: ample for any event a node accepts, and it bounds a filter built
+/// to explode (`//*[//*[//*[…]]]`) to a fraction of a second.
+pub const DEFAULT_BUDGET: u64 = 1_000_000;
+
 /// A compiled filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
@@ -95,23 +100,40 @@ impl Filter {
     }
 
     /// Whether the document matches: the expression, evaluated with the document element as
-    /// context, is true (a non-empty node-set, a non-zero number, a non-empty string).
+    /// context, is true (a non-empty node-set, a non-zero number, a non-empty string). A
+    /// filter that spends [`DEFAULT_BUDGET`] steps on the document does not match.
     pub fn matches(&self, doc: &Document) -> bool {
         self.matches_at(doc.root())
     }
 
     /// Like [`Filter::matches`] with another context element.
     pub fn matches_at(&self, context: Element<'_>) -> bool {
-        let ev = Evaluator {
-            doc: context.document(),
-        };
+        self.matches_within(context, DEFAULT_BUDGET)
+            .unwrap_or(false)
+    }
+
+    /// Like [`Filter::matches_at`] within `budget` evaluation steps (every expression
+    /// evaluated and every node an axis visits costs one); running out is an
+    /// [`ErrorKind::Limit`](crate::ErrorKind::Limit) error naming the `xpath_budget` limit.
+    pub fn matches_within(&self, context: Element<'_>, budget: u64) -> Result<bool> {
+        let ev = Evaluator::new(context.document(), budget);
         let value = ev.eval_at(&self.expr, NodeRef::Node(context.id()));
-        ev.truth(value)
+        let matched = ev.truth(value);
+        if ev.exhausted() {
+            return Err(crate::Error::over_limit(
+                crate::Limit::XPathBudget,
+                format!(
+                    "filter '{}' needs more than {budget} evaluation steps on this event (limit xpath_budget)",
+                    self.source
+                ),
+            ));
+        }
+        Ok(matched)
     }
 
     /// The elements a path filter selects (in document order); empty for non-path filters.
     pub fn select<'d>(&self, doc: &'d Document) -> Vec<Element<'d>> {
-        let ev = Evaluator { doc };
+        let ev = Evaluator::new(doc, DEFAULT_BUDGET);
         let value = ev.eval_at(&self.expr, NodeRef::Node(doc.root().id()));
         ev.nodes(value)
             .into_iter()
@@ -125,7 +147,7 @@ impl Filter {
     /// The string-values of what the filter selects (elements, attributes or text), or the
     /// value itself converted to a string for non-path filters.
     pub fn select_strings(&self, doc: &Document) -> Vec<String> {
-        let ev = Evaluator { doc };
+        let ev = Evaluator::new(doc, DEFAULT_BUDGET);
         match ev.eval_at(&self.expr, NodeRef::Node(doc.root().id())) {
             eval::Value::Nodes(nodes) => nodes
                 .into_iter()
@@ -152,6 +174,20 @@ mod tests {
 
     fn filter(s: &str) -> Filter {
         Filter::compile(s, &Namespaces::default()).unwrap()
+    }
+
+    #[test]
+    fn exploding_filter_runs_out_of_budget_instead_of_hanging() {
+        let many: String = (0..200).map(|i| format!("<x{i}/>")).collect();
+        let doc = Document::parse(&format!("<r>{many}</r>")).unwrap();
+        let nested = "//*[".repeat(12) + "1" + &"]".repeat(12);
+        let f = filter(&nested);
+        let err = f.matches_within(doc.root(), 10_000).unwrap_err();
+        assert_eq!(err.limit(), Some(crate::Limit::XPathBudget), "{err}");
+        assert!(err.message().contains("xpath_budget"), "{err}");
+        assert!(!f.matches(&doc));
+        // A plain filter fits easily.
+        assert_eq!(filter("//*").matches_within(doc.root(), 10_000), Ok(true));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod content;
 mod loading;
+mod sets;
 mod types;
 
 pub(super) use super::SchemaSet;
