@@ -16,7 +16,7 @@
 //! - [`error`] — the crate's one error type, [`Error`], with file, line, attribute and
 //!   [`Rule`].
 //! - [`value`] and [`types`] — attribute values and types, and conversions between them.
-//! - [`props`] — the working set ([`props::Props`]) filters and conditions operate on.
+//! - [`props`] — the working set ([`props::Props`]) filters operate on.
 //! - [`directory`] — the lookup interface for server-side questions, with an in-memory
 //!   implementation.
 //! - [`password`] — `{SCHEME}` password hashes: detection, lock marks, hashing, checking.

@@ -1,4 +1,4 @@
-//! The working set filters and conditions see: [`Props`], every attribute of an object with
+//! The working set filters see: [`Props`], every attribute of an object with
 //! its values, backends and types — the original's `valDict`.
 //!
 //! The model builds one from an object's state before running a filter chain; a filter may

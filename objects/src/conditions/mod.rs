@@ -18,7 +18,6 @@ mod lookup;
 mod text;
 
 use crate::directory::Directory;
-use crate::props::Props;
 use crate::value::Value;
 
 /// The conditions this crate implements, named as definitions name them.
@@ -190,15 +189,8 @@ impl ConditionCall {
         self.params.get(i).map(String::as_str).unwrap_or_default()
     }
 
-    /// Checks `values` (the values proposed for attribute `key`; `props` is the whole object).
-    pub fn check(
-        &self,
-        props: &Props,
-        key: &str,
-        values: &[Value],
-        dir: &dyn Directory,
-    ) -> Outcome {
-        let _ = (props, key);
+    /// Checks `values` (the values proposed for an attribute).
+    pub fn check(&self, values: &[Value], dir: &dyn Directory) -> Outcome {
         let result = match (&self.kind, &self.prepared) {
             (ConditionKind::Equals, _) => {
                 let ignore_case = self.params.get(1).is_some_and(|p| truthy(p));
@@ -249,28 +241,16 @@ pub enum ConditionExpr {
 }
 
 impl ConditionExpr {
-    /// Evaluates the chain for the values proposed for `key`.
-    pub fn check(
-        &self,
-        props: &Props,
-        key: &str,
-        values: &[Value],
-        dir: &dyn Directory,
-    ) -> Outcome {
+    /// Evaluates the chain for the values proposed for an attribute.
+    pub fn check(&self, values: &[Value], dir: &dyn Directory) -> Outcome {
         match self {
-            ConditionExpr::Call(c) => c.check(props, key, values, dir),
+            ConditionExpr::Call(c) => c.check(values, dir),
             ConditionExpr::And(l, r) => {
-                let (l, r) = (
-                    l.check(props, key, values, dir),
-                    r.check(props, key, values, dir),
-                );
+                let (l, r) = (l.check(values, dir), r.check(values, dir));
                 Outcome::join(l.passed && r.passed, l, r)
             }
             ConditionExpr::Or(l, r) => {
-                let (l, r) = (
-                    l.check(props, key, values, dir),
-                    r.check(props, key, values, dir),
-                );
+                let (l, r) = (l.check(values, dir), r.check(values, dir));
                 Outcome::join(l.passed || r.passed, l, r)
             }
         }
@@ -375,23 +355,21 @@ mod tests {
         let digits = ConditionExpr::Call(call(ConditionKind::RegEx, &["^[0-9]+$"]));
         let and = ConditionExpr::And(Box::new(long.clone()), Box::new(digits.clone()));
         let or = ConditionExpr::Or(Box::new(long), Box::new(digits));
-        let props = Props::new();
-        assert!(and.check(&props, "x", &texts(&["1234"]), &dir).passed);
-        let out = and.check(&props, "x", &texts(&["12"]), &dir);
+        assert!(and.check(&texts(&["1234"]), &dir).passed);
+        let out = and.check(&texts(&["12"]), &dir);
         assert!(!out.passed);
         assert_eq!(out.errors.len(), 1);
-        assert!(or.check(&props, "x", &texts(&["12"]), &dir).passed);
-        assert!(!or.check(&props, "x", &texts(&["ab"]), &dir).passed);
+        assert!(or.check(&texts(&["12"]), &dir).passed);
+        assert!(!or.check(&texts(&["ab"]), &dir).passed);
         assert_eq!(or.calls().len(), 2);
     }
 
     #[test]
     fn equals_case_flag_reads_false_as_false() {
         let dir = MemoryDirectory::new();
-        let props = Props::new();
         let strict = call(ConditionKind::Equals, &["Yes", "False"]);
-        assert!(!strict.check(&props, "x", &texts(&["yes"]), &dir).passed);
+        assert!(!strict.check(&texts(&["yes"]), &dir).passed);
         let relaxed = call(ConditionKind::Equals, &["Yes", "True"]);
-        assert!(relaxed.check(&props, "x", &texts(&["yes"]), &dir).passed);
+        assert!(relaxed.check(&texts(&["yes"]), &dir).passed);
     }
 }

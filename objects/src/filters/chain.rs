@@ -49,10 +49,7 @@ impl FilterChain {
                             .get(key.as_str())
                             .map(|p| p.value.clone())
                             .unwrap_or_default();
-                        let passed = when
-                            .condition
-                            .check(props, key, &values, env.directory)
-                            .passed;
+                        let passed = when.condition.check(&values, env.directory).passed;
                         let chains = if passed { &when.then } else { &when.otherwise };
                         for chain in chains {
                             chain.run(key, props, env)?;

@@ -127,8 +127,7 @@ impl<'c> ObjectInstance<'c> {
             ));
         }
         if let (Some(validator), false) = (&def.validator, values.is_empty()) {
-            let props = self.props(&object_type);
-            let outcome = validator.check(&props, name, &values, directory);
+            let outcome = validator.check(&values, directory);
             if !outcome.passed {
                 return Err(Error::refused(
                     name,
