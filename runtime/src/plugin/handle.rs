@@ -2,7 +2,9 @@
 //! plugin's actor may be running, restarting or failed. The handle counts calls in flight
 //! (actix does not expose mailbox length), refuses new ones past the limit with `busy`, and
 //! re-sends a call whose actor ended before serving it to the restarted actor, so a restart
-//! never loses a queued call.
+//! never loses a queued call. The limit also bounds how many async calls a concurrent plugin
+//! runs at once; one its actor had already started is answered by the actor (never re-sent),
+//! since it may have done part of its work.
 
 use actix::{Addr, MailboxError};
 use serde_json::Value;
