@@ -22,8 +22,8 @@
 use clacks_benchmarks::{amqp_node, report, Samples, Side};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::plugin::plugin;
-use clacks_runtime::PluginDef;
 use clacks_runtime::NodeHandle;
+use clacks_runtime::PluginDef;
 use futures_util::{FutureExt, StreamExt};
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,

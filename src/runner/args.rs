@@ -86,3 +86,48 @@ pub(crate) fn load(args: &NodeArgs) -> Result<(Settings, Sources), Error> {
     let settings = config::load(args.config.as_deref(), env.clone(), &overrides)?;
     Ok((settings, Sources { env, overrides }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_flags_given_become_overrides() {
+        let args = NodeArgs {
+            name: Some("n1".into()),
+            http: Some("off".into()),
+            ..NodeArgs::default()
+        };
+        assert_eq!(
+            args.overrides(),
+            [
+                ("node.name", "n1".to_owned()),
+                ("http.listen", "off".to_owned())
+            ]
+        );
+        let public = NodeArgs {
+            insecure_public: true,
+            ..NodeArgs::default()
+        };
+        assert_eq!(
+            public.overrides(),
+            [("http.insecure_public", "true".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_flag_beats_the_environment_and_keeps_its_variable_unnamed() {
+        let sources = Sources {
+            env: vec![("CLACKS_HTTP__WORKERS".into(), "abc".into())],
+            overrides: vec![("http.workers", "0".into())],
+        };
+        let refused = Error::config("http.workers", "value 0 is not allowed");
+        assert_eq!(sources.name_env_variable(refused.clone()), refused);
+        let from_env = Sources {
+            overrides: Vec::new(),
+            ..sources
+        };
+        let named = from_env.name_env_variable(refused).to_string();
+        assert!(named.contains("CLACKS_HTTP__WORKERS"), "{named}");
+    }
+}

@@ -3,7 +3,7 @@
 //! cleanup that deletes what a test domain declared on the broker.
 
 use clacks_amqp::topology::Names;
-use clacks_amqp::{user_of, AmqpConfig, AmqpTransport};
+use clacks_amqp::{AmqpConfig, AmqpTransport};
 use clacks_runtime::transport::Transport;
 use clacks_runtime::NodeBuilder;
 use futures_util::future::BoxFuture;
@@ -21,21 +21,21 @@ pub fn broker_url() -> String {
         .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
 }
 
-/// AMQP settings for a test node: quick status and eviction so tests stay short.
+/// AMQP settings for a test node: the defaults a node reads from its settings, with quick
+/// status, eviction and reconnection so tests stay short.
 pub fn test_config(url: &str, domain: &str, node: &str) -> AmqpConfig {
+    let settings = crate::cluster::settings(domain, &[("amqp.url", url)]);
+    let Some(defaults) = AmqpConfig::from_settings(&settings, node) else {
+        panic!("test node {node}: the broker URL {url} gives no AMQP settings")
+    };
     AmqpConfig {
-        url: url.to_owned(),
-        user: user_of(url),
-        domain: domain.to_owned(),
-        node: node.to_owned(),
         prefetch: 16,
         status_interval: Duration::from_millis(500),
         eviction: Duration::from_secs(3),
         max_deliveries: 3,
-        default_timeout: Duration::from_secs(30),
         reconnect_min: Duration::from_millis(100),
         reconnect_max: Duration::from_secs(1),
-        codec: &clacks_runtime::codec::wire::JsonCodec,
+        ..defaults
     }
 }
 

@@ -4,8 +4,8 @@
 
 use clacks_runtime::call::{CallError, CallRequest, Params};
 use clacks_runtime::plugin::{plugin, PluginStatus};
-use clacks_runtime::PluginDef;
 use clacks_runtime::serde_json::{json, Value};
+use clacks_runtime::PluginDef;
 use clacks_tests::cluster::{Cluster, LocalFactory};
 use std::time::Duration;
 

@@ -19,11 +19,18 @@ async fn call(url: &str, method: &str, params: Value) -> Value {
 #[actix_rt::test]
 async fn greeter_node_answers_its_own_plugin_and_the_standard_ones_over_http() {
     let node = NodeProcess::start_program(BIN, "greeter1", &["--http", "127.0.0.1:0"], &[]);
-    assert_eq!(node.ready[..4], ["node", "greeter1", "domain", "org.clacks"]);
-    let hello = call(node.url(), "greeter.hello", json!({"name": "Ada", "times": 2})).await;
     assert_eq!(
-        hello["result"],
-        "hello Ada from greeter1hello Ada from greeter1",
+        node.ready[..4],
+        ["node", "greeter1", "domain", "org.clacks"]
+    );
+    let hello = call(
+        node.url(),
+        "greeter.hello",
+        json!({"name": "Ada", "times": 2}),
+    )
+    .await;
+    assert_eq!(
+        hello["result"], "hello Ada from greeter1hello Ada from greeter1",
         "{hello}"
     );
     let count = call(node.url(), "greeter.greeted", json!([])).await;
