@@ -1,8 +1,10 @@
-//! `clacks objects check DIR|FILE… [--json]`: loads object definitions offline (the same
-//! checks a node makes on `objects.definition_dirs`) — the tool an administrator runs on
-//! definitions before deploying them. Exit 0 when all load, printing the object types and
-//! extensions found (`--json`: the resolved model); otherwise one `FILE:LINE: message` per
-//! fault on standard output and exit 1; an unreadable path exits 2, as for `clacks validate`.
+//! `clacks objects check [DIR|FILE…] [--config FILE] [--json]`: loads object definitions
+//! offline — the tool an administrator runs on definitions before deploying them. Without
+//! paths it checks the folders of `objects.definition_dirs` (defaults, `--config FILE` and
+//! `CLACKS_…` variables, as a node reads them). Exit 0 when all load, printing the object
+//! types and extensions found (`--json`: the resolved model); otherwise one `FILE:LINE:
+//! message` per fault on standard output and exit 1; an unreadable path, or no folders to
+//! check, exits 2, as for `clacks validate`.
 
 use clacks_objects::definition::{describe, Catalog};
 use clacks_objects::error::{Error, ErrorKind};
@@ -31,8 +33,11 @@ struct CheckArgs {
     /// Print the resolved model (or the faults) as JSON.
     #[arg(long)]
     json: bool,
-    /// Definition folders (their *.xml files) or files.
-    #[arg(required = true, value_name = "DIR|FILE")]
+    /// Without paths: the configuration file whose objects.definition_dirs to check.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Definition folders (their *.xml files) or files; default: objects.definition_dirs.
+    #[arg(value_name = "DIR|FILE")]
     paths: Vec<PathBuf>,
 }
 
@@ -47,8 +52,28 @@ fn fault_json(e: &Error) -> serde_json::Value {
     json!({"file": e.file(), "line": e.line(), "message": e.message(), "kind": format!("{:?}", e.kind())})
 }
 
+/// The folders of `objects.definition_dirs`, as a node with `--config FILE` reads them.
+fn configured_dirs(config: Option<&std::path::Path>) -> Result<Vec<PathBuf>, String> {
+    let env: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(n, v)| Some((n.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let settings = clacks_runtime::config::load(config, env, &[]).map_err(|e| e.to_string())?;
+    if settings.objects.definition_dirs.is_empty() {
+        return Err("no definitions to check: give DIR|FILE or set objects.definition_dirs".into());
+    }
+    Ok(settings.objects.definition_dirs)
+}
+
 fn check(args: CheckArgs) -> Exit {
-    let catalog = match Catalog::load(&args.paths) {
+    let paths = if args.paths.is_empty() {
+        match configured_dirs(args.config.as_deref()) {
+            Ok(dirs) => dirs,
+            Err(e) => return fail(Exit::Usage, e),
+        }
+    } else {
+        args.paths.clone()
+    };
+    let catalog = match Catalog::load(&paths) {
         Ok(c) => c,
         Err(errors) => {
             let (io, faults): (Vec<&Error>, Vec<&Error>) =

@@ -97,3 +97,32 @@ fn json_prints_the_resolved_model() {
         Some(serde_json::json!("User"))
     );
 }
+
+#[test]
+fn without_paths_the_configured_definition_dirs_are_checked() {
+    let dir = scratch("config");
+    let config = dir.join("clacks.toml");
+    std::fs::write(
+        &config,
+        format!("[objects]\ndefinition_dirs = [{OURS:?}]\n"),
+    )
+    .expect("config");
+    let config = config.display().to_string();
+    let out = clacks(&["objects", "check", "--config", &config]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).lines().last(),
+        Some("19 files: 14 object types, 5 extensions")
+    );
+    // Nothing configured and nothing given: a usage error.
+    let empty = dir.join("empty.toml");
+    std::fs::write(&empty, "").expect("config");
+    let out = clacks(&["objects", "check", "--config", &empty.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("objects.definition_dirs"),
+        "{}",
+        stderr(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
