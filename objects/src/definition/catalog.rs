@@ -53,10 +53,15 @@ impl Catalog {
     pub fn load(paths: &[PathBuf]) -> Result<Catalog, Vec<Error>> {
         let mut sources = Vec::new();
         let mut errors = Vec::new();
+        let mut seen = BTreeSet::new();
         for path in paths {
             match files_of(path) {
                 Ok(files) => {
                     for f in files {
+                        // A file given both alone and in its folder is read once.
+                        if !seen.insert(std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone())) {
+                            continue;
+                        }
                         let name = f.display().to_string();
                         match std::fs::read_to_string(&f) {
                             Ok(text) => sources.push((name, text)),
@@ -142,6 +147,14 @@ impl Catalog {
             .values()
             .filter(|o| !o.base_object && o.extends.iter().any(|e| e == base))
             .collect()
+    }
+
+    /// Whether an object of type `child` may be created below one of type `parent`
+    /// (`parent`'s `Container` lists it).
+    pub fn may_contain(&self, parent: &str, child: &str) -> bool {
+        self.objects
+            .get(parent)
+            .is_some_and(|p| p.container.iter().any(|c| c == child))
     }
 
     /// The files read, in order.
@@ -477,6 +490,25 @@ mod tests {
             notes,
             ["a.xml:2: 'T' may contain 'Elsewhere', which no loaded definition defines"]
         );
+    }
+
+    #[test]
+    fn containers_say_what_may_be_created_below() {
+        let c = load(&[(
+            "a.xml",
+            object("T", true, "<Container><Type>U</Type></Container>\n"),
+        )]);
+        let c = c.unwrap_or_default();
+        assert!(c.may_contain("T", "U"));
+        assert!(!c.may_contain("T", "T"));
+        assert!(!c.may_contain("Nothing", "U"));
+    }
+
+    #[test]
+    fn a_file_given_twice_is_read_once() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("definitions");
+        let r = Catalog::load(&[dir.clone(), dir.join("user.xml")]);
+        assert!(r.is_ok_and(|c| c.files().iter().filter(|f| f.ends_with("user.xml")).count() == 1));
     }
 
     #[test]
