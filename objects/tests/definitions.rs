@@ -62,3 +62,25 @@ fn extensions_extend_what_the_original_extended() {
     );
     assert_eq!(names("PosixGroup"), ["Acl"]);
 }
+
+#[test]
+fn our_definitions_are_valid_under_the_original_schema() {
+    use clacks_xml::{Document, SchemaSet};
+    let original = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/reference/clacks/objects/object.xsd");
+    let mut schema = SchemaSet::new();
+    if let Err(e) = schema.add_file(&original) {
+        panic!("the original object.xsd does not load: {e}");
+    }
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("definitions");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    assert_eq!(files.len(), 19);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let checked = Document::parse(&text).and_then(|doc| schema.validate(&doc));
+        assert!(checked.is_ok(), "{}: {checked:?}", f.display());
+    }
+}
