@@ -1,6 +1,7 @@
-//! The JSON-RPC client used by `call`, `describe` and `tree`: one request to the node's HTTP
-//! gateway, or over AMQP straight into the domain when `--amqp` is given, with failures sorted
-//! into the exit codes scripts rely on.
+//! The JSON-RPC client used by `call`, `describe`, `tree`, `ping` and `shell`: one request to the
+//! node's HTTP gateway, or over AMQP straight into the domain when `--amqp` is given, with
+//! failures sorted into the exit codes scripts rely on. A [`Session`] keeps its broker
+//! connection between calls.
 
 use clacks_runtime::call::{CallError, CallRequest, RpcErrorKind};
 use clacks_runtime::codec::json_rpc;
@@ -44,25 +45,29 @@ impl ClientError {
 }
 
 impl Client {
-    /// Sends `call` and returns the result with the whole response object.
+    /// Sends `call` and returns the result with the whole response object (over AMQP on a
+    /// connection of its own, closed afterwards).
     pub async fn call(&self, call: &CallRequest) -> Result<(Value, Value), ClientError> {
-        match &self.amqp {
-            Some(url) => self.call_amqp(url, call).await,
-            None => self.call_http(call).await,
+        let mut session = self.session();
+        let outcome = session.call(call).await;
+        session.close().await;
+        outcome
+    }
+
+    /// A session that keeps its connection between calls (the shell, fleet runs).
+    pub fn session(&self) -> Session {
+        Session {
+            client: self.clone(),
+            amqp: None,
         }
     }
 
     async fn call_amqp(
         &self,
-        url: &str,
+        client: &mut AmqpClient,
         call: &CallRequest,
     ) -> Result<(Value, Value), ClientError> {
-        let mut client = AmqpClient::connect(url, &self.domain)
-            .await
-            .map_err(|e| ClientError::Other(Exit::Unreachable, e.to_string()))?;
-        let outcome = client.call(call, self.timeout).await;
-        client.close().await;
-        match outcome {
+        match client.call(call, self.timeout).await {
             Ok(result) => {
                 let response = json_rpc::result_response(json!(1), result.clone());
                 Ok((result, response))
@@ -121,6 +126,61 @@ impl Client {
         match json_rpc::read_response(&value) {
             Ok(result) => Ok((result, value)),
             Err(err) => Err(ClientError::Call(err, value)),
+        }
+    }
+}
+
+/// A [`Client`] that stays connected: over AMQP the broker connection is opened on the first
+/// call and kept (and opened anew after it broke); over HTTP each call is one request.
+pub struct Session {
+    client: Client,
+    amqp: Option<AmqpClient>,
+}
+
+impl Session {
+    /// Connects now (AMQP) rather than on the first call, so that a timed call measures the
+    /// call alone.
+    pub async fn connect(&mut self) -> Result<(), ClientError> {
+        let Some(url) = &self.client.amqp else {
+            return Ok(());
+        };
+        if self.amqp.is_none() {
+            let connected = AmqpClient::connect(url, &self.client.domain)
+                .await
+                .map_err(|e| ClientError::Other(Exit::Unreachable, e.to_string()))?;
+            self.amqp = Some(connected);
+        }
+        Ok(())
+    }
+
+    /// Sends `call` and returns the result with the whole response object.
+    pub async fn call(&mut self, call: &CallRequest) -> Result<(Value, Value), ClientError> {
+        if self.client.amqp.is_none() {
+            return self.client.call_http(call).await;
+        }
+        self.connect().await?;
+        let Some(amqp) = self.amqp.as_mut() else {
+            return Err(ClientError::Other(
+                Exit::Unreachable,
+                "not connected".into(),
+            ));
+        };
+        let outcome = self.client.call_amqp(amqp, call).await;
+        // A lost reply channel means a broken connection: the next call connects anew.
+        if let Err(ClientError::Call(err, _)) = &outcome {
+            if err.kind() == RpcErrorKind::Unavailable && err.message().contains("reply channel") {
+                if let Some(old) = self.amqp.take() {
+                    old.close().await;
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Closes the broker connection, if any.
+    pub async fn close(self) {
+        if let Some(amqp) = self.amqp {
+            amqp.close().await;
         }
     }
 }

@@ -1,15 +1,19 @@
-//! `clacks`: the one binary. `clacks node` runs a node; `call`, `describe` and `tree` talk to a
-//! running node over its HTTP JSON-RPC gateway. Exit codes follow PROTOCOL.md: 0 success, 1 the
-//! call returned an error, 2 usage or config error, 3 cannot reach the node, 4 timeout.
+//! `clacks`: the one binary. `clacks node` runs a node; `call`, `shell`, `ping`, `describe` and
+//! `tree` talk to a running node over its HTTP JSON-RPC gateway (or over AMQP). Exit codes
+//! follow PROTOCOL.md: 0 success, 1 the call returned an error, 2 usage or config error, 3
+//! cannot reach the node, 4 timeout.
 //!
-//! Layout: `commands/` holds one file per subcommand; `client.rs` the JSON-RPC client. The
-//! node itself, the exit codes and the logging live in the library (`lib.rs`, [`clacks`]), so
-//! that other programs can run a node with plugins of their own.
+//! Layout: `commands/` holds one file (or folder: `shell/`) per subcommand; `client.rs` the
+//! JSON-RPC client; `fleet/` the `--all`/`--where`/`--batch` targeting; `paint.rs` colour on
+//! terminals only. The node itself, the exit codes and the logging live in the library
+//! (`lib.rs`, [`clacks`]), so that other programs can run a node with plugins of their own.
 
 #![warn(missing_docs)]
 
 mod client;
 mod commands;
+mod fleet;
+mod paint;
 
 // `crate::exit` for the commands: the exit codes are the library's.
 use clacks::exit;
@@ -36,8 +40,12 @@ struct Cli {
 enum Command {
     /// Run a node: its plugins, supervision tree and HTTP JSON-RPC gateway.
     Node(clacks::NodeArgs),
-    /// Call a command anywhere in the domain and print its result as JSON.
+    /// Call a command in the domain (or on every node: --all, --where) and print its result.
     Call(commands::call::CallArgs),
+    /// An interactive shell (completion, help, history); `-c LINE` or a script file without one.
+    Shell(commands::shell::ShellArgs),
+    /// Ping every node of the domain and print its round-trip time.
+    Ping(commands::ping::PingArgs),
     /// List every command of the domain with its signature and docs.
     Describe(commands::describe::DescribeArgs),
     /// Draw the actor tree of the domain's nodes.
@@ -62,6 +70,8 @@ fn main() -> ExitCode {
     let exit = match cli.command {
         Command::Node(args) => commands::node::run(args),
         Command::Call(args) => commands::call::run(args),
+        Command::Shell(args) => commands::shell::run(args),
+        Command::Ping(args) => commands::ping::run(args),
         Command::Describe(args) => commands::describe::run(args),
         Command::Tree(args) => commands::tree::run(args),
         Command::Emit(args) => commands::emit::run(args),

@@ -1,5 +1,7 @@
-//! `clacks call [--node N] [--timeout S] METHOD [ARG…]`: ARG is a JSON value, or `name=JSON`
-//! for a named argument (not both kinds in one call); a bare word that is not JSON is a string.
+//! `clacks call [--node N | --all | --where FACT=VALUE… | --batch N] [--timeout S] METHOD [ARG…]`:
+//! ARG is a JSON value, or `name=JSON` for a named argument (not both kinds in one call); a bare
+//! word that is not JSON is a string; a lone JSON object is the named arguments themselves.
+//! `--all`, `--where` and `--batch` run the call on the fleet (`crate::fleet`).
 
 use clacks_runtime::call::{CallRequest, Params};
 use clap::Args;
@@ -8,6 +10,8 @@ use serde_json::{Map, Value};
 use super::Target;
 use crate::client::ClientError;
 use crate::exit::{fail, Exit};
+use crate::fleet::{self, report, FleetArgs};
+use crate::paint::Paint;
 
 /// Arguments of `clacks call`.
 #[derive(Args, Debug)]
@@ -17,7 +21,10 @@ pub struct CallArgs {
     /// Run on this node only (call_on) instead of letting the domain choose.
     #[arg(long)]
     node: Option<String>,
-    /// Print the whole JSON-RPC response on one line (errors too, on stdout).
+    #[command(flatten)]
+    fleet: FleetArgs,
+    /// Print the whole JSON-RPC response on one line (errors too, on stdout); with --all, the
+    /// CUMULATIVE result.
     #[arg(long)]
     json: bool,
     /// The command, `plugin.command`.
@@ -41,8 +48,15 @@ fn split_named(arg: &str) -> Option<(&str, &str)> {
     .then_some((name, value))
 }
 
-/// Builds the params from command-line words.
+/// Builds the params from command-line words. A lone JSON object is taken as the named
+/// arguments (`'{"path": "node/plugins/host"}'`); to pass one object by position, name it
+/// (`data='{"a": 1}'`).
 pub fn parse_params(args: &[String]) -> Result<Params, String> {
+    if let [only] = args {
+        if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(only) {
+            return Ok(Params::Named(map));
+        }
+    }
     let named: Vec<Option<(&str, &str)>> = args.iter().map(|a| split_named(a)).collect();
     let count = named.iter().filter(|n| n.is_some()).count();
     if count == 0 {
@@ -75,6 +89,9 @@ pub fn run(args: CallArgs) -> Exit {
     let mut call = CallRequest::new(args.method.clone(), params);
     call.node = args.node.clone();
     let client = args.target.client();
+    if args.fleet.active() {
+        return run_on_fleet(&client, &call, &args.fleet, args.json);
+    }
     let outcome = actix_rt::System::new().block_on(async move { client.call(&call).await });
     match outcome {
         Ok((result, response)) => {
@@ -101,6 +118,36 @@ pub fn run(args: CallArgs) -> Exit {
                         format!("{} failed: {err}\n  data: {data}", args.method),
                     )
                 }
+                ClientError::Other(_, message) => fail(exit, message),
+            }
+        }
+    }
+}
+
+/// `--all`: one line per node on stdout and the summary on stderr, or the CUMULATIVE JSON.
+fn run_on_fleet(
+    client: &crate::client::Client,
+    call: &CallRequest,
+    targeting: &FleetArgs,
+    json: bool,
+) -> Exit {
+    let outcome = actix_rt::System::new().block_on(fleet::run(client, call, targeting));
+    match outcome {
+        Ok(result) => {
+            if json {
+                println!("{}", result.to_json());
+            } else {
+                for line in report::lines(&result, Paint::stdout()) {
+                    println!("{line}");
+                }
+                eprintln!("{}", report::summary(&result));
+            }
+            result.exit()
+        }
+        Err(error) => {
+            let exit = error.exit();
+            match error {
+                ClientError::Call(err, _) => fail(exit, format!("finding the nodes failed: {err}")),
                 ClientError::Other(_, message) => fail(exit, message),
             }
         }
@@ -137,6 +184,22 @@ mod tests {
                     .clone()
             )
         );
+    }
+
+    #[test]
+    fn a_lone_json_object_is_the_named_arguments() {
+        let p = parse_params(&words(&[r#"{"path": "node/plugins/host"}"#])).unwrap();
+        assert_eq!(
+            p,
+            Params::Named(
+                json!({"path": "node/plugins/host"})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            )
+        );
+        let two = parse_params(&words(&[r#"{"a": 1}"#, "2"])).unwrap();
+        assert_eq!(two, Params::Positional(vec![json!({"a": 1}), json!(2)]));
     }
 
     #[test]

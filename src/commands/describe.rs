@@ -21,7 +21,8 @@ pub struct DescribeArgs {
     filter: Vec<String>,
 }
 
-fn signature(method: &Value) -> String {
+/// `name(param: Type, opt?: Type = default) -> Result` of one OpenRPC method.
+pub fn signature(method: &Value) -> String {
     let params: Vec<String> = method["params"]
         .as_array()
         .map(|ps| {

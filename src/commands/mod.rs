@@ -7,6 +7,8 @@ pub mod generate;
 pub mod listen;
 pub mod node;
 pub mod objects;
+pub mod ping;
+pub mod shell;
 pub mod tree;
 pub mod validate;
 

@@ -1,5 +1,7 @@
 //! `clacks tree [--node N]`: the actor tree of every node (a CUMULATIVE `core.actor_tree`), or
-//! of one node, drawn with box characters; `--json` prints the raw result.
+//! of one node, drawn with box characters; each actor is named by its full path, the one
+//! `core.restart` and `core.stop` take (`clacks call --node N core.restart PATH`); `--json`
+//! prints the raw result.
 
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::supervision::ActorInfo;
@@ -43,7 +45,7 @@ fn describe(actor: &ActorInfo) -> String {
     parts.join("  ")
 }
 
-/// Draws one node's actors (sorted by path) as a tree.
+/// Draws one node's actors (sorted by path) as a tree, each line naming the actor's path.
 pub fn draw(actors: &[ActorInfo]) -> String {
     let mut out = String::new();
     let paths: Vec<Vec<&str>> = actors.iter().map(|a| a.path.split('/').collect()).collect();
@@ -66,7 +68,7 @@ pub fn draw(actors: &[ActorInfo]) -> String {
                 prefix.push_str(if later_sibling { "│   " } else { "    " });
             }
         }
-        out.push_str(&format!("{prefix}{}  {}\n", parts[depth], describe(actor)));
+        out.push_str(&format!("{prefix}{}  {}\n", actor.path, describe(actor)));
     }
     out
 }
@@ -146,7 +148,7 @@ mod tests {
     }
 
     #[test]
-    fn draws_branches_and_last_children() {
+    fn draws_branches_and_last_children_named_by_their_paths() {
         let list: Vec<ActorInfo> = ["node", "node/a", "node/a/x", "node/b"]
             .iter()
             .map(|p| actor(p))
@@ -157,6 +159,9 @@ mod tests {
             .lines()
             .map(|l| l.split("  k  ").next().unwrap())
             .collect();
-        assert_eq!(names, ["node", "├── a", "│   └── x", "└── b"]);
+        assert_eq!(
+            names,
+            ["node", "├── node/a", "│   └── node/a/x", "└── node/b"]
+        );
     }
 }

@@ -10,6 +10,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
 mod events;
 mod objects;
+mod shell;
 
 /// `clacks node` on a free loopback port, checked to print the documented ready line.
 fn start_node(name: &str, extra: &[&str]) -> NodeProcess {
@@ -100,10 +101,10 @@ fn tree_draws_the_actor_tree_and_describe_lists_commands() {
         "{text}"
     );
     assert!(
-        text.contains("├── gateway") || text.contains("└── gateway"),
+        text.contains("├── node/gateway") || text.contains("└── node/gateway"),
         "{text}"
     );
-    assert!(text.contains("└── actor  plugin  running"), "{text}");
+    assert!(text.contains("/actor  plugin  running"), "{text}");
     let out = clacks(&["tree", "--url", node.url(), "--node", "cli3", "--json"]);
     let actors: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert!(actors

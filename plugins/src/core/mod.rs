@@ -1,13 +1,13 @@
 //! The `core` plugin: liveness (`ping`), self-description (`describe`, an OpenRPC document of
-//! every command in the domain), membership (`nodes`) and the admin view of the supervision
-//! tree (`actor_tree`, `restart`, `stop`). Every node runs it.
+//! every command in the domain), membership (`nodes`, `departed`) and the admin view of the
+//! supervision tree (`actor_tree`, `restart`, `stop`). Every node runs it.
 
 use clacks_runtime::call::{unix_millis_now, CallContext, CallError};
-use clacks_runtime::plugin::plugin;
-use clacks_runtime::{PluginContext, PluginDef};
-use clacks_runtime::serde_json::{json, Value};
 use clacks_runtime::dispatch::Dispatcher;
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::serde_json::{json, Value};
 use clacks_runtime::supervision::{ActorInfo, ControlOp, TreeHandle};
+use clacks_runtime::{PluginContext, PluginDef};
 use std::sync::Arc;
 
 /// The `core` plugin's state: the node's supervision tree and its view of the domain.
@@ -92,6 +92,14 @@ impl CorePlugin {
             })
             .collect();
         Value::Array(nodes)
+    }
+
+    /// The nodes that offered `plugin` and left the domain or were evicted (and have not come
+    /// back), sorted: CUMULATIVE calls name them missing at once, and so does `clacks call
+    /// --all`.
+    #[command]
+    fn departed(&self, plugin: String) -> Vec<String> {
+        self.domain_view.membership().departed_providers(&plugin)
     }
 
     /// Every actor of every node: path, kind, state, restarts in the intensity window, mailbox

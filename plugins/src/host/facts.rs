@@ -2,6 +2,7 @@
 //! inventory, so field names follow what an inventory needs (identity, OS, hardware, usage).
 
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 /// Everything `host.facts` returns.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +29,9 @@ pub struct HostFacts {
     pub disks: Vec<DiskFacts>,
     /// Network interfaces.
     pub interfaces: Vec<InterfaceFacts>,
+    /// The node's own facts from `[plugins.host] facts` (role, site, rack, …): what
+    /// `clacks call --where role=db` matches beside the machine's facts.
+    pub custom: Map<String, Value>,
 }
 
 /// Operating system.

@@ -1,30 +1,55 @@
 //! The `host` plugin: real facts of the machine the node runs on (host name, OS, kernel, CPUs,
 //! memory, load, uptime, disks, network interfaces), read through `sysinfo` at call time so
-//! every answer is current. It is the seed of the later inventory.
+//! every answer is current, and the node's own facts from `[plugins.host] facts` (a table, e.g.
+//! `role = "db"`), reported under `custom`. It is the seed of the later inventory.
 
 mod facts;
 
 pub use facts::{CpuFacts, DiskFacts, HostFacts, InterfaceFacts, LoadFacts, MemoryFacts, OsFacts};
 
 use clacks_runtime::plugin::plugin;
-use clacks_runtime::PluginDef;
-use clacks_runtime::serde_json::{json, Value};
+use clacks_runtime::serde_json::{json, Map, Value};
+use clacks_runtime::{Error, PluginDef};
 use sysinfo::{Disks, Networks, System};
 
 /// The `host` plugin's state: a `sysinfo` system kept between calls (CPU data needs two
 /// samples to mean anything, and re-creating it is costly).
 pub struct HostPlugin {
     system: System,
+    custom: Map<String, Value>,
+}
+
+/// `[plugins.host] facts`: a table of the node's own facts; no other key.
+fn custom_facts(config: &Value) -> Result<Map<String, Value>, Error> {
+    if let Some(unknown) = config
+        .as_object()
+        .and_then(|m| m.keys().find(|k| k.as_str() != "facts"))
+    {
+        return Err(Error::config(
+            format!("plugins.host.{unknown}"),
+            "unknown key (keys: facts)",
+        ));
+    }
+    match config.get("facts") {
+        None => Ok(Map::new()),
+        Some(Value::Object(facts)) => Ok(facts.clone()),
+        Some(other) => Err(Error::config(
+            "plugins.host.facts",
+            format!("value {other} is not a table of facts (e.g. facts = {{ role = \"db\" }})"),
+        )),
+    }
 }
 
 impl HostPlugin {
     /// The plugin definition to add to a node.
     pub fn definition() -> PluginDef {
-        PluginDef::new(|_| {
+        PluginDef::new(|ctx| {
+            let custom = custom_facts(&ctx.config)?;
             let mut system = System::new();
             system.refresh_cpu_all();
-            Ok(HostPlugin { system })
+            Ok(HostPlugin { system, custom })
         })
+        .with_config_check(|config| custom_facts(config).map(drop))
     }
 
     fn memory(&mut self) -> MemoryFacts {
@@ -100,8 +125,8 @@ fn interfaces() -> Vec<InterfaceFacts> {
 /// Facts of the machine the node runs on.
 #[plugin(name = "host")]
 impl HostPlugin {
-    /// Everything at once: identity, OS, kernel, CPUs, memory, load, uptime, disks and
-    /// network interfaces.
+    /// Everything at once: identity, OS, kernel, CPUs, memory, load, uptime, disks, network
+    /// interfaces, and the node's own facts (`custom`, from `[plugins.host] facts`).
     #[command]
     fn facts(&mut self) -> HostFacts {
         HostFacts {
@@ -121,6 +146,7 @@ impl HostPlugin {
             boot_time: System::boot_time(),
             disks: disks(),
             interfaces: interfaces(),
+            custom: self.custom.clone(),
         }
     }
 
@@ -140,5 +166,19 @@ impl HostPlugin {
     #[command]
     fn interfaces(&self) -> Vec<InterfaceFacts> {
         interfaces()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_facts_come_from_the_facts_table_and_other_keys_are_refused() {
+        assert!(custom_facts(&Value::Null).unwrap().is_empty());
+        let facts = custom_facts(&json!({"facts": {"role": "db", "rack": 4}})).unwrap();
+        assert_eq!(facts["role"], json!("db"));
+        assert!(custom_facts(&json!({"facts": "db"})).is_err());
+        assert!(custom_facts(&json!({"fact": {}})).is_err());
     }
 }
