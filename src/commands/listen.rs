@@ -72,8 +72,10 @@ pub struct Received {
 }
 
 /// Reads complete SSE messages out of `buffer` (what is left stays for the next chunk).
-/// Comments and messages without data are skipped.
+/// Comments and messages without data are skipped. Lines end at `\n`, `\r\n` or a lone `\r`,
+/// as the SSE format allows; several `data:` lines join with `\n`.
 pub fn take_messages(buffer: &mut String) -> Vec<Received> {
+    normalise_line_ends(buffer);
     let mut out = Vec::new();
     while let Some(end) = buffer.find("\n\n") {
         let frame: String = buffer.drain(..end + 2).collect();
@@ -137,6 +139,21 @@ pub fn run(args: ListenArgs) -> Exit {
         },
     };
     actix_rt::System::new().block_on(listen(source, args))
+}
+
+/// Turns `\r\n` and lone `\r` into `\n`; a `\r` at the very end stays, since its `\n` may
+/// come with the next chunk.
+fn normalise_line_ends(buffer: &mut String) {
+    if !buffer.contains('\r') {
+        return;
+    }
+    let trailing = buffer.ends_with('\r');
+    let body = buffer.strip_suffix('\r').unwrap_or(buffer);
+    let mut normalised = body.replace("\r\n", "\n").replace('\r', "\n");
+    if trailing {
+        normalised.push('\r');
+    }
+    *buffer = normalised;
 }
 
 fn print(args: &ListenArgs, message: &Received) {
@@ -309,6 +326,22 @@ mod tests {
         assert_eq!(got[0].origin, "a");
         assert_eq!(got[0].xml, "<Event>\n</Event>");
         assert_eq!(buffer, "event: X\ndata: par");
+    }
+
+    #[test]
+    fn sse_messages_with_crlf_and_lone_cr_line_ends_read_back() {
+        let mut buffer = String::from("event: A\r\norigin: n\r\ndata: <a>\rdata: </a>\r\n\r");
+        assert!(
+            take_messages(&mut buffer).is_empty(),
+            "the frame is not complete yet"
+        );
+        buffer.push_str("\nevent: B\ndata: x\n\n");
+        let got = take_messages(&mut buffer);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!((got[0].event.as_str(), got[0].origin.as_str()), ("A", "n"));
+        assert_eq!(got[0].xml, "<a>\n</a>");
+        assert_eq!(got[1].xml, "x");
+        assert!(buffer.is_empty(), "{buffer:?}");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! against the built-in schemas plus the given folders (the same set a node builds from
 //! `events.schema_dirs`), the tool a plugin author runs on examples. Exit 0 when every file is
 //! valid; otherwise one `FILE:LINE:COLUMN: message` per faulty file on standard output and
-//! exit 1; an unreadable file or a schema folder that does not load exits 2.
+//! exit 1; an unreadable file or a schema folder that does not load exits 2. An event declared
+//! by two schema files is a warning on standard error naming both (the first wins, as on a
+//! node); it does not change the exit code.
 
 use clacks_runtime::events::{check, EventSchemas};
 use clap::Args;
@@ -45,6 +47,10 @@ pub fn run(args: ValidateArgs) -> Exit {
         Ok(s) => s,
         Err(e) => return fail(Exit::Usage, format!("schemas do not load: {e}")),
     };
+    // A duplicate event is the node's warning too: reported, not a failure.
+    for warning in schemas.warnings() {
+        eprintln!("clacks: warning: {warning}");
+    }
     let mut outcome = Exit::Ok;
     for path in &args.files {
         let file = path.display().to_string();

@@ -132,11 +132,7 @@ impl NodeRunner {
             return fail(Exit::Usage, e);
         }
         let name = settings.node_name();
-        let gateway = GatewayConfig {
-            max_body: settings.http.max_body,
-            workers: settings.http.workers,
-            user: settings.http.user.clone(),
-        };
+        let gateway = GatewayConfig::from_settings(&settings.http);
         let amqp = AmqpConfig::from_settings(&settings, &name);
         let mut builder = NodeBuilder::new(settings.clone())
             .name(name)

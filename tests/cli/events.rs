@@ -20,9 +20,10 @@ fn scratch(test: &str) -> std::path::PathBuf {
     dir
 }
 
-fn status(id: &str, load: &str) -> String {
+/// A caller-publishable event for emit and listen (callers may not publish node-only events).
+fn notice(target: &str, timeout: &str) -> String {
     format!(
-        "<Event xmlns=\"http://www.gonicus.de/Events\">\n  <NodeStatus>\n    <Id>{id}</Id>\n    <Load>{load}</Load>\n    <Latency>0.1</Latency>\n    <Workers>2</Workers>\n  </NodeStatus>\n</Event>\n"
+        "<Event xmlns=\"http://www.gonicus.de/Events\">\n  <Notification>\n    <Target>{target}</Target>\n    <Body>b</Body>\n    <Timeout>{timeout}</Timeout>\n  </Notification>\n</Event>\n"
     )
 }
 
@@ -159,20 +160,20 @@ fn emit_publishes_event_files_and_reports_invalid_ones_as_file_line_column() {
     let node = start_node("clie1", &[]);
     let dir = scratch("emit");
     let good = dir.join("good.xml");
-    std::fs::write(&good, status("n", "1.5")).unwrap();
+    std::fs::write(&good, notice("n", "15")).unwrap();
     let bad = dir.join("bad.xml");
-    std::fs::write(&bad, status("n", "lots")).unwrap();
+    std::fs::write(&bad, notice("n", "lots")).unwrap();
     let (good, bad) = (good.display().to_string(), bad.display().to_string());
     let out = clacks(&["emit", "--url", node.url(), &good]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out).trim(),
-        format!("{good}: NodeStatus published by clie1")
+        format!("{good}: Notification published by clie1")
     );
     let out = clacks(&["emit", "--url", node.url(), &bad]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).starts_with(&format!("{bad}:4:5: element <Load>")),
+        stderr(&out).starts_with(&format!("{bad}:5:5: element <Timeout>")),
         "{}",
         stderr(&out)
     );
@@ -189,12 +190,12 @@ fn emit_publishes_event_files_and_reports_invalid_ones_as_file_line_column() {
         .stdin
         .take()
         .unwrap()
-        .write_all(status("stdin", "0").as_bytes())
+        .write_all(notice("stdin", "0").as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let response: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!(response["result"]["event"], "NodeStatus");
+    assert_eq!(response["result"]["event"], "Notification");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -205,9 +206,9 @@ fn listen_prints_only_the_events_matching_its_filter() {
         .args(["listen", "--url", node.url(), "--json", "--count", "2"])
         .args([
             "--filter",
-            "//e:NodeStatus[e:Load > 2]",
+            "//e:Notification[e:Timeout > 2]",
             "--name",
-            "NodeStatus",
+            "Notification",
         ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -225,9 +226,9 @@ fn listen_prints_only_the_events_matching_its_filter() {
         .expect("listen reports it listens");
     assert!(line.contains("listening on"), "{line}");
     let dir = scratch("listen");
-    for (id, load) in [("a", "1"), ("b", "3"), ("c", "0.5"), ("d", "9")] {
+    for (id, timeout) in [("a", "1"), ("b", "3"), ("c", "0"), ("d", "9")] {
         let file = dir.join(format!("{id}.xml"));
-        std::fs::write(&file, status(id, load)).unwrap();
+        std::fs::write(&file, notice(id, timeout)).unwrap();
         let out = clacks(&["emit", "--url", node.url(), &file.display().to_string()]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
@@ -238,10 +239,16 @@ fn listen_prints_only_the_events_matching_its_filter() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 2, "{}", stdout(&out));
-    assert_eq!(lines[0]["event"], "NodeStatus");
+    assert_eq!(lines[0]["event"], "Notification");
     assert_eq!(lines[0]["origin"], "clil1");
-    assert!(lines[0]["xml"].as_str().unwrap().contains("<Id>b</Id>"));
-    assert!(lines[1]["xml"].as_str().unwrap().contains("<Id>d</Id>"));
+    assert!(lines[0]["xml"]
+        .as_str()
+        .unwrap()
+        .contains("<Target>b</Target>"));
+    assert!(lines[1]["xml"]
+        .as_str()
+        .unwrap()
+        .contains("<Target>d</Target>"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -186,9 +186,8 @@ pub fn node_with_gateway(
         Err(e) => panic!("the bound loopback port has no address: {e}"),
     };
     let gateway = GatewayConfig {
-        max_body: settings.http.max_body,
         workers: 1,
-        user: settings.http.user.clone(),
+        ..GatewayConfig::from_settings(&settings.http)
     };
     let mut builder = NodeBuilder::new(settings)
         .name(name)

@@ -9,9 +9,10 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn status(id: &str, load: &str) -> String {
+/// A caller-publishable event (node-only events such as NodeStatus are refused from callers).
+fn notice(target: &str, timeout: u32) -> String {
     envelope::wrap(&format!(
-        "<NodeStatus><Id>{id}</Id><Load>{load}</Load><Latency>0.01</Latency><Workers>4</Workers></NodeStatus>"
+        "<Notification><Target>{target}</Target><Body>b</Body><Timeout>{timeout}</Timeout></Notification>"
     ))
 }
 
@@ -46,8 +47,8 @@ async fn sse_events_stream_delivers_only_the_filtered_events() {
     let mut response = client
         .get(format!("{base}/events"))
         .query(&[
-            ("filter", "//e:NodeStatus[e:Load > 2]"),
-            ("name", "NodeStatus"),
+            ("filter", "//e:Notification[e:Timeout > 2]"),
+            ("name", "Notification"),
         ])
         .unwrap()
         .send()
@@ -63,22 +64,24 @@ async fn sse_events_stream_delivers_only_the_filtered_events() {
     );
     let mut text = String::new();
     read_until(&mut response, &mut text, ": subscribed").await;
-    for (id, load) in [("low", "1"), ("high", "3"), ("edge", "2"), ("top", "7.5")] {
-        let answer = publish(&url, &status(id, load)).await;
-        assert_eq!(answer["result"]["event"], json!("NodeStatus"), "{answer}");
+    for (target, timeout) in [("low", 1), ("high", 3), ("edge", 2), ("top", 7)] {
+        let answer = publish(&url, &notice(target, timeout)).await;
+        assert_eq!(answer["result"]["event"], json!("Notification"), "{answer}");
     }
-    read_until(&mut response, &mut text, "<Id>top</Id>").await;
+    read_until(&mut response, &mut text, "<Target>top</Target>").await;
     let frames: Vec<&str> = text
         .split("\n\n")
         .filter(|f| f.starts_with("event:"))
         .collect();
     assert_eq!(frames.len(), 2, "{text}");
     assert!(
-        frames[0].contains("event: NodeStatus\norigin: sse1\ndata: <Event"),
+        frames[0].contains("event: Notification\norigin: sse1\ndata: <Event"),
         "{}",
         frames[0]
     );
-    assert!(frames[0].contains("<Id>high</Id>") && frames[1].contains("<Id>top</Id>"));
+    assert!(
+        frames[0].contains("<Target>high</Target>") && frames[1].contains("<Target>top</Target>")
+    );
     drop(response);
     node.shutdown().await;
 }
@@ -122,10 +125,10 @@ async fn metrics_endpoint_reports_calls_errors_latency_buckets_and_event_counter
     }
     let body = json!({"jsonrpc": "2.0", "id": 9, "method": "probe.fail", "params": ["x"]});
     post(&url, "application/json", body.to_string()).await;
-    publish(&url, &status("m", "1")).await;
+    publish(&url, &notice("m", 1)).await;
     publish(
         &url,
-        "<Event xmlns=\"http://www.gonicus.de/Events\"><NodeStatus/></Event>",
+        "<Event xmlns=\"http://www.gonicus.de/Events\"><Notification/></Event>",
     )
     .await;
     let base = url.trim_end_matches("/rpc");

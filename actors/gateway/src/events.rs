@@ -10,24 +10,34 @@
 //!
 //! ```
 //!
-//! `origin` is not an SSE field: browsers ignore it, `clacks listen` reads it. A comment line
-//! opens the stream and repeats every 15 s, so a vanished client is noticed and its
-//! subscription removed; the stream ends when the gateway stops. A client that cannot keep up loses events (counted in the comments)
-//! rather than making the node buffer without bound.
+//! `origin` is not an SSE field: browsers ignore it, `clacks listen` reads it. Every value is
+//! escaped for the format: the XML is split into one `data:` line per line (at `\n`, `\r\n`
+//! and a lone `\r`, as SSE readers split), and control characters in `event` and `origin` are
+//! dropped (the bus already refuses an origin holding them), so no value can inject a field.
+//!
+//! A comment line opens the stream and repeats every 15 s; a client that goes away is noticed by
+//! the write error, or at once when the connection closes (the stream watches its own
+//! connection), and its subscription, queue and stream slot are removed with the stream. The
+//! stream ends when the gateway stops. Streams are capped per remote address and per node
+//! (`[http] sse_per_address`, `sse_per_node`): one more is HTTP 429 with a JSON body naming the
+//! setting. A client that cannot keep up loses events (counted in the comments) rather than
+//! making the node buffer without bound.
 
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
-use actix_web::HttpResponse;
-use clacks_runtime::call::CallError;
+use actix_web::{HttpRequest, HttpResponse};
+use clacks_runtime::call::{CallError, RpcErrorKind};
 use clacks_runtime::events::{Event, Subscription};
 use clacks_xml::Namespaces;
 use futures_util::{stream, StreamExt};
 use serde_json::json;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+use super::streams::{CapReached, StreamSlot};
 use super::GatewayState;
 
 /// SSE messages one client may have waiting.
@@ -39,21 +49,66 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 pub fn sse_frame(event: &Event) -> String {
     let mut frame = String::with_capacity(event.xml.len() + 64);
     frame.push_str("event: ");
-    frame.push_str(&event.name);
+    push_field(&mut frame, &event.name);
     frame.push_str("\norigin: ");
-    frame.push_str(&event.origin);
+    push_field(&mut frame, &event.origin);
     frame.push('\n');
-    for line in event.xml.split('\n') {
+    for line in sse_lines(&event.xml) {
         frame.push_str("data: ");
-        frame.push_str(line.strip_suffix('\r').unwrap_or(line));
+        frame.push_str(line);
         frame.push('\n');
     }
     frame.push('\n');
     frame
 }
 
+/// A one-line field value: control characters (line breaks above all) are left out.
+fn push_field(frame: &mut String, value: &str) {
+    frame.extend(value.chars().filter(|c| !c.is_control()));
+}
+
+/// The lines of `text` as an SSE reader splits them: at `\r\n`, `\n` or a lone `\r`.
+fn sse_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\r', '\n']) {
+            None => {
+                rest = None;
+                Some(current)
+            }
+            Some(at) => {
+                let skip = if current[at..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                rest = Some(&current[at + skip..]);
+                Some(&current[..at])
+            }
+        }
+    })
+}
+
 fn bad_request(error: CallError) -> HttpResponse {
     HttpResponse::BadRequest()
+        .content_type("application/json")
+        .body(json!({"error": error.to_json()}).to_string())
+}
+
+/// HTTP 429 for a stream over a cap, naming the setting.
+fn too_many(cap: CapReached, node: &str) -> HttpResponse {
+    let error = CallError::new(
+        RpcErrorKind::Busy,
+        format!(
+            "too many event streams: at most {} ({}); close one and retry",
+            cap.limit, cap.setting
+        ),
+    )
+    .with("setting", cap.setting)
+    .with("limit", cap.limit)
+    .with_node_default(node);
+    HttpResponse::TooManyRequests()
         .content_type("application/json")
         .body(json!({"error": error.to_json()}).to_string())
 }
@@ -104,17 +159,31 @@ struct Feed {
     closing: tokio::sync::watch::Receiver<bool>,
     keepalive: tokio::time::Interval,
     dropped: Arc<AtomicU64>,
+    /// Declared after `_subscription`, so the slot is freed once the subscription is gone.
     _subscription: Subscription,
+    _slot: StreamSlot,
 }
 
 /// `GET /events`
 pub async fn events(
+    req: HttpRequest,
     query: web::Query<Vec<(String, String)>>,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
     let request = match read_query(query.into_inner()) {
         Ok(r) => r,
         Err(e) => return bad_request(e.with_node_default(state.node.name())),
+    };
+    let address = req
+        .peer_addr()
+        .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    let slot = match state.streams.acquire(address) {
+        Ok(slot) => slot,
+        Err(cap) => {
+            tracing::debug!(node = %state.node.name(), %address, setting = cap.setting,
+                "event stream refused: over the cap");
+            return too_many(cap, state.node.name());
+        }
     };
     let (tx, frames) = mpsc::channel::<Bytes>(CLIENT_BUFFER);
     let dropped = Arc::new(AtomicU64::new(0));
@@ -149,6 +218,7 @@ pub async fn events(
         keepalive,
         dropped,
         _subscription: subscription,
+        _slot: slot,
     };
     let live = stream::unfold(feed, |mut feed| async move {
         let next = tokio::select! {
@@ -186,6 +256,28 @@ mod tests {
         assert_eq!(r.namespaces.get("p"), Some("urn:p"));
         assert!(read_query(vec![("bogus".into(), "1".into())]).is_err());
         assert!(read_query(vec![("ns".into(), "nonsense".into())]).is_err());
+    }
+
+    #[test]
+    fn a_line_break_in_any_value_cannot_inject_a_field() {
+        let event = Event {
+            name: "Notification".into(),
+            origin: "evil\nevent: NodeLeave\r\ndata: x".into(),
+            xml: Arc::from("<a>\r<b/>\r\ndata: injected\n</a>"),
+            document: clacks_xml::Document::parse("<Event/>").unwrap(),
+        };
+        let frame = sse_frame(&event);
+        let fields: Vec<&str> = frame
+            .lines()
+            .map(|l| l.split(':').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            fields,
+            ["event", "origin", "data", "data", "data", "data", ""],
+            "{frame}"
+        );
+        assert!(frame.starts_with("event: Notification\norigin: evilevent: NodeLeavedata: x\n"));
+        assert!(frame.contains("data: data: injected\n"), "{frame}");
     }
 
     #[test]

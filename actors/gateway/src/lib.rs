@@ -10,20 +10,23 @@ mod events;
 mod metrics;
 mod routes;
 mod rpc;
+mod streams;
 
 pub use events::sse_frame;
 pub use routes::GatewayState;
-pub use rpc::serve_body;
+pub use rpc::{serve_body, BodyLimits};
 
 use actix::fut::wrap_future;
 use actix::prelude::*;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
+use clacks_runtime::config::{HttpSettings, Settings};
 use clacks_runtime::supervision::{ChildHandle, ChildSpec, ExitGuard, RestartType};
 use clacks_runtime::{Error, NodeHandle};
 use std::net::TcpListener;
+use std::time::Duration;
 
-/// Gateway settings.
+/// Gateway settings (`[http]`).
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
     /// Body limit in bytes.
@@ -32,6 +35,32 @@ pub struct GatewayConfig {
     pub workers: usize,
     /// The identity of HTTP callers.
     pub user: String,
+    /// Most requests in one JSON-RPC batch.
+    pub max_batch: usize,
+    /// Most open `GET /events` streams from one remote address.
+    pub sse_per_address: usize,
+    /// Most open `GET /events` streams on the node.
+    pub sse_per_node: usize,
+    /// Time a client has to send a request's head.
+    pub header_timeout: Duration,
+    /// Time a client has to send a request's body.
+    pub body_timeout: Duration,
+}
+
+impl GatewayConfig {
+    /// The gateway settings of `[http]`.
+    pub fn from_settings(http: &HttpSettings) -> GatewayConfig {
+        GatewayConfig {
+            max_body: http.max_body,
+            workers: http.workers,
+            user: http.user.clone(),
+            max_batch: http.max_batch,
+            sse_per_address: http.sse_per_address,
+            sse_per_node: http.sse_per_node,
+            header_timeout: Settings::seconds(http.header_timeout),
+            body_timeout: Settings::seconds(http.body_timeout),
+        }
+    }
 }
 
 struct GatewayActor {
@@ -85,8 +114,11 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
         let state = web::Data::new(GatewayState {
             node: node.clone(),
             max_body: config.max_body,
+            max_batch: config.max_batch,
+            body_timeout: config.body_timeout,
             user: config.user.clone(),
             closing: closing_rx,
+            streams: streams::StreamCaps::new(config.sse_per_address, config.sse_per_node),
         });
         let name = node.name().to_owned();
         let server = HttpServer::new(move || {
@@ -100,6 +132,10 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
                 .route("/metrics", web::get().to(metrics::metrics))
         })
         .workers(config.workers)
+        // Slow-loris: a client that has not sent its request head within the timeout is cut
+        // off (HTTP 408), so dribbled bytes cannot hold a connection slot.
+        .client_request_timeout(config.header_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
         .disable_signals()
         .shutdown_timeout(5)
         .listen(listener)

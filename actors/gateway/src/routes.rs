@@ -19,11 +19,17 @@ pub struct GatewayState {
     pub node: NodeHandle,
     /// Body limit in bytes.
     pub max_body: usize,
+    /// Most requests in one batch (`http.max_batch`).
+    pub max_batch: usize,
+    /// Time a client has to send the body (`http.body_timeout`).
+    pub body_timeout: std::time::Duration,
     /// The identity of HTTP callers.
     pub user: String,
     /// Turns true when the gateway stops, so long-lived responses (`/events`) end at once
     /// instead of holding up the graceful shutdown.
     pub closing: tokio::sync::watch::Receiver<bool>,
+    /// Open `GET /events` streams and their caps.
+    pub streams: std::sync::Arc<super::streams::StreamCaps>,
 }
 
 fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
@@ -46,6 +52,22 @@ fn too_large(max_body: usize, node: &str) -> HttpResponse {
     );
     json_response(
         StatusCode::PAYLOAD_TOO_LARGE,
+        &json_rpc::response(Value::Null, Err(error), node),
+    )
+}
+
+fn too_slow(timeout: std::time::Duration, node: &str) -> HttpResponse {
+    let error = CallError::new(
+        RpcErrorKind::InvalidRequest,
+        format!(
+            "invalid request: the body did not arrive within {:.1} s (http.body_timeout)",
+            timeout.as_secs_f64()
+        ),
+    )
+    .with("detail", "the limit is http.body_timeout")
+    .with("setting", "http.body_timeout");
+    json_response(
+        StatusCode::REQUEST_TIMEOUT,
         &json_rpc::response(Value::Null, Err(error), node),
     )
 }
@@ -88,7 +110,14 @@ pub async fn rpc(
         return too_large(state.max_body, state.node.name());
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(0).min(state.max_body));
-    while let Some(chunk) = payload.next().await {
+    // Slow-loris on the body: the whole body must arrive within http.body_timeout.
+    let deadline = tokio::time::Instant::now() + state.body_timeout;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, payload.next()).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(_) => return too_slow(state.body_timeout, state.node.name()),
+        };
         let Ok(chunk) = chunk else {
             let error = json_rpc::parse_error("the body could not be read");
             return json_response(
@@ -106,7 +135,10 @@ pub async fn rpc(
         .get("x-deadline")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    match serve_body(&state.node, &state.user, deadline_ms, &body).await {
+    let limits = super::rpc::BodyLimits {
+        max_batch: state.max_batch,
+    };
+    match serve_body(&state.node, &state.user, deadline_ms, &body, limits).await {
         Some(answer) => json_response(StatusCode::OK, &answer),
         None => HttpResponse::NoContent().finish(),
     }

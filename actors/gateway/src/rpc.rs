@@ -1,11 +1,33 @@
 //! Serving one JSON-RPC body: single requests, batches (run concurrently) and notifications
 //! (run, never answered). Every element gets its own answer or error, so one bad element of a
-//! batch never spoils the others.
+//! batch never spoils the others. A batch over `http.max_batch` is refused whole, before any
+//! of it runs, with one -32600 naming the setting.
 
+use clacks_runtime::call::{CallError, RpcErrorKind};
 use clacks_runtime::codec::json_rpc::{self, Incoming, Refused, RpcRequest};
 use clacks_runtime::NodeHandle;
 use futures_util::future::join_all;
 use serde_json::Value;
+
+/// Limits on one body beyond its size.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// Most requests in one batch.
+    pub max_batch: usize,
+}
+
+/// The -32600 refusal of a batch over `max_batch`.
+fn batch_too_large(len: usize, max_batch: usize) -> CallError {
+    CallError::new(
+        RpcErrorKind::InvalidRequest,
+        format!("invalid request: a batch of {len} requests; at most {max_batch} (http.max_batch)"),
+    )
+    .with(
+        "detail",
+        format!("the limit is {max_batch} requests per batch (http.max_batch)"),
+    )
+    .with("setting", "http.max_batch")
+}
 
 /// The response body to send, or `None` when nothing is answered (all notifications).
 /// `deadline_ms` (from the `x-deadline` header, absolute Unix ms) applies to every call in the
@@ -15,10 +37,15 @@ pub async fn serve_body(
     user: &str,
     deadline_ms: Option<u64>,
     body: &[u8],
+    limits: BodyLimits,
 ) -> Option<Value> {
     match json_rpc::parse_body(body) {
         Err(error) => Some(json_rpc::response(Value::Null, Err(error), node.name())),
         Ok(Incoming::Single(message)) => serve_message(node, user, deadline_ms, message).await,
+        Ok(Incoming::Batch(messages)) if messages.len() > limits.max_batch => {
+            let error = batch_too_large(messages.len(), limits.max_batch);
+            Some(json_rpc::response(Value::Null, Err(error), node.name()))
+        }
         Ok(Incoming::Batch(messages)) => {
             let answers = join_all(
                 messages

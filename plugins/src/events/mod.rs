@@ -63,14 +63,16 @@ impl EventsPlugin {
 impl EventsPlugin {
     /// Validates `xml` (an `<Event>` envelope holding one event, or a bare event element)
     /// against the node's schemas and publishes it to the domain. An invalid event is refused
-    /// with -32005 `invalid_event`, `data.line`, `data.column` and the schema's complaint.
+    /// with -32005 `invalid_event`, `data.line`, `data.column` and the schema's complaint; so
+    /// is an event only nodes emit (membership, `NodeStatistics`, supervision events:
+    /// `data.reason` `node_only`).
     ///
     /// Async, so a big event (`events.offload_bytes` or more, checked on a blocking worker)
     /// does not hold the other publishes while it is validated; the reply comes once the event
     /// is accepted, and the transport takes it in the background as before.
     #[command]
     async fn publish(&self, xml: String) -> Result<Published, CallError> {
-        let raw = self.bus.prepare_offloaded(&xml).await?;
+        let raw = self.bus.prepare_from_caller(&xml).await?;
         let event = self.bus.send_detached(raw)?;
         Ok(Published {
             event,

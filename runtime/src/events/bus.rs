@@ -10,7 +10,7 @@ use clacks_xml::{Filter, Namespaces};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::check::{check, invalid_event, wire_text, CheckedEvent};
+use super::check::{check_with, invalid_event, wire_text, CheckedEvent};
 use super::core::{BusCore, Registry};
 use super::counters::{bump, EventCounters, EventCountersSnapshot};
 use super::event::Event;
@@ -18,6 +18,7 @@ use super::schemas::EventSchemas;
 use super::subscription::{SubscriptionInfo, SubscriptionShared};
 use super::subscription_handle::Subscription;
 use super::subscription_tree::subscription_child;
+use super::trusted::{is_node_only, node_only_refusal};
 use crate::call::CallError;
 use crate::config::EventSettings;
 use crate::supervision::{StartChild, Supervisor};
@@ -32,14 +33,19 @@ pub struct EventBus {
 
 impl EventBus {
     /// The bus of node `node` on `transport`, with the built-in schemas plus
-    /// `settings.schema_dirs`; a schema that does not load is a config error naming it.
+    /// `settings.schema_dirs`; a schema that does not load is a config error naming it, and an
+    /// event declared twice is logged as a warning naming both files.
     pub fn new(
         node: &str,
         transport: Arc<dyn Transport>,
         settings: &EventSettings,
     ) -> Result<EventBus, Error> {
-        let schemas = EventSchemas::load(true, &settings.schema_dirs)
-            .map_err(|e| Error::config("events.schema_dirs", e.to_string()))?;
+        let schemas =
+            EventSchemas::load_overriding(true, &settings.schema_dirs, &settings.override_builtin)
+                .map_err(|e| Error::config("events.schema_dirs", e.to_string()))?;
+        for warning in schemas.warnings() {
+            tracing::warn!(node = %node, "events.schema_dirs: {warning}");
+        }
         Ok(EventBus {
             core: Arc::new(BusCore {
                 node: Arc::from(node),
@@ -47,6 +53,8 @@ impl EventBus {
                 schemas: Arc::new(schemas),
                 validate: settings.validate,
                 offload_bytes: settings.offload_bytes.max(1),
+                limits: settings.limits(),
+                xpath_budget: settings.xpath_budget,
                 counters: EventCounters::default(),
                 registry: Mutex::new(Registry::default()),
                 arbiter: OnceLock::new(),
@@ -111,8 +119,22 @@ impl EventBus {
     /// Checks `xml` on the calling thread and returns the event as it would travel, or the
     /// schema's complaint as `-32005 invalid_event` with `data.line` and `data.column`.
     pub fn prepare(&self, xml: &str) -> Result<RawEvent, CallError> {
-        let checked = check(xml, self.core.schemas.set(), self.core.validate);
+        let core = &self.core;
+        let checked = check_with(xml, core.schemas.set(), core.validate, &core.limits);
         self.accept(xml, checked)
+    }
+
+    /// [`prepare_offloaded`](Self::prepare_offloaded) for an event a caller hands in
+    /// (`events.publish`): a node-only event ([`NODE_ONLY_EVENTS`](super::NODE_ONLY_EVENTS):
+    /// membership, `NodeStatistics`, supervision) is refused with `-32005`, `data.reason`
+    /// `node_only`, so no caller can evict a live node or fake its state.
+    pub async fn prepare_from_caller(&self, xml: &str) -> Result<RawEvent, CallError> {
+        let raw = self.prepare_offloaded(xml).await?;
+        if is_node_only(&raw.name) {
+            bump(&self.core.counters.refused);
+            return Err(node_only_refusal(&raw.name).with("node", &*self.core.node));
+        }
+        Ok(raw)
     }
 
     /// [`prepare`](Self::prepare) for async callers: an event of `events.offload_bytes` or more
@@ -123,10 +145,11 @@ impl EventBus {
             return self.prepare(xml);
         }
         let (text, core) = (xml.to_owned(), self.core.clone());
-        let checked =
-            tokio::task::spawn_blocking(move || check(&text, core.schemas.set(), core.validate))
-                .await
-                .map_err(|e| CallError::internal(format!("event validation worker failed: {e}")))?;
+        let checked = tokio::task::spawn_blocking(move || {
+            check_with(&text, core.schemas.set(), core.validate, &core.limits)
+        })
+        .await
+        .map_err(|e| CallError::internal(format!("event validation worker failed: {e}")))?;
         self.accept(xml, checked)
     }
 

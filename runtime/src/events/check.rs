@@ -4,7 +4,7 @@
 //! `-32005 invalid_event` error callers see.
 
 use clacks_xml::envelope;
-use clacks_xml::{Document, ErrorKind, SchemaSet};
+use clacks_xml::{Document, ErrorKind, Limits, SchemaSet};
 use std::sync::Arc;
 
 use crate::call::{CallError, RpcErrorKind};
@@ -22,7 +22,17 @@ pub struct CheckedEvent {
 /// text must still be well-formed and follow the envelope rule, since the event type (the
 /// routing key) comes from it.
 pub fn check(xml: &str, schemas: &SchemaSet, validate: bool) -> clacks_xml::Result<CheckedEvent> {
-    let document = Document::parse(xml)?;
+    check_with(xml, schemas, validate, &Limits::default())
+}
+
+/// [`check`] under the parse `limits` of `[events]` (depth, attributes, name length, text).
+pub fn check_with(
+    xml: &str,
+    schemas: &SchemaSet,
+    validate: bool,
+    limits: &Limits,
+) -> clacks_xml::Result<CheckedEvent> {
+    let document = Document::parse_with(xml, limits)?;
     let name = if validate {
         schemas.validate_event(&document)?.name
     } else {
@@ -49,20 +59,32 @@ fn reason(kind: ErrorKind) -> &'static str {
         ErrorKind::Malformed => "malformed",
         ErrorKind::Envelope => "envelope",
         ErrorKind::UnknownEvent => "unknown_event",
+        ErrorKind::Limit => "limit",
         _ => "invalid",
     }
 }
 
 /// `-32005 invalid_event` carrying the schema's complaint: `data.line`, `data.column`,
-/// `data.element` (when known), `data.reason` and `data.detail` (the message alone).
+/// `data.element` (when known), `data.reason` and `data.detail` (the message alone); an event
+/// over a limit also names the setting to raise (`data.setting`, `events.max_depth`, …).
 pub fn invalid_event(err: &clacks_xml::Error) -> CallError {
-    let mut error = CallError::new(RpcErrorKind::InvalidEvent, format!("invalid event: {err}"))
+    let message = match err.limit() {
+        Some(limit) => format!(
+            "invalid event: {err}; the limit is [events] {} in the node's configuration",
+            limit.setting()
+        ),
+        None => format!("invalid event: {err}"),
+    };
+    let mut error = CallError::new(RpcErrorKind::InvalidEvent, message)
         .with("line", err.line())
         .with("column", err.column())
         .with("reason", reason(err.kind()))
         .with("detail", err.message());
     if let Some(element) = err.element() {
         error = error.with("element", element);
+    }
+    if let Some(limit) = err.limit() {
+        error = error.with("setting", format!("events.{}", limit.setting()));
     }
     error
 }
@@ -108,6 +130,23 @@ mod tests {
         assert!(err.line() >= 2, "{err}");
         assert!(call.data("column").is_some());
         assert_eq!(call.data("reason"), Some(&serde_json::json!("invalid")));
+    }
+
+    #[test]
+    fn event_over_a_limit_names_the_setting() {
+        let limits = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        let xml = envelope::wrap("<NodeLeave><Id><a/></Id></NodeLeave>");
+        let err = check_with(&xml, &schemas(), true, &limits).unwrap_err();
+        let call = invalid_event(&err);
+        assert_eq!(call.data("reason"), Some(&serde_json::json!("limit")));
+        assert_eq!(
+            call.data("setting"),
+            Some(&serde_json::json!("events.max_depth"))
+        );
+        assert!(call.message().contains("max_depth"), "{}", call.message());
     }
 
     #[test]

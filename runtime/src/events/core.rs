@@ -29,6 +29,10 @@ pub(crate) struct BusCore {
     pub(crate) schemas: Arc<EventSchemas>,
     pub(crate) validate: bool,
     pub(crate) offload_bytes: usize,
+    /// Parse limits of every event (`[events] max_depth`, …).
+    pub(crate) limits: clacks_xml::Limits,
+    /// XPath steps a filter may spend on one event (`[events] xpath_budget`).
+    pub(crate) xpath_budget: u64,
     pub(crate) counters: EventCounters,
     pub(crate) registry: Mutex<Registry>,
     /// The thread subscription actors run on (set when `node/events` is built).

@@ -23,6 +23,7 @@
 //! - `node_events`: the `node/events` subtree.
 //! - `supervision_events`: supervision events as XML.
 //! - [`counters`]: the bus counters behind `/metrics`.
+//! - [`trusted`]: [`NODE_ONLY_EVENTS`], the events callers may not publish.
 
 pub mod bus;
 pub mod check;
@@ -36,9 +37,10 @@ pub mod subscription;
 mod subscription_handle;
 mod subscription_tree;
 mod supervision_events;
+pub mod trusted;
 
 pub use bus::EventBus;
-pub use check::{check, invalid_event, CheckedEvent};
+pub use check::{check, check_with, invalid_event, CheckedEvent};
 pub use counters::EventCountersSnapshot;
 pub use event::Event;
 pub(crate) use node_events::events_child;
@@ -46,3 +48,4 @@ pub use schemas::EventSchemas;
 pub use subscription::{EventHandler, SubscriptionInfo};
 pub use subscription_handle::Subscription;
 pub use supervision_events::supervision_event_xml;
+pub use trusted::{is_node_only, node_only_refusal, NODE_ONLY_EVENTS};

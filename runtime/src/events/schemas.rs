@@ -1,10 +1,16 @@
 //! The schemas a node validates events against: the built-in ones compiled into `clacks-xml`
 //! plus every `*.xsd` of the folders in `events.schema_dirs`, with a record of where each
 //! event type's schema came from (`events.schemas`, `clacks validate`).
+//!
+//! The files compose as in the original: a file's stem names its event and its helper
+//! declarations stay within it; the first registration of an event wins (built-in, then the
+//! folders in order) and a later, different one is a warning naming both files
+//! ([`EventSchemas::warnings`]); `events.override_builtin` lists the stems whose configured
+//! file replaces the built-in one.
 
-use clacks_xml::{Document, SchemaSet, EVENTS_NS, XSD_NS};
+use clacks_xml::SchemaSet;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A node's event schemas and their origins.
 #[derive(Debug, Clone)]
@@ -13,80 +19,46 @@ pub struct EventSchemas {
     sources: BTreeMap<String, String>,
 }
 
-/// Where an event's schema came from: `builtin:NAME.xsd`, or the file in a schema folder.
-fn builtin_source(set: &SchemaSet, event: &str) -> String {
-    let file = format!("builtin:{event}.xsd");
-    if set.files().iter().any(|f| *f == file) {
-        file
-    } else {
-        "builtin".to_owned()
-    }
-}
-
-/// Event elements declared at the top of one schema file in the events namespace.
-fn declared_events(path: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    let Ok(doc) = Document::parse(&text) else {
-        return Vec::new();
-    };
-    let root = doc.root();
-    if !root.is(XSD_NS, "schema") || root.attribute("", "targetNamespace") != Some(EVENTS_NS) {
-        return Vec::new();
-    }
-    root.child_elements()
-        .filter(|e| e.is(XSD_NS, "element"))
-        .filter_map(|e| e.attribute("", "name").map(str::to_owned))
-        .collect()
-}
-
 impl EventSchemas {
     /// The built-in schemas, plus every folder of `dirs` (each loaded whole, in order). An
-    /// unreadable folder, a schema that does not load, or an event declared twice is an error
-    /// naming the file.
+    /// unreadable folder or a schema that does not load is an error naming the file; an event
+    /// declared again is a warning ([`warnings`](Self::warnings)).
     pub fn load(builtin: bool, dirs: &[PathBuf]) -> clacks_xml::Result<EventSchemas> {
+        Self::load_overriding(builtin, dirs, &[])
+    }
+
+    /// [`load`](Self::load), where a configured file whose stem is in `override_builtin`
+    /// replaces the built-in schema of that event (`events.override_builtin`).
+    pub fn load_overriding(
+        builtin: bool,
+        dirs: &[PathBuf],
+        override_builtin: &[String],
+    ) -> clacks_xml::Result<EventSchemas> {
         let mut set = if builtin {
             SchemaSet::builtin()?
         } else {
             SchemaSet::new()
         };
-        let mut sources: BTreeMap<String, String> = set
-            .event_names()
-            .into_iter()
-            .map(|name| (name.to_owned(), builtin_source(&set, name)))
-            .collect();
         for dir in dirs {
-            set.load_dir(dir)?;
-            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map(|entries| {
-                    entries
-                        .filter_map(|e| e.ok().map(|e| e.path()))
-                        .filter(|p| p.extension().is_some_and(|x| x == "xsd"))
-                        .collect()
-                })
-                .unwrap_or_default();
-            files.sort();
-            for file in files {
-                for event in declared_events(&file) {
-                    sources
-                        .entry(event)
-                        .or_insert_with(|| file.display().to_string());
-                }
-            }
-            // Events a folder declared through includes only: attribute them to the folder.
-            for name in set.event_names() {
-                sources
-                    .entry(name.to_owned())
-                    .or_insert_with(|| dir.display().to_string());
-            }
+            set.load_dir_overriding(dir, override_builtin)?;
         }
+        let sources = set
+            .event_sources()
+            .into_iter()
+            .map(|(event, file)| (event.to_owned(), file.to_owned()))
+            .collect();
         Ok(EventSchemas { set, sources })
     }
 
     /// The compiled schema set.
     pub fn set(&self) -> &SchemaSet {
         &self.set
+    }
+
+    /// Events declared again by a later, different file: one message per duplicate, naming
+    /// both files. Loading succeeds regardless; the node logs them, `clacks validate` prints them.
+    pub fn warnings(&self) -> &[String] {
+        self.set.warnings()
     }
 
     /// This set's identity in this process (its address): two buses share it only when they
@@ -104,6 +76,7 @@ impl EventSchemas {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clacks_xml::{EVENTS_NS, XSD_NS};
 
     #[test]
     fn builtins_name_their_file() {
@@ -131,6 +104,7 @@ mod tests {
         )
         .unwrap();
         let schemas = EventSchemas::load(true, std::slice::from_ref(&dir)).unwrap();
+        assert!(schemas.warnings().is_empty(), "{:?}", schemas.warnings());
         assert!(schemas.set().has_event("DoorOpened"));
         assert!(schemas.sources()["DoorOpened"].ends_with("Door.xsd"));
         std::fs::write(dir.join("Broken.xsd"), "<xs:schema").unwrap();

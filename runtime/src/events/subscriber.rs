@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::check::{check, CheckedEvent};
+use super::check::{check_with, CheckedEvent};
 use super::core::BusCore;
 use super::counters::bump;
 use super::event::Event;
@@ -117,6 +117,15 @@ impl SubscriptionActor {
             Ok(c) => c,
             Err(err) => return self.invalid(&raw, &err),
         };
+        // The origin is written into SSE frames and logs: a control character in it (a forged
+        // AMQP app_id with a line break) could inject fields, so such an event is refused.
+        if raw.origin.chars().any(char::is_control) {
+            let err = clacks_xml::Error::new(
+                clacks_xml::ErrorKind::Invalid,
+                format!("origin {:?} holds control characters", raw.origin),
+            );
+            return self.invalid(&raw, &err);
+        }
         let shared = self.shared.clone();
         if !shared.names.is_empty() && !shared.names.contains(&checked.name) {
             bump(&shared.counters.filtered);
@@ -128,9 +137,12 @@ impl SubscriptionActor {
             xml: raw.xml,
             document: checked.document,
         };
+        let budget = self.core.xpath_budget;
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             if let Some(filter) = &shared.filter {
-                if !filter.matches(&event.document) {
+                // Over the budget means "does not match": the event is counted as filtered.
+                let root = event.document.root();
+                if !filter.matches_within(root, budget).unwrap_or(false) {
                     return false;
                 }
             }
@@ -168,7 +180,7 @@ fn guarded_check(
 ) -> clacks_xml::Result<CheckedEvent> {
     let validate = core.validate && checked_by != Some(core.schemas.identity());
     catch_unwind(AssertUnwindSafe(|| {
-        check(xml, core.schemas.set(), validate)
+        check_with(xml, core.schemas.set(), validate, &core.limits)
     }))
     .unwrap_or_else(|payload| {
         Err(clacks_xml::Error::new(

@@ -28,7 +28,7 @@ impl Default for Limits {
             max_depth: MAX_DEPTH,
             max_attributes: 256,
             max_name_length: 1024,
-            max_text: 4 * 1024 * 1024,
+            max_text: 16 * 1024 * 1024,
         }
     }
 }
