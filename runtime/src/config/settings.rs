@@ -85,6 +85,16 @@ pub struct HttpSettings {
     pub insecure_public: bool,
     /// Identity of HTTP callers.
     pub user: String,
+    /// Most requests in one JSON-RPC batch.
+    pub max_batch: usize,
+    /// Most open `GET /events` streams from one remote address.
+    pub sse_per_address: usize,
+    /// Most open `GET /events` streams on this node.
+    pub sse_per_node: usize,
+    /// Seconds a client has to send a request's head (slow-loris guard).
+    pub header_timeout: f64,
+    /// Seconds a client has to send a request's body.
+    pub body_timeout: f64,
 }
 
 /// `[calls]`
@@ -129,6 +139,30 @@ pub struct EventSettings {
     pub validate: bool,
     /// Events at least this big (bytes) are validated on a worker thread.
     pub offload_bytes: usize,
+    /// Stems of configured schema files that replace the built-in schema of that event.
+    pub override_builtin: Vec<String>,
+    /// Deepest element nesting of an event.
+    pub max_depth: usize,
+    /// Most attributes on one element of an event (namespace declarations included).
+    pub max_attributes: usize,
+    /// Longest element or attribute name in an event, in bytes.
+    pub max_name_length: usize,
+    /// Longest run of text or attribute value in an event, in bytes.
+    pub max_text: usize,
+    /// XPath evaluation steps a subscription filter may spend on one event.
+    pub xpath_budget: u64,
+}
+
+impl EventSettings {
+    /// The XML parse limits events are read under.
+    pub fn limits(&self) -> clacks_xml::Limits {
+        clacks_xml::Limits {
+            max_depth: self.max_depth,
+            max_attributes: self.max_attributes,
+            max_name_length: self.max_name_length,
+            max_text: self.max_text,
+        }
+    }
 }
 
 /// `[stats]`
@@ -251,6 +285,28 @@ impl Settings {
         if !(1..=64).contains(&self.http.workers) {
             return Err(bad("http.workers", self.http.workers, "1 to 64"));
         }
+        for (key, value) in [
+            ("http.max_batch", self.http.max_batch),
+            ("http.sse_per_address", self.http.sse_per_address),
+            ("http.sse_per_node", self.http.sse_per_node),
+            ("events.max_depth", self.events.max_depth),
+            ("events.max_attributes", self.events.max_attributes),
+            ("events.max_name_length", self.events.max_name_length),
+            ("events.max_text", self.events.max_text),
+        ] {
+            if value == 0 {
+                return Err(bad(key, 0, "at least 1"));
+            }
+        }
+        if self.events.xpath_budget < 100 {
+            return Err(bad(
+                "events.xpath_budget",
+                self.events.xpath_budget,
+                "at least 100 evaluation steps",
+            ));
+        }
+        positive_seconds("http.header_timeout", self.http.header_timeout)?;
+        positive_seconds("http.body_timeout", self.http.body_timeout)?;
         self.default_timeout()?;
         if self.calls.in_flight == 0 {
             return Err(bad("calls.in_flight", 0, "at least 1"));
