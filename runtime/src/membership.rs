@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::call::{CallError, CallType};
-use crate::plugin::CommandSpec;
+use std::time::Duration;
+
+use crate::call::{unix_millis_now, CallError, CallType, CommandSpec};
 
 /// One node as the domain sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,22 +37,68 @@ pub struct Route {
     pub timeout_ms: Option<u64>,
 }
 
-#[derive(Default)]
+/// How long a departed node is remembered unless configured otherwise.
+pub const DEFAULT_DEPARTED_TTL: Duration = Duration::from_secs(600);
+
+/// At most this many departed nodes are remembered; the oldest are forgotten first.
+pub const MAX_DEPARTED: usize = 1024;
+
+/// Plugin statuses a node can still serve from (now or after a restart).
+const SERVING: [&str; 3] = ["running", "starting", "restarting"];
+
 struct View {
     nodes: BTreeMap<String, NodeRecord>,
     routes: HashMap<String, Route>,
-    /// Nodes that left or were evicted: name → the record they had. CUMULATIVE calls name
-    /// them as `missing` at once instead of waiting for them.
-    departed: BTreeMap<String, NodeRecord>,
+    /// Nodes that left or were evicted: name → the record they had and when they went (Unix
+    /// ms). CUMULATIVE calls name them as `missing` at once instead of waiting for them, for
+    /// `departed_ttl`, and at most [`MAX_DEPARTED`] of them.
+    departed: BTreeMap<String, (NodeRecord, u64)>,
+    departed_ttl: Duration,
+}
+
+/// The `-32002` for a plugin that no node can serve: each provider with its status.
+pub fn failed_everywhere<'a>(
+    plugin: &str,
+    states: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> CallError {
+    let states: Vec<String> = states
+        .into_iter()
+        .map(|(node, status)| format!("{node} {status}"))
+        .collect();
+    CallError::unavailable(
+        plugin,
+        format!(
+            "failed on every node that provides it ({})",
+            states.join(", ")
+        ),
+    )
 }
 
 /// Shared membership view of one domain.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Membership {
     inner: Arc<RwLock<View>>,
 }
 
+impl Default for Membership {
+    fn default() -> Self {
+        Membership::new(DEFAULT_DEPARTED_TTL)
+    }
+}
+
 impl Membership {
+    /// An empty view that names departed nodes `missing` for `departed_ttl`.
+    pub fn new(departed_ttl: Duration) -> Self {
+        Membership {
+            inner: Arc::new(RwLock::new(View {
+                nodes: BTreeMap::new(),
+                routes: HashMap::new(),
+                departed: BTreeMap::new(),
+                departed_ttl,
+            })),
+        }
+    }
+
     // A poisoned lock only means a panic happened while it was held; the view stays usable.
     fn read(&self) -> RwLockReadGuard<'_, View> {
         self.inner.read().unwrap_or_else(|p| p.into_inner())
@@ -69,15 +116,46 @@ impl Membership {
         Self::reindex(&mut view);
     }
 
-    /// Removes a node (it left or was evicted); it is remembered as departed.
+    /// Removes a node (it left or was evicted); it is remembered as departed for a while.
     pub fn remove(&self, name: &str) -> Option<NodeRecord> {
+        let now = unix_millis_now();
         let mut view = self.write();
         let removed = view.nodes.remove(name);
         if let Some(record) = &removed {
-            view.departed.insert(name.to_owned(), record.clone());
+            view.departed.insert(name.to_owned(), (record.clone(), now));
         }
+        Self::forget_departed(&mut view, now);
         Self::reindex(&mut view);
         removed
+    }
+
+    /// Forgets departed nodes older than the TTL, then the oldest beyond [`MAX_DEPARTED`].
+    fn forget_departed(view: &mut View, now_ms: u64) {
+        let ttl = view.departed_ttl.as_millis() as u64;
+        view.departed
+            .retain(|_, (_, at)| now_ms.saturating_sub(*at) < ttl);
+        while view.departed.len() > MAX_DEPARTED {
+            let oldest = view
+                .departed
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(name, _)| name.clone());
+            match oldest {
+                Some(name) => view.departed.remove(&name),
+                None => break,
+            };
+        }
+    }
+
+    /// Sets the plugin statuses of node `name` (from its own report); false when unknown.
+    pub fn set_plugins(&self, name: &str, statuses: BTreeMap<String, String>) -> bool {
+        match self.write().nodes.get_mut(name) {
+            Some(record) => {
+                record.plugins.extend(statuses);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Records that `name` was heard of at `now_ms`; false when the node is unknown.
@@ -124,10 +202,22 @@ impl Membership {
         node: Option<&str>,
     ) -> Result<(), CallError> {
         let view = self.read();
+        let serving = |status: &str| SERVING.contains(&status);
         match node {
             None if !view.nodes.values().any(|n| n.plugins.contains_key(plugin)) => Err(
                 CallError::unavailable(plugin, "no node in the domain provides it"),
             ),
+            None if !view
+                .nodes
+                .values()
+                .any(|n| n.plugins.get(plugin).is_some_and(|s| serving(s))) =>
+            {
+                let states = view
+                    .nodes
+                    .values()
+                    .filter_map(|n| Some((n.name.as_str(), n.plugins.get(plugin)?.as_str())));
+                Err(failed_everywhere(plugin, states))
+            }
             None => Ok(()),
             Some(name) => match view.nodes.get(name) {
                 None => Err(CallError::unavailable(
@@ -146,11 +236,13 @@ impl Membership {
 
     /// Departed nodes that offered `plugin`, sorted.
     pub fn departed_providers(&self, plugin: &str) -> Vec<String> {
-        self.read()
-            .departed
+        let view = self.read();
+        let ttl = view.departed_ttl.as_millis() as u64;
+        let now = unix_millis_now();
+        view.departed
             .values()
-            .filter(|n| n.plugins.contains_key(plugin))
-            .map(|n| n.name.clone())
+            .filter(|(n, at)| n.plugins.contains_key(plugin) && now.saturating_sub(*at) < ttl)
+            .map(|(n, _)| n.name.clone())
             .collect()
     }
 
@@ -236,6 +328,57 @@ mod tests {
         assert!(
             m.evict_silent(500, "me").is_empty(),
             "everyone was just heard of"
+        );
+    }
+
+    #[test]
+    fn departed_nodes_are_forgotten_after_their_ttl() {
+        let m = Membership::new(Duration::from_millis(30));
+        m.upsert(record("a", "p", 0));
+        m.remove("a");
+        assert_eq!(m.departed_providers("p"), vec!["a"]);
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(m.departed_providers("p").is_empty(), "past its ttl");
+        m.upsert(record("b", "p", 0));
+        m.remove("b");
+        assert_eq!(
+            m.read().departed.len(),
+            1,
+            "a was dropped from memory when b left"
+        );
+    }
+
+    #[test]
+    fn departed_memory_is_capped() {
+        let m = Membership::default();
+        for i in 0..MAX_DEPARTED + 10 {
+            let name = format!("n{i}");
+            m.upsert(record(&name, "p", 0));
+            m.remove(&name);
+        }
+        assert_eq!(m.read().departed.len(), MAX_DEPARTED);
+    }
+
+    #[test]
+    fn a_plugin_failed_on_every_node_is_refused_at_once_naming_the_states() {
+        let m = Membership::default();
+        m.upsert(record("a", "p", 0));
+        m.upsert(record("b", "p", 0));
+        assert!(m.check_target("d", "p", None).is_ok());
+        m.set_plugins("a", [("p".to_owned(), "failed".to_owned())].into());
+        assert!(m.check_target("d", "p", None).is_ok(), "b still serves");
+        m.set_plugins("b", [("p".to_owned(), "stopped".to_owned())].into());
+        let err = m.check_target("d", "p", None).unwrap_err();
+        assert_eq!(err.code(), -32002);
+        assert!(
+            err.message().contains("a failed, b stopped"),
+            "{}",
+            err.message()
+        );
+        m.set_plugins("b", [("p".to_owned(), "restarting".to_owned())].into());
+        assert!(
+            m.check_target("d", "p", None).is_ok(),
+            "a restart may serve again"
         );
     }
 }

@@ -298,6 +298,52 @@ pub async fn calls_avoid_a_failed_plugin(factory: &dyn TransportFactory) {
     cluster.shutdown().await;
 }
 
+/// A plugin failed on every node answers -32002 at once, from any node, instead of waiting
+/// in a queue for its deadline; a restart by an admin brings it back.
+pub async fn failed_everywhere_answers_unavailable_at_once(factory: &dyn TransportFactory) {
+    let domain = domain("failedall", factory);
+    let cluster = Cluster::start(
+        factory,
+        &domain,
+        &["a", "b"],
+        &[("plugins.flaky.max_restarts", "0")],
+        |_, builder| builder.plugin(Flaky::definition(1)),
+    )
+    .await;
+    for node in ["a", "b"] {
+        let _ = cluster.call_on(0, node, "flaky.work", json!([])).await;
+    }
+    // Both nodes must know both are failed (over AMQP the status travels in NodePlugins).
+    let everyone_knows = || {
+        cluster.nodes.iter().all(|n| {
+            n.nodes()
+                .iter()
+                .all(|r| r.plugins.get("flaky").map(String::as_str) == Some("failed"))
+        })
+    };
+    for _ in 0..400 {
+        if everyone_knows() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(everyone_knows(), "{:?}", cluster.nodes[0].nodes());
+    for from in 0..2 {
+        let started = Instant::now();
+        let err = cluster
+            .call_within(from, "flaky.work", json!([]), Duration::from_secs(20))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), RpcErrorKind::Unavailable, "{err}");
+        assert!(err.message().contains("failed on every node"), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "answered at once, not at the 20 s deadline"
+        );
+    }
+    cluster.shutdown().await;
+}
+
 /// A node that leaves stops receiving calls; the rest of the domain serves on.
 pub async fn departed_node_receives_no_calls(factory: &dyn TransportFactory) {
     let cluster = three(factory, "leave").await;
@@ -333,6 +379,7 @@ macro_rules! conformance_suite {
             cumulative_finishes_early_and_names_missing_nodes,
             deadline_gives_timeout_error,
             calls_avoid_a_failed_plugin,
+            failed_everywhere_answers_unavailable_at_once,
             departed_node_receives_no_calls,
         );
     };

@@ -11,6 +11,8 @@ fn examples() -> Vec<(&'static str, String, String, &'static str)> {
     vec![
         ("NodeAnnounce", "<NodeAnnounce><Id>node-a</Id></NodeAnnounce>".into(),
             "<NodeAnnounce/>".into(), "expected <Id>"),
+        ("NodePlugins", "<NodePlugins><Id>node-a</Id><Plugin><Name>core</Name><Status>running</Status></Plugin><Plugin><Name>flaky</Name><Status>failed</Status></Plugin></NodePlugins>".into(),
+            "<NodePlugins><Id>node-a</Id><Plugin><Name>core</Name><Status>asleep</Status></Plugin></NodePlugins>".into(), "'asleep' is not one of"),
         ("NodeLeave", "<NodeLeave><Id>node-a</Id></NodeLeave>".into(),
             "<NodeLeave><Id>a</Id><Id>b</Id></NodeLeave>".into(), "expected the end of <NodeLeave>"),
         ("NodeStatus", "<NodeStatus><Load>2.5</Load><Latency>0.01</Latency><Workers>8</Workers><Id>n</Id><InFlight>2</InFlight></NodeStatus>".into(),

@@ -9,7 +9,10 @@ use clacks_runtime::membership::NodeRecord;
 use clacks_runtime::plugin::{CommandSpec, PluginStatus};
 use clacks_runtime::transport::LocalNode;
 use clacks_xml::events::node_capabilities::{CallType as XmlCallType, NodeMethod};
-use clacks_xml::events::{Event, NodeAnnounce, NodeCapabilities, NodeLeave, NodeStatus};
+use clacks_xml::events::node_plugins::{PluginState, PluginStatusValue};
+use clacks_xml::events::{
+    Event, NodeAnnounce, NodeCapabilities, NodeLeave, NodePlugins, NodeStatus,
+};
 use clacks_xml::{Document, SchemaSet};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -17,9 +20,10 @@ use std::sync::OnceLock;
 use super::state::NodeState;
 
 /// The event names the membership queue is bound to.
-pub const MEMBERSHIP_EVENTS: [&str; 4] = [
+pub const MEMBERSHIP_EVENTS: [&str; 5] = [
     "NodeAnnounce",
     "NodeCapabilities",
+    "NodePlugins",
     "NodeStatus",
     "NodeLeave",
 ];
@@ -85,6 +89,29 @@ pub fn capabilities(local: &LocalNode) -> String {
     .to_xml()
 }
 
+/// `NodePlugins` of the local node: each plugin's status now.
+pub fn plugins(local: &LocalNode) -> String {
+    let plugin = local
+        .plugins
+        .iter()
+        .map(|(name, handle)| PluginState {
+            name: name.clone(),
+            status: match handle.status() {
+                PluginStatus::Starting => PluginStatusValue::Starting,
+                PluginStatus::Running => PluginStatusValue::Running,
+                PluginStatus::Restarting => PluginStatusValue::Restarting,
+                PluginStatus::Failed(_) => PluginStatusValue::Failed,
+                PluginStatus::Stopped(_) => PluginStatusValue::Stopped,
+            },
+        })
+        .collect();
+    NodePlugins {
+        id: local.name.clone(),
+        plugin,
+    }
+    .to_xml()
+}
+
 /// `NodeStatus` of the local node: load = calls in flight per worker slot, the measured mean
 /// latency, one worker slot per running plugin.
 pub fn status(state: &NodeState, local: &LocalNode) -> String {
@@ -104,6 +131,16 @@ pub fn status(state: &NodeState, local: &LocalNode) -> String {
         indexed: None,
     }
     .to_xml()
+}
+
+fn status_text(status: PluginStatusValue) -> &'static str {
+    match status {
+        PluginStatusValue::Starting => "starting",
+        PluginStatusValue::Running => "running",
+        PluginStatusValue::Restarting => "restarting",
+        PluginStatusValue::Failed => "failed",
+        PluginStatusValue::Stopped => "stopped",
+    }
 }
 
 /// What the session should do after a membership event.
@@ -143,14 +180,19 @@ pub fn apply(state: &NodeState, xml: &[u8]) -> Reaction {
                 .iter()
                 .filter_map(|m| serde_json::from_str(&m.signature).ok())
                 .collect();
+            let known = state.membership.node(&caps.id);
+            // Statuses come from NodePlugins; a plugin first heard of here is assumed to run.
             let plugins: BTreeMap<String, String> = commands
                 .iter()
-                .map(|c| (c.plugin.clone(), "running".to_owned()))
+                .map(|c| {
+                    let status = known
+                        .as_ref()
+                        .and_then(|r| r.plugins.get(&c.plugin).cloned())
+                        .unwrap_or_else(|| "running".to_owned());
+                    (c.plugin.clone(), status)
+                })
                 .collect();
-            let joined = state
-                .membership
-                .node(&caps.id)
-                .map_or(now, |r| r.joined_ms);
+            let joined = known.map_or(now, |r| r.joined_ms);
             state.membership.upsert(NodeRecord {
                 name: caps.id.clone(),
                 domain: state.config.domain.clone(),
@@ -160,6 +202,16 @@ pub fn apply(state: &NodeState, xml: &[u8]) -> Reaction {
                 last_seen_ms: now,
             });
             tracing::debug!(node = %me, peer = %caps.id, "capabilities received");
+            Reaction::None
+        }
+        Ok(Event::NodePlugins(report)) => {
+            let statuses = report
+                .plugin
+                .iter()
+                .map(|p| (p.name.clone(), status_text(p.status).to_owned()))
+                .collect();
+            state.membership.set_plugins(&report.id, statuses);
+            state.membership.touch(&report.id, now);
             Reaction::None
         }
         Ok(Event::NodeStatus(status)) => {
@@ -199,19 +251,10 @@ mod tests {
     use std::time::Duration;
 
     fn state_of(node: &str) -> NodeState {
+        let config = AmqpConfig::new("amqp://127.0.0.1", "d", node).expect("default settings load");
         NodeState::new(AmqpConfig {
-            url: "amqp://127.0.0.1".into(),
-            user: "guest".into(),
-            domain: "d".into(),
-            node: node.into(),
-            prefetch: 1,
-            status_interval: Duration::from_secs(1),
             eviction: Duration::from_millis(0),
-            max_deliveries: 3,
-            default_timeout: Duration::from_secs(30),
-            reconnect_min: Duration::from_millis(1),
-            reconnect_max: Duration::from_millis(1),
-            codec: &clacks_runtime::codec::wire::JsonCodec,
+            ..config
         })
     }
 

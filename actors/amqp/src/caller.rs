@@ -131,7 +131,11 @@ impl Caller {
     }
 
     /// Sends `call` to a provider of its plugin (or to `node`) and waits for the reply.
-    pub async fn call(&self, call: Arc<ResolvedCall>, node: Option<String>) -> Result<Value, CallError> {
+    pub async fn call(
+        &self,
+        call: Arc<ResolvedCall>,
+        node: Option<String>,
+    ) -> Result<Value, CallError> {
         self.inner.call(call, node).await
     }
 
@@ -148,13 +152,16 @@ impl Caller {
 }
 
 impl Inner {
-
     // A poisoned lock only means a panic happened while it was held; the map stays usable.
     fn pending(&self) -> MutexGuard<'_, HashMap<String, PendingReply>> {
         self.pending.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    async fn call(&self, call: Arc<ResolvedCall>, node: Option<String>) -> Result<Value, CallError> {
+    async fn call(
+        &self,
+        call: Arc<ResolvedCall>,
+        node: Option<String>,
+    ) -> Result<Value, CallError> {
         let (plugin, deadline) = (call.plugin().to_owned(), call.deadline());
         self.membership
             .check_target(&self.config.domain, &plugin, node.as_deref())?;
@@ -188,6 +195,7 @@ impl Inner {
             &link.reply_to,
             &id,
             &self.config.user,
+            Some(&call.request().caller),
             deadline_ms,
             remaining,
         );
@@ -197,10 +205,12 @@ impl Inner {
         // watching it from the start would wake this thread twice more per call. It is watched
         // once the reply is late, so an unroutable call still fails within `CONFIRM_GRACE`.
         let mut routing = {
-            let (channel, names, plugin) = (link.channel.clone(), self.names.clone(), plugin.clone());
+            let (channel, names, plugin) =
+                (link.channel.clone(), self.names.clone(), plugin.clone());
             let node = node.clone();
             async move {
-                let publish = publish_request(&channel, &names, &plugin, node.as_deref(), &body, props);
+                let publish =
+                    publish_request(&channel, &names, &plugin, node.as_deref(), &body, props);
                 routed(&plugin, publish.await?.await)
             }
             .boxed()
@@ -338,4 +348,3 @@ pub fn routed(plugin: &str, confirmation: lapin::Result<Confirmation>) -> Result
         Ok(_) => Ok(()),
     }
 }
-

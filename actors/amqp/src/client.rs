@@ -13,10 +13,10 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::caller::{publish_request, routed, Reply};
-use super::properties::{self, text};
 use super::config::{redact, user_of};
 use super::consumers::consume_no_ack;
 use super::error::{is_access_refused, AmqpError};
+use super::properties::{self, text};
 use super::topology::{self, Names};
 
 const DIRECT_REPLY_TO: &str = "amq.rabbitmq.reply-to";
@@ -121,6 +121,7 @@ impl AmqpClient {
             DIRECT_REPLY_TO,
             &id,
             &self.user,
+            None,
             deadline_ms,
             timeout.as_millis() as u64,
         );

@@ -3,7 +3,8 @@
 //! log (password hidden).
 
 use clacks_runtime::codec::wire::{self, BodyCodec};
-use clacks_runtime::config::Settings;
+use clacks_runtime::config::{self, Settings};
+use clacks_runtime::Error;
 use std::time::Duration;
 
 /// AMQP settings of one node.
@@ -23,7 +24,7 @@ pub struct AmqpConfig {
     pub status_interval: Duration,
     /// Silence before eviction.
     pub eviction: Duration,
-    /// Deliveries before dead-lettering.
+    /// Deliveries (crashed nodes) before dead-lettering.
     pub max_deliveries: u32,
     /// The deadline of a call that carries none and whose command has no timeout of its own
     /// (`[calls] timeout`).
@@ -35,6 +36,19 @@ pub struct AmqpConfig {
     /// Encoding of the calls this node sends (JSON or bincode); replies come in the
     /// request's, and both are read.
     pub codec: &'static dyn BodyCodec,
+    /// The domain's node accounts: only calls published under one of them may name their
+    /// original caller in `x-clacks-caller`.
+    pub node_users: Vec<String>,
+    /// How long a confirm of a reply or a re-published call may take.
+    pub confirm_timeout: Duration,
+    /// Publish attempts of a reply the broker refuses before the call is dead-lettered.
+    pub reply_attempts: u32,
+    /// How long a clean shutdown waits for calls in progress.
+    pub shutdown_grace: Duration,
+    /// How long a departed node is named `missing`.
+    pub departed_ttl: Duration,
+    /// Largest call body accepted from a queue, in bytes.
+    pub max_body: usize,
 }
 
 impl AmqpConfig {
@@ -44,20 +58,51 @@ impl AmqpConfig {
         if url.is_empty() {
             return None;
         }
+        let amqp = &settings.amqp;
+        let domain = settings.node.domain.clone();
+        let node_users = if amqp.node_users.is_empty() {
+            vec![format!("{domain}-node")]
+        } else {
+            amqp.node_users.clone()
+        };
         Some(AmqpConfig {
             url: url.to_owned(),
             user: user_of(url),
-            domain: settings.node.domain.clone(),
+            domain,
             node: node.to_owned(),
-            prefetch: settings.amqp.prefetch,
-            status_interval: Settings::seconds(settings.amqp.status_interval),
-            eviction: Settings::seconds(settings.amqp.eviction),
-            max_deliveries: settings.amqp.max_deliveries,
+            prefetch: amqp.prefetch,
+            status_interval: Settings::seconds(amqp.status_interval),
+            eviction: Settings::seconds(amqp.eviction),
+            max_deliveries: amqp.max_deliveries,
             default_timeout: Settings::seconds(settings.calls.timeout),
-            reconnect_min: Settings::seconds(settings.amqp.reconnect_min),
-            reconnect_max: Settings::seconds(settings.amqp.reconnect_max),
-            codec: wire::by_name(&settings.amqp.codec).unwrap_or(&wire::JsonCodec),
+            reconnect_min: Settings::seconds(amqp.reconnect_min),
+            reconnect_max: Settings::seconds(amqp.reconnect_max),
+            codec: wire::by_name(&amqp.codec).unwrap_or(&wire::JsonCodec),
+            node_users,
+            confirm_timeout: Settings::seconds(amqp.confirm_timeout),
+            reply_attempts: amqp.reply_attempts,
+            shutdown_grace: Settings::seconds(amqp.shutdown_grace),
+            departed_ttl: Settings::seconds(amqp.departed_ttl),
+            max_body: amqp.max_body,
         })
+    }
+
+    /// Node `node` of `domain` on the broker at `url`, every other setting at its default
+    /// (`config/clacks.toml`); tests and embedders adjust fields from there. A URL or domain
+    /// the settings would refuse is refused here too.
+    pub fn new(url: &str, domain: &str, node: &str) -> Result<AmqpConfig, Error> {
+        let overrides = [
+            ("amqp.url", url.to_owned()),
+            ("node.domain", domain.to_owned()),
+        ];
+        let settings = config::load(None, std::iter::empty(), &overrides)?;
+        Self::from_settings(&settings, node)
+            .ok_or_else(|| Error::config("amqp.url", "no broker URL given"))
+    }
+
+    /// True when `user` is one of the domain's node accounts.
+    pub fn is_node_user(&self, user: &str) -> bool {
+        self.node_users.iter().any(|u| u == user)
     }
 
     /// The URL with its password hidden, for logs and messages.
@@ -98,19 +143,9 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `amqp://user:***@host/vhost`.
+/// `amqp://user:***@host/vhost`: the URL with its password hidden.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}:***@{host}/{path}")
-        }
-        None => url.to_owned(),
-    }
+    config::redact_url(url)
 }
 
 #[cfg(test)]

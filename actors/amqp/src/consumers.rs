@@ -16,7 +16,12 @@ pub async fn consume_no_ack(channel: &Channel, queue: &str, tag: &str) -> lapin:
     consume(channel, queue, tag, true).await
 }
 
-async fn consume(channel: &Channel, queue: &str, tag: &str, no_ack: bool) -> lapin::Result<Consumer> {
+async fn consume(
+    channel: &Channel,
+    queue: &str,
+    tag: &str,
+    no_ack: bool,
+) -> lapin::Result<Consumer> {
     channel
         .basic_consume(
             queue.into(),

@@ -8,7 +8,7 @@
 //! The session runs this on the plugin's own thread (see `server`), so the actor's answer
 //! wakes it without a thread switch.
 
-use clacks_runtime::call::{unix_millis_now, CallError, CallType, ResolvedCall};
+use clacks_runtime::call::{unix_millis_now, CallError, CallType, ResolvedCall, RpcErrorKind};
 use clacks_runtime::codec::json_rpc::{self, Refused, RpcRequest};
 use clacks_runtime::codec::wire;
 use clacks_runtime::dispatch;
@@ -19,7 +19,6 @@ use std::sync::Arc;
 
 use super::properties::{self, text, DEADLINE, DELIVERIES};
 use super::redelivery::redelivery;
-use super::settle::{ack, hand_back, publish_reply, reply, settle};
 use super::state::NodeState;
 
 /// Which queue a delivery came from.
@@ -31,12 +30,25 @@ pub enum QueueKind {
     Private,
 }
 
-/// Reads a delivery into a request, or what to answer it with.
-fn read_request(delivery: &Delivery) -> Result<RpcRequest, Refused> {
+/// Reads a delivery into a request, or what to answer it with. A body over `max_body`
+/// bytes is refused unread.
+fn read_request(delivery: &Delivery, max_body: usize) -> Result<RpcRequest, Refused> {
     let refuse = |error| Refused {
         id: Value::Null,
         error,
     };
+    if delivery.data.len() > max_body {
+        let detail = format!(
+            "the body has {} bytes; the limit is {max_body} (amqp.max_body)",
+            delivery.data.len()
+        );
+        let error = CallError::new(
+            RpcErrorKind::InvalidRequest,
+            format!("invalid request: body larger than {max_body} bytes"),
+        )
+        .with("detail", detail);
+        return Err(refuse(error));
+    }
     let content_type = text(delivery.properties.content_type()).unwrap_or(wire::JSON);
     let Some(codec) = wire::for_content_type(content_type) else {
         return Err(refuse(json_rpc::parse_error(format_args!(
@@ -59,35 +71,34 @@ pub async fn serve_delivery(
     handle: PluginHandle,
     kind: QueueKind,
 ) {
-    let (config, link) = (&*state.config, &*state.link);
+    let (config, settle) = (&*state.config, &state.settle);
     let node = config.node.as_str();
-    // Pushed to us before our consumer was cancelled: healthy nodes take it instead.
-    if kind == QueueKind::Shared && handle.status() != PluginStatus::Running {
-        hand_back(config, link, &delivery).await;
+    // Pushed to us before our consumer was cancelled (plugin down, or the node is leaving):
+    // healthy nodes take it instead.
+    let serving = kind == QueueKind::Private || handle.status() == PluginStatus::Running;
+    if !serving || state.link.leaving() {
+        settle.hand_back(&delivery).await;
         return;
     }
-    let request = match read_request(&delivery) {
+    let request = match read_request(&delivery, config.max_body) {
         Ok(request) => request,
         Err(refused) => {
             tracing::warn!(node = %node, plugin = %plugin, error = %refused.error, "bad request on queue");
-            reply(config, link, &delivery, refused.response(node)).await;
-            ack(&delivery).await;
+            settle.answer(delivery, refused.response(node)).await;
             return;
         }
     };
     if request.id.is_some() && text(delivery.properties.reply_to()).is_none() {
         tracing::warn!(node = %node, plugin = %plugin, method = %request.call.method,
             "request without reply_to dropped: nobody could receive its answer");
-        ack(&delivery).await;
+        settle.ack(&delivery).await;
         return;
     }
-    if redelivery(config, link, &delivery, &request).await {
+    if redelivery(config, settle, &delivery, &request).await {
         return;
     }
     let RpcRequest { id, mut call } = request;
-    call.caller = text(delivery.properties.user_id())
-        .unwrap_or("anonymous")
-        .to_owned();
+    call.caller = properties::caller_of(&delivery.properties, config);
     call.redelivered =
         delivery.redelivered || properties::header_u64(&delivery.properties, DELIVERIES).is_some();
     call.deadline_ms = properties::header_u64(&delivery.properties, DEADLINE).or(call.deadline_ms);
@@ -95,7 +106,7 @@ pub async fn serve_delivery(
     if let Ok(resolved) = &call {
         if resolved.deadline_ms() <= unix_millis_now() {
             tracing::debug!(node = %node, method = %resolved.method(), "call past its deadline dropped");
-            ack(&delivery).await;
+            settle.ack(&delivery).await;
             return;
         }
     }
@@ -107,11 +118,11 @@ pub async fn serve_delivery(
     state.load.record(started.elapsed());
     match id {
         Some(id) => {
-            let body = json_rpc::response(id, outcome, node);
-            let confirm = publish_reply(config, link, &delivery, body).await;
-            settle(config, link, delivery, confirm);
+            settle
+                .answer(delivery, json_rpc::response(id, outcome, node))
+                .await
         }
-        None => ack(&delivery).await,
+        None => settle.ack(&delivery).await,
     }
 }
 

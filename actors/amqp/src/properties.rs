@@ -1,9 +1,13 @@
 //! Reading and writing the AMQP message properties and headers of PROTOCOL.md: `x-deadline`
 //! (absolute Unix ms), `x-clacks-deliveries` (our own delivery count, since classic queues keep
-//! none), and the properties of requests and replies.
+//! none), `x-clacks-caller` (the caller a node acts for), the properties of requests and replies,
+//! and of the copies a node publishes again (hand-back, redelivery count, dead letter).
 
+use clacks_runtime::call::unix_millis_now;
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::BasicProperties;
+
+use super::config::AmqpConfig;
 
 /// The deadline header.
 pub const DEADLINE: &str = "x-deadline";
@@ -11,6 +15,95 @@ pub const DEADLINE: &str = "x-deadline";
 pub const DELIVERIES: &str = "x-clacks-deliveries";
 /// Why a dead-lettered call was given up.
 pub const DEAD_REASON: &str = "x-clacks-error";
+/// The caller a node acts for; believed only from the domain's node accounts.
+pub const CALLER: &str = "x-clacks-caller";
+/// Where a dead-lettered call was published first (exchange and routing key), for replay.
+pub const ORIGIN_EXCHANGE: &str = "x-clacks-exchange";
+/// See [`ORIGIN_EXCHANGE`].
+pub const ORIGIN_KEY: &str = "x-clacks-routing-key";
+/// When a call was dead-lettered, Unix ms.
+pub const DEAD_AT: &str = "x-clacks-dead-at";
+
+/// A string header.
+pub fn header_text<'a>(
+    props: &'a BasicProperties,
+    name: &str,
+) -> Option<std::borrow::Cow<'a, str>> {
+    match props.headers().as_ref()?.inner().get(name)? {
+        AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes())),
+        AMQPValue::ShortString(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        _ => None,
+    }
+}
+
+/// Who a delivered call is from: the message's `user_id` (the broker vouches for it), or the
+/// caller it names in `x-clacks-caller` when that `user_id` is one of the domain's node
+/// accounts (a node acting for its caller); `anonymous` without either.
+pub fn caller_of(props: &BasicProperties, config: &AmqpConfig) -> String {
+    let user = text(props.user_id());
+    match (user, header_text(props, CALLER)) {
+        (Some(user), Some(caller)) if config.is_node_user(user) && !caller.is_empty() => {
+            caller.into_owned()
+        }
+        (Some(user), _) => user.to_owned(),
+        (None, _) => "anonymous".to_owned(),
+    }
+}
+
+/// What a copy this node publishes again is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copy {
+    /// Back to a command queue (hand-back, redelivery count, reply retry): it expires with
+    /// the call's deadline, as the original would have.
+    Requeue,
+    /// To `D.command.dead`: persistent, and it never expires there.
+    DeadLetter,
+}
+
+/// The properties of a copy of `original` that this node publishes: under this node's own
+/// `user_id` (the broker refuses any other), naming the original caller in `x-clacks-caller`,
+/// with `headers` as given.
+pub fn copy_of(
+    original: &BasicProperties,
+    config: &AmqpConfig,
+    headers: FieldTable,
+    copy: Copy,
+) -> BasicProperties {
+    let caller = caller_of(original, config);
+    let mut headers = headers;
+    headers.insert(CALLER.into(), AMQPValue::LongString(caller.as_str().into()));
+    let props = original
+        .clone()
+        .with_user_id(config.user.as_str().into())
+        .with_headers(headers);
+    match copy {
+        Copy::DeadLetter => {
+            // Rebuilt rather than cloned: a copy of the original would keep its `expiration`,
+            // and a dead letter must stay until an operator looks at it.
+            let mut dead = BasicProperties::default()
+                .with_user_id(config.user.as_str().into())
+                .with_headers(props.headers().clone().unwrap_or_default())
+                .with_delivery_mode(2);
+            if let Some(v) = original.content_type() {
+                dead = dead.with_content_type(v.clone());
+            }
+            if let Some(v) = original.reply_to() {
+                dead = dead.with_reply_to(v.clone());
+            }
+            if let Some(v) = original.correlation_id() {
+                dead = dead.with_correlation_id(v.clone());
+            }
+            dead
+        }
+        Copy::Requeue => match header_u64(original, DEADLINE) {
+            Some(deadline) => {
+                let left = deadline.saturating_sub(unix_millis_now()).max(1);
+                props.with_expiration(left.to_string().into())
+            }
+            None => props,
+        },
+    }
+}
 
 /// An integer header, whatever integer or string type the sender used.
 pub fn header_u64(props: &BasicProperties, name: &str) -> Option<u64> {
@@ -52,10 +145,14 @@ pub fn request(
     reply_to: &str,
     correlation_id: &str,
     user_id: &str,
+    caller: Option<&str>,
     deadline_ms: u64,
     remaining_ms: u64,
 ) -> BasicProperties {
-    let headers = with_header(None, DEADLINE, AMQPValue::LongLongInt(deadline_ms as i64));
+    let mut headers = with_header(None, DEADLINE, AMQPValue::LongLongInt(deadline_ms as i64));
+    if let Some(caller) = caller {
+        headers.insert(CALLER.into(), AMQPValue::LongString(caller.into()));
+    }
     BasicProperties::default()
         .with_content_type(content_type.into())
         .with_reply_to(reply_to.into())
@@ -104,7 +201,7 @@ mod tests {
 
     #[test]
     fn request_carries_deadline_expiration_and_identity() {
-        let props = request("application/json", "rq", "c1", "guest", 1_000, 250);
+        let props = request("application/json", "rq", "c1", "guest", None, 1_000, 250);
         assert_eq!(header_u64(&props, DEADLINE), Some(1_000));
         assert_eq!(text(props.expiration()), Some("250"));
         assert_eq!(text(props.user_id()), Some("guest"));

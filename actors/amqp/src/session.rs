@@ -97,7 +97,12 @@ async fn session(state: &Arc<NodeState>, generation: u64) -> Result<(), AmqpErro
         let (fresh, seen) = state.events.take_new(subscribers_seen);
         subscribers_seen = seen;
         for subscriber in fresh {
-            tasks.spawn(state.events.clone().consume_for(connection.clone(), subscriber));
+            tasks.spawn(
+                state
+                    .events
+                    .clone()
+                    .consume_for(connection.clone(), subscriber),
+            );
         }
         tokio::select! {
             event = link_events.next() => match event {
@@ -129,9 +134,9 @@ async fn connect(state: &NodeState) -> Result<Arc<Connection>, AmqpError> {
     let config = &state.config;
     let props = ConnectionProperties::default()
         .with_connection_name(format!("clacks {} {}", config.domain, config.node).into());
-    let connection = Connection::connect(&config.url, props)
-        .await
-        .map_err(|e| AmqpError::from(e).context(format!("connecting to {}", config.redacted_url())))?;
+    let connection = Connection::connect(&config.url, props).await.map_err(|e| {
+        AmqpError::from(e).context(format!("connecting to {}", config.redacted_url()))
+    })?;
     Ok(Arc::new(connection))
 }
 
@@ -249,6 +254,8 @@ fn start_membership(
                 Reaction::SendCapabilities => {
                     let caps = announcements::capabilities(&local);
                     publish_membership(&state, "NodeCapabilities", caps).await;
+                    let plugins = announcements::plugins(&local);
+                    publish_membership(&state, "NodePlugins", plugins).await;
                 }
                 Reaction::Reannounce => {
                     let announce = announcements::announce(&state.config.node);
@@ -263,22 +270,44 @@ fn start_membership(
 /// Tells the domain who we are and what we serve.
 async fn announce(state: &NodeState, local: &LocalNode) {
     let node = &state.config.node;
-    publish_membership(state, "NodeCapabilities", announcements::capabilities(local)).await;
+    publish_membership(
+        state,
+        "NodeCapabilities",
+        announcements::capabilities(local),
+    )
+    .await;
+    publish_membership(state, "NodePlugins", announcements::plugins(local)).await;
     publish_membership(state, "NodeAnnounce", announcements::announce(node)).await;
     // We heard nobody while we were disconnected: do not evict the others for our own outage.
     state.membership.touch_all(unix_millis_now());
 }
 
-/// `NodeStatus` every `amqp.status_interval`, and eviction of silent nodes.
+/// `NodeStatus` and `NodePlugins` every `amqp.status_interval` (a lost one is repaired by the
+/// next), `NodePlugins` at once when a plugin's status changes, and eviction of silent nodes.
 fn start_status(state: &Arc<NodeState>, local: LocalNode, tasks: &mut Tasks) {
     let state = state.clone();
+    let (changed_tx, mut changed) = tokio::sync::mpsc::channel::<()>(1);
+    for handle in local.plugins.values() {
+        let (mut watch, tx) = (handle.watch_status(), changed_tx.clone());
+        tasks.spawn(async move {
+            while watch.changed().await.is_some() {
+                let _ = tx.try_send(());
+            }
+            Ok(())
+        });
+    }
     tasks.spawn(async move {
         let mut tick = tokio::time::interval(state.config.status_interval);
         loop {
-            tick.tick().await;
-            let status = announcements::status(&state, &local);
-            publish_membership(&state, "NodeStatus", status).await;
-            announcements::evict(&state);
+            tokio::select! {
+                _ = tick.tick() => {
+                    let status = announcements::status(&state, &local);
+                    publish_membership(&state, "NodeStatus", status).await;
+                    announcements::evict(&state);
+                }
+                Some(()) = changed.recv() => {}
+            }
+            publish_membership(&state, "NodePlugins", announcements::plugins(&local)).await;
         }
     });
 }

@@ -1,7 +1,8 @@
 //! One node's AMQP transport, as parts each owned by one module: the settings
 //! ([`config`](super::config)), the link to the broker ([`link`](super::link), written by the
 //! session), the outgoing calls and their pending replies ([`caller`](super::caller)), the event
-//! subscribers ([`events`](super::events)), the measured load ([`load`](super::load)), the
+//! subscribers ([`events`](super::events)), the ending of deliveries ([`settle`](super::settle)),
+//! the measured load ([`load`](super::load)), the
 //! membership view (kept by [`announcements`](super::announcements)) and the local node once
 //! attached. The transport front and the session both hold it; the parts hold nothing of it.
 
@@ -15,6 +16,7 @@ use super::config::AmqpConfig;
 use super::events::EventLink;
 use super::link::LinkState;
 use super::load::Load;
+use super::settle::Settle;
 use super::topology::Names;
 
 /// The parts of one node's AMQP transport.
@@ -29,6 +31,8 @@ pub struct NodeState {
     pub caller: Caller,
     /// Event publishing and subscribers.
     pub events: Arc<EventLink>,
+    /// Acks, replies, re-publishes and dead letters.
+    pub settle: Arc<Settle>,
     /// The measured call latency NodeStatus reports.
     pub load: Arc<Load>,
     /// The domain view.
@@ -43,11 +47,17 @@ impl NodeState {
         let config = Arc::new(config);
         let link = Arc::new(LinkState::default());
         let load = Arc::new(Load::default());
-        let membership = Membership::default();
+        let membership = Membership::new(config.departed_ttl);
         NodeState {
             names: Names::new(&config.domain),
-            caller: Caller::new(config.clone(), membership.clone(), link.clone(), load.clone()),
+            caller: Caller::new(
+                config.clone(),
+                membership.clone(),
+                link.clone(),
+                load.clone(),
+            ),
             events: Arc::new(EventLink::new(config.clone(), link.clone())),
+            settle: Arc::new(Settle::new(config.clone(), link.clone())),
             config,
             link,
             load,

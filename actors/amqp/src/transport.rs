@@ -105,6 +105,10 @@ impl Transport for AmqpTransport {
         self.state.events.dropped()
     }
 
+    fn counters(&self) -> Vec<(&'static str, &'static str, u64)> {
+        self.state.settle.counters.metrics()
+    }
+
     fn nodes(&self) -> Vec<NodeRecord> {
         let local = self.state.local.borrow().clone();
         let now = unix_millis_now();

@@ -90,10 +90,10 @@ fn positive(config: &Value, key: &str, default: f64) -> Result<f64, Error> {
 const KEYS: [&str; 3] = ["interval", "retention", "max_calls"];
 
 fn read_config(config: &Value) -> Result<Config, Error> {
-    if let Some(unknown) = config.as_object().and_then(|m| {
-        m.keys()
-            .find(|k| !KEYS.contains(&k.as_str()))
-    }) {
+    if let Some(unknown) = config
+        .as_object()
+        .and_then(|m| m.keys().find(|k| !KEYS.contains(&k.as_str())))
+    {
         return Err(Error::config(
             format!("plugins.stats.{unknown}"),
             "unknown key (keys: interval, retention, max_calls)",
@@ -131,14 +131,12 @@ impl StatsPlugin {
                     },
                 )
                 .map_err(|e| {
-                    Error::node(&*ctx.node, format!("cannot subscribe to PhoneCall events: {e}"))
+                    Error::node(
+                        &*ctx.node,
+                        format!("cannot subscribe to PhoneCall events: {e}"),
+                    )
                 })?;
-            let timer = start_reports(
-                ctx.node.to_string(),
-                bus,
-                book.clone(),
-                config.interval,
-            );
+            let timer = start_reports(ctx.node.to_string(), bus, book.clone(), config.interval);
             Ok(StatsPlugin {
                 book,
                 unreadable,

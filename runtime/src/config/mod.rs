@@ -8,6 +8,6 @@ mod settings;
 
 pub use loader::{load, name_env_variable, DEFAULTS};
 pub use settings::{
-    is_valid_name, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings,
+    is_valid_name, redact_url, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings,
     LogSettings, NodeSettings, PluginSettings, Settings, StatsSettings, SupervisionSettings,
 };

@@ -69,6 +69,19 @@ pub struct AmqpSettings {
     /// Body encoding of the calls this node sends: `json` or `bincode` (replies come in the
     /// request's encoding; every node reads both).
     pub codec: String,
+    /// The broker accounts of the domain's nodes: a call whose `user_id` is one of them may
+    /// name its original caller in `x-clacks-caller`. Empty: `DOMAIN-node` (deploy/ naming).
+    pub node_users: Vec<String>,
+    /// Seconds to wait for the broker's confirm of a reply or a re-published call.
+    pub confirm_timeout: f64,
+    /// Times a node tries to publish a reply the broker refuses before it dead-letters the call.
+    pub reply_attempts: u32,
+    /// Seconds a clean shutdown waits for calls in progress to finish and be acked.
+    pub shutdown_grace: f64,
+    /// Seconds a departed node is still named `missing` by CUMULATIVE calls.
+    pub departed_ttl: f64,
+    /// Largest call body a node accepts from its queues, in bytes.
+    pub max_body: usize,
 }
 
 /// `[http]`
@@ -213,6 +226,25 @@ pub enum HttpListen {
     At(SocketAddr),
 }
 
+/// `scheme://user:***@host/path`: a URL with its password hidden, for messages and logs. Text
+/// that is no URL with credentials comes back unchanged.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, None), |(a, p)| (a, Some(p)));
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    let user = userinfo.split(':').next().unwrap_or("");
+    match path {
+        Some(path) => format!("{scheme}://{user}:***@{host}/{path}"),
+        None => format!("{scheme}://{user}:***@{host}"),
+    }
+}
+
 fn bad(key: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
     Error::config(key, format!("value \"{value}\" is not allowed: {allowed}"))
 }
@@ -257,9 +289,25 @@ impl Settings {
         if !(url.is_empty() || url.starts_with("amqp://") || url.starts_with("amqps://")) {
             return Err(bad(
                 "amqp.url",
-                url,
+                redact_url(url),
                 "an amqp:// or amqps:// URL, or empty for no broker",
             ));
+        }
+        positive_seconds("amqp.confirm_timeout", self.amqp.confirm_timeout)?;
+        positive_seconds("amqp.shutdown_grace", self.amqp.shutdown_grace)?;
+        positive_seconds("amqp.departed_ttl", self.amqp.departed_ttl)?;
+        if self.amqp.reply_attempts == 0 {
+            return Err(bad("amqp.reply_attempts", 0, "at least 1"));
+        }
+        if self.amqp.max_body < 1024 {
+            return Err(bad(
+                "amqp.max_body",
+                self.amqp.max_body,
+                "at least 1024 bytes",
+            ));
+        }
+        if let Some(user) = self.amqp.node_users.iter().find(|u| u.trim().is_empty()) {
+            return Err(bad("amqp.node_users", user, "broker user names, not empty"));
         }
         if self.amqp.prefetch == 0 {
             return Err(bad("amqp.prefetch", 0, "1 to 65535"));

@@ -138,6 +138,7 @@ impl NodeHandle {
             stats: &self.inner.stats,
             bus: &self.inner.bus,
             transport_dropped: self.transport().dropped_events(),
+            transport_counters: self.transport().counters(),
             plugins: &self.inner.plugins,
         })
     }

@@ -28,20 +28,12 @@ use std::task::Poll;
 use std::time::Duration;
 
 use super::async_calls::{AsyncCalls, Finished, Outcome, ReplySlot, Responder};
+use super::dispatch_message::Dispatch;
 use super::plugin_trait::Reply;
 use super::{Plugin, PluginHandle, PluginStatus};
-use crate::call::{CallContext, CallError, CallRequest};
+use crate::call::{CallContext, CallError};
 use crate::metrics::PluginStats;
 use crate::supervision::{panic_message, ExitGuard};
-
-/// One call for the actor.
-pub(crate) struct Dispatch {
-    pub(crate) request: Arc<CallRequest>,
-}
-
-impl Message for Dispatch {
-    type Result = Result<Value, CallError>;
-}
 
 /// Asks the actor to stop (admin stop, restart of a sibling, shutdown).
 #[derive(Message)]
@@ -163,7 +155,7 @@ impl Actor for PluginActor {
         if matches!(self.plugin, Instance::Shared(_)) {
             ctx.spawn(CallDriver);
         }
-        self.handle.set_running(ctx.address());
+        self.handle.set_running(ctx.address().recipient());
     }
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {

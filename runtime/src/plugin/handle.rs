@@ -6,14 +6,14 @@
 //! runs at once; one its actor had already started is answered by the actor (never re-sent),
 //! since it may have done part of its work.
 
-use actix::{Addr, MailboxError};
+use actix::{MailboxError, Recipient};
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::actor::{Dispatch, PluginActor};
+use super::dispatch_message::Dispatch;
 use crate::call::{CallError, CallRequest};
 
 /// What a plugin on one node is doing now.
@@ -47,7 +47,7 @@ impl PluginStatus {
 #[derive(Clone)]
 struct Slot {
     status: PluginStatus,
-    addr: Option<Addr<PluginActor>>,
+    addr: Option<Recipient<Dispatch>>,
 }
 
 struct Inner {
@@ -146,7 +146,7 @@ impl PluginHandle {
         self.inner.home.read().ok().and_then(|home| home.clone())
     }
 
-    pub(crate) fn set_running(&self, addr: Addr<PluginActor>) {
+    pub(crate) fn set_running(&self, addr: Recipient<Dispatch>) {
         if let Ok(mut home) = self.inner.home.write() {
             *home = Some(tokio::runtime::Handle::current());
         }

@@ -13,6 +13,7 @@ mod actor;
 mod actor_tests;
 mod args;
 mod async_calls;
+mod dispatch_message;
 mod handle;
 mod plugin_trait;
 

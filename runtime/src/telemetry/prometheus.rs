@@ -39,6 +39,8 @@ pub struct Sources<'a> {
     pub bus: &'a EventBus,
     /// Events the transport dropped because a subscriber was full.
     pub transport_dropped: u64,
+    /// The transport's own counters: (name, help, value).
+    pub transport_counters: Vec<(&'static str, &'static str, u64)>,
     /// The node's plugins.
     pub plugins: &'a BTreeMap<String, PluginHandle>,
 }
@@ -153,7 +155,17 @@ pub fn render(node: &Sources<'_>) -> String {
             node.transport_dropped,
             "Events the transport dropped because a subscriber was full.",
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        node.transport_counters
+            .iter()
+            .map(|&(name, help, value)| (name, value, help)),
+    ) {
+        header(&mut out, name, "counter", help);
+        let _ = writeln!(out, "{name}{{node=\"{n}\"}} {value}");
+    }
+    for (name, help, value) in &node.transport_counters {
         header(&mut out, name, "counter", help);
         let _ = writeln!(out, "{name}{{node=\"{n}\"}} {value}");
     }

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 
 use super::{CallCarrier, EventReceiver, LocalNode, RawEvent, Transport, EVENT_BUFFER};
 use crate::call::{unix_millis_now, CallError, ResolvedCall};
-use crate::membership::{Membership, NodeRecord};
+use crate::membership::{failed_everywhere, Membership, NodeRecord};
 use crate::plugin::{PluginHandle, PluginStatus};
 use crate::Error;
 use std::sync::atomic::AtomicU64;
@@ -41,14 +41,16 @@ impl LocalTransport {
         })
     }
 
-    fn pick(&self, plugin: &str) -> Option<(String, PluginHandle)> {
+    /// The provider of `plugin` a NORMAL call goes to; a plugin that no provider can serve
+    /// is refused as the AMQP transport refuses it.
+    fn pick(&self, plugin: &str) -> Result<(String, PluginHandle), CallError> {
         let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
         let candidates: Vec<(&String, &PluginHandle)> = nodes
             .iter()
             .filter_map(|(name, node)| node.plugins.get(plugin).map(|h| (name, h)))
             .collect();
         if candidates.is_empty() {
-            return None;
+            return Err(CallError::unavailable(plugin, "the provider just left"));
         }
         let start = self.rotation.fetch_add(1, Ordering::Relaxed) % candidates.len();
         let rotated = candidates[start..].iter().chain(&candidates[..start]);
@@ -58,9 +60,20 @@ impl LocalTransport {
             PluginStatus::Starting | PluginStatus::Restarting => 1,
             PluginStatus::Failed(_) | PluginStatus::Stopped(_) => 2,
         };
-        rotated
-            .min_by_key(|(_, h)| (rank(h), h.in_flight()))
-            .map(|(n, h)| ((*n).clone(), (*h).clone()))
+        let Some((name, handle)) = rotated.min_by_key(|(_, h)| (rank(h), h.in_flight())) else {
+            return Err(CallError::unavailable(plugin, "the provider just left"));
+        };
+        if rank(handle) == 2 {
+            let states: Vec<(&str, PluginStatus)> = candidates
+                .iter()
+                .map(|(n, h)| (n.as_str(), h.status()))
+                .collect();
+            return Err(failed_everywhere(
+                plugin,
+                states.iter().map(|(n, s)| (*n, s.as_str())),
+            ));
+        }
+        Ok(((*name).clone(), (*handle).clone()))
     }
 }
 
@@ -75,17 +88,18 @@ impl CallCarrier for LocalTransport {
             .membership
             .check_target(&self.domain, plugin, node)
             .and_then(|()| {
-                let found = match node {
+                // The view and the node table change together (attach/detach); a node that
+                // left between the two looks is simply gone.
+                match node {
                     None => self.pick(plugin),
                     Some(name) => {
                         let nodes = self.nodes.read().unwrap_or_else(|p| p.into_inner());
                         let handle = nodes.get(name).and_then(|n| n.plugins.get(plugin));
-                        handle.map(|h| (name.to_owned(), h.clone()))
+                        handle
+                            .map(|h| (name.to_owned(), h.clone()))
+                            .ok_or_else(|| CallError::unavailable(plugin, "the provider just left"))
                     }
-                };
-                // The view and the node table change together (attach/detach); a node that
-                // left between the two looks is simply gone.
-                found.ok_or_else(|| CallError::unavailable(plugin, "the provider just left"))
+                }
             });
         match target {
             Err(err) => future::ready(Err(err)).boxed(),

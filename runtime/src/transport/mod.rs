@@ -146,6 +146,12 @@ pub trait Transport: CallCarrier + 'static {
     /// Events the transport dropped because a subscriber was full.
     fn dropped_events(&self) -> u64;
 
+    /// The transport's own counters for `/metrics`: (metric name, help, value) each, such as
+    /// the AMQP transport's hand-backs, re-published calls, refused replies and dead letters.
+    fn counters(&self) -> Vec<(&'static str, &'static str, u64)> {
+        Vec::new()
+    }
+
     /// The nodes of the domain with current plugin statuses.
     fn nodes(&self) -> Vec<NodeRecord> {
         self.membership().nodes()
