@@ -3,7 +3,8 @@
 //! runs on N nodes at a time. `clacks call`, `clacks ping` and the shell share it.
 //!
 //! ```text
-//! core.nodes (who serves plugin P) + core.departed P (who left: named missing at once)
+//! core.nodes (who serves plugin P) + core.departed P (who left: named missing at once),
+//!   asked three times at once (a frozen node may hold one copy), the first answer wins
 //!   → --where: host.facts on each node (call_on), kept when every condition holds
 //!   → the call on each node (call_on), N at a time, each with the call's deadline
 //!   → FleetResult: per node answered (value, round trip) | failed (error) | missing (silent)
@@ -19,7 +20,7 @@ pub mod report;
 
 use clacks_runtime::call::{CallRequest, Params, RpcErrorKind};
 use clap::Args;
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{self, FuturesUnordered, StreamExt};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -171,9 +172,36 @@ pub async fn run(
     Ok(result)
 }
 
+/// How many times at once the domain is asked who serves a plugin.
+const DISCOVERY_ASKS: usize = 3;
+
+/// Who serves `plugin` and who left. The question goes to a shared queue, where a frozen node
+/// may take it and never answer: it is asked [`DISCOVERY_ASKS`] times at once (competing
+/// consumers hand the copies to different nodes) and the first answer wins.
+async fn discover(
+    client: &Client,
+    plugin: &str,
+) -> Result<(Vec<String>, Vec<String>), ClientError> {
+    let mut asking: FuturesUnordered<_> = (0..DISCOVERY_ASKS)
+        .map(|_| ask_who_serves(client, plugin))
+        .collect();
+    let mut first_error = None;
+    while let Some(answer) = asking.next().await {
+        match answer {
+            Ok(found) => return Ok(found),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| {
+        ClientError::Other(Exit::Unreachable, "the domain was not asked".into())
+    }))
+}
+
 /// Who serves `plugin` (from `core.nodes`) and who did but left (from `core.departed`, which
 /// older nodes lack: then nobody).
-async fn discover(
+async fn ask_who_serves(
     client: &Client,
     plugin: &str,
 ) -> Result<(Vec<String>, Vec<String>), ClientError> {

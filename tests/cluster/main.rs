@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
+mod deployed;
+mod fleet;
+mod python;
+
 fn spawn_node(domain: &str, name: &str, env: &[(&str, &str)]) -> NodeProcess {
     spawn_node_with_url(domain, name, &broker_url(), env)
 }

@@ -93,7 +93,8 @@ impl AmqpClient {
         let _ = probe.close(200, "probe done".into()).await;
         match declared {
             Ok(q) => Ok(Some(q.consumer_count())),
-            Err(e) if is_access_refused(&e) => Ok(None),
+            // A node's private queue is exclusive to its connection: locked means it is there.
+            Err(e) if is_access_refused(&e) || is_resource_locked(&e) => Ok(None),
             Err(_) => Ok(Some(0)),
         }
     }
@@ -174,4 +175,14 @@ impl AmqpClient {
     pub async fn close(self) {
         let _ = self.connection.close(200, "done".into()).await;
     }
+}
+
+/// `RESOURCE_LOCKED`: the queue is exclusive to another connection.
+fn is_resource_locked(error: &lapin::Error) -> bool {
+    use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+    matches!(
+        error.kind(),
+        lapin::ErrorKind::ProtocolError(e)
+            if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::RESOURCELOCKED))
+    )
 }
