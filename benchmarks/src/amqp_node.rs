@@ -49,7 +49,7 @@ pub async fn start(
         .start()
         .unwrap_or_else(|e| panic!("bench node {name}: {e}"));
     assert!(
-        transport.wait_joined(Duration::from_secs(20)).await,
+        transport.wait_joined(Duration::from_secs(20)).await == Ok(true),
         "bench node {name} did not join its domain"
     );
     node

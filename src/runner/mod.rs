@@ -18,9 +18,8 @@ use clacks_amqp::{AmqpConfig, AmqpTransport};
 use clacks_gateway::{gateway_child, GatewayConfig};
 use clacks_runtime::config::Settings;
 use clacks_runtime::transport::Transport;
-use clacks_runtime::{NodeBuilder, NodeExit, NodeHandle, PluginDef};
+use clacks_runtime::{Error, NodeBuilder, NodeExit, NodeHandle, PluginDef};
 use clap::Parser;
-use futures_util::FutureExt;
 use std::ffi::OsString;
 use std::sync::Arc;
 use std::time::Duration;
@@ -170,7 +169,13 @@ async fn serve(builder: NodeBuilder, http: String) -> Exit {
             node.shutdown().await
         }
         exit = node.wait() => exit,
-        exit = start_up(&node, &http).then(|()| std::future::pending()) => exit,
+        refused = start_up(&node, &http) => {
+            // Only a configuration the domain refuses ends start-up early (a wrong broker
+            // login): stop what started and exit 2, as for any other configuration error.
+            let Err(e) = refused;
+            node.shutdown().await;
+            return fail(Exit::Usage, format!("cannot join the domain: {e}"));
+        }
     };
     match outcome {
         NodeExit::Stopped => {
@@ -185,13 +190,13 @@ async fn serve(builder: NodeBuilder, http: String) -> Exit {
 }
 
 /// Waits until the node has joined its domain and its plugins run, then prints how to call it
-/// and the ready line.
-async fn start_up(node: &NodeHandle, http: &str) {
+/// and the ready line. It never returns but with the reason the node can never join (a refused broker login).
+async fn start_up(node: &NodeHandle, http: &str) -> Result<std::convert::Infallible, Error> {
     let transport = node.transport().clone();
     let endpoint = transport.endpoint();
     tracing::info!(node = %node.name(), domain = %node.domain(), amqp = %endpoint,
         "joining the domain");
-    while !transport.wait_joined(JOIN_NOTICE).await {
+    while !transport.wait_joined(JOIN_NOTICE).await? {
         eprintln!("clacks: still waiting for the broker at {endpoint} (retrying; see the log)");
     }
     wait_ready(node).await;
@@ -206,6 +211,8 @@ async fn start_up(node: &NodeHandle, http: &str) {
         node.name(),
         node.domain()
     );
+    // Ready: serving goes on until a signal or the node's end, which the caller waits for.
+    std::future::pending().await
 }
 
 /// Waits up to 5 s for every plugin to run; the node is ready without the ones that do not

@@ -73,6 +73,7 @@ pub async fn serve_delivery(
 ) {
     let (config, settle) = (&*state.config, &state.settle);
     let node = config.node.as_str();
+    let in_service = settle.begin();
     // Pushed to us before our consumer was cancelled (plugin down, or the node is leaving):
     // healthy nodes take it instead.
     let serving = kind == QueueKind::Private || handle.status() == PluginStatus::Running;
@@ -84,7 +85,9 @@ pub async fn serve_delivery(
         Ok(request) => request,
         Err(refused) => {
             tracing::warn!(node = %node, plugin = %plugin, error = %refused.error, "bad request on queue");
-            settle.answer(delivery, refused.response(node)).await;
+            settle
+                .answer(delivery, refused.response(node), in_service)
+                .await;
             return;
         }
     };
@@ -118,9 +121,8 @@ pub async fn serve_delivery(
     state.load.record(started.elapsed());
     match id {
         Some(id) => {
-            settle
-                .answer(delivery, json_rpc::response(id, outcome, node))
-                .await
+            let body = json_rpc::response(id, outcome, node);
+            settle.answer(delivery, body, in_service).await;
         }
         None => settle.ack(&delivery).await,
     }

@@ -4,10 +4,9 @@
 
 use lapin::{Channel, Connection};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// The live connection of one session.
@@ -30,8 +29,12 @@ pub struct Link {
 pub struct LinkState {
     current: watch::Sender<Option<Link>>,
     joined: watch::Sender<u64>,
-    leaving: AtomicBool,
-    leave: Notify,
+    /// Set once the node is to leave: the session drains and leaves, and does not reconnect.
+    leaving: watch::Sender<bool>,
+    /// Set once the node has left (or the session loop ended).
+    left: watch::Sender<bool>,
+    /// Why the node can never join with its configuration (the broker refused its login).
+    refused: watch::Sender<Option<String>>,
 }
 
 impl Default for LinkState {
@@ -39,8 +42,9 @@ impl Default for LinkState {
         LinkState {
             current: watch::channel(None).0,
             joined: watch::channel(0).0,
-            leaving: AtomicBool::new(false),
-            leave: Notify::new(),
+            leaving: watch::channel(false).0,
+            left: watch::channel(false).0,
+            refused: watch::channel(None).0,
         }
     }
 }
@@ -80,37 +84,84 @@ impl LinkState {
         self.joined.send_replace(generation);
     }
 
-    /// Waits until the node has joined the domain (true) or `timeout` passed (false).
-    pub fn wait_joined(&self, timeout: Duration) -> impl Future<Output = bool> + Send + 'static {
-        let mut joined = self.joined.subscribe();
+    /// True when session `generation` got as far as joining.
+    pub(crate) fn has_joined(&self, generation: u64) -> bool {
+        *self.joined.borrow() == generation
+    }
+
+    /// Waits until the node has joined the domain (`Ok(true)`), `timeout` passed
+    /// (`Ok(false)`), or the broker refused the node for good (`Err` with why).
+    pub fn wait_joined(
+        &self,
+        timeout: Duration,
+    ) -> impl Future<Output = Result<bool, String>> + Send + 'static {
+        let (mut joined, mut refused) = (self.joined.subscribe(), self.refused.subscribe());
         async move {
             let deadline = Instant::now() + timeout;
             loop {
-                if *joined.borrow_and_update() != 0 {
-                    return true;
+                if let Some(why) = refused.borrow_and_update().clone() {
+                    return Err(why);
                 }
-                match tokio::time::timeout_at(deadline, joined.changed()).await {
+                if *joined.borrow_and_update() != 0 {
+                    return Ok(true);
+                }
+                let changed = async {
+                    tokio::select! {
+                        r = joined.changed() => r,
+                        r = refused.changed() => r,
+                    }
+                };
+                match tokio::time::timeout_at(deadline, changed).await {
                     Ok(Ok(())) => {}
-                    _ => return false,
+                    _ => return Ok(false),
                 }
             }
         }
     }
 
-    /// Asks the session to leave the domain (NodeLeave, then close) and not reconnect.
+    /// Records that the broker refused this node for good, with why.
+    pub(crate) fn set_refused(&self, why: String) {
+        self.refused.send_replace(Some(why));
+    }
+
+    /// Asks the session to leave the domain (drain, NodeLeave, close) and not reconnect.
     pub fn request_leave(&self) {
-        self.leaving.store(true, Ordering::SeqCst);
-        self.leave.notify_one();
+        self.leaving.send_replace(true);
     }
 
     /// True once leaving was requested.
     pub fn leaving(&self) -> bool {
-        self.leaving.load(Ordering::SeqCst)
+        *self.leaving.borrow()
     }
 
-    /// Resolves when leaving is requested.
+    /// Resolves once leaving is requested (at once if it already was); every waiter sees it.
     pub async fn leave_requested(&self) {
-        self.leave.notified().await;
+        let mut leaving = self.leaving.subscribe();
+        while !*leaving.borrow_and_update() {
+            if leaving.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Records that the node has left the domain (or will never be in it again).
+    pub(crate) fn set_left(&self) {
+        self.left.send_replace(true);
+    }
+
+    /// Resolves once the node has left, or after `timeout`.
+    pub fn wait_left(&self, timeout: Duration) -> impl Future<Output = ()> + Send + 'static {
+        let mut left = self.left.subscribe();
+        async move {
+            let wait = async {
+                while !*left.borrow_and_update() {
+                    if left.changed().await.is_err() {
+                        return;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(timeout, wait).await;
+        }
     }
 
     /// Runs `task` on the session's runtime, next to lapin's own work (acks go through it),

@@ -37,6 +37,17 @@ async fn open_channel(connection: &Connection, prefetch: u16) -> lapin::Result<C
     Ok(channel)
 }
 
+/// Cancels consumer `tag`; the broker sends nothing more to it, and its pump ends once what
+/// was already sent has been taken. A failure is logged: closing the connection ends it too.
+async fn cancel(channel: &Channel, tag: &str) {
+    if let Err(e) = channel
+        .basic_cancel(tag.into(), BasicCancelOptions::default())
+        .await
+    {
+        tracing::warn!(consumer = tag, error = %e, "cancelling a consumer failed");
+    }
+}
+
 /// Everything a delivery of one plugin queue needs to be served.
 #[derive(Clone)]
 struct QueueServer {
@@ -79,6 +90,11 @@ impl Pumps {
             .id()
     }
 
+    /// Waits until every pump has ended (their consumers cancelled by us).
+    async fn drain(&mut self) {
+        while self.tasks.join_next().await.is_some() {}
+    }
+
     /// Waits for a pump to end by itself, which ends serving: the broker cancelled a consumer
     /// (queue deleted) or a channel failed. With no pump running, waits for ever.
     async fn ended(&mut self) -> AmqpError {
@@ -104,9 +120,11 @@ impl Pumps {
     }
 }
 
-/// Serves `plugin` until the connection fails (the error ends the session). `ready` fires once
-/// its consumers are open (the shared one only if the plugin runs), so the node announces
-/// itself only when calls routed to it will be taken.
+/// Serves `plugin` until the connection fails (the error ends the session) or the node leaves.
+/// `ready` fires once its consumers are open (the shared one only if the plugin runs), so the
+/// node announces itself only when calls routed to it will be taken. On leaving, both
+/// consumers are cancelled and this returns once every delivery pushed to them has been taken
+/// (served, or handed back by `serve_delivery` since the node is leaving).
 pub async fn serve_plugin(
     state: Arc<NodeState>,
     connection: Arc<Connection>,
@@ -139,7 +157,7 @@ pub async fn serve_plugin(
     let private_queue = state.names.private_queue(&plugin, &node);
     let private_tag = format!("{node}.{plugin}.private");
     let private = consume_acked(&private_channel, &private_queue, &private_tag).await?;
-    pumps.start(&server, private);
+    let private_pump = pumps.start(&server, private);
     let server = QueueServer {
         kind: QueueKind::Shared,
         ..server
@@ -159,6 +177,11 @@ pub async fn serve_plugin(
                     return Ok(());
                 },
                 error = pumps.ended() => return Err(error),
+                () = state.link.leave_requested() => {
+                    pumps.retired.insert(private_pump);
+                    cancel(&private_channel, &private_tag).await;
+                    return Ok(pumps.drain().await);
+                }
             }
         }
         let tag = format!("{node}.{plugin}.shared.{}", uuid::Uuid::new_v4().simple());
@@ -171,6 +194,12 @@ pub async fn serve_plugin(
         loop {
             tokio::select! {
                 error = pumps.ended() => return Err(error),
+                () = state.link.leave_requested() => {
+                    pumps.retired.extend([private_pump, pump]);
+                    cancel(&private_channel, &private_tag).await;
+                    cancel(&shared_channel, &tag).await;
+                    return Ok(pumps.drain().await);
+                }
                 changed = status.changed() => match changed {
                     Some(PluginStatus::Running) => {}
                     Some(other) => {

@@ -41,20 +41,38 @@ pub async fn run(state: Arc<NodeState>) {
     let config = state.config.clone();
     let mut backoff = config.reconnect_min;
     let mut generation = 0u64;
+    let mut joined_once = false;
     loop {
         generation += 1;
         let started = Instant::now();
         let outcome = session(&state, generation).await;
+        joined_once |= state.link.has_joined(generation);
         state.link.set(None);
         state
             .caller
             .fail_pending(generation, "the connection to the broker was lost");
         if state.link.leaving() {
+            state.link.set_left();
             tracing::info!(node = %config.node, "left the domain; AMQP session closed");
             return;
         }
         if started.elapsed() > Duration::from_secs(10) {
             backoff = config.reconnect_min;
+        }
+        if let Err(e) = &outcome {
+            // Credentials the broker refuses before the node ever joined are a configuration
+            // error: retrying cannot help, and the operator must be told (exit 2). Once the
+            // node has served, a refusal may be a rotation in progress: keep retrying.
+            if !e.can_be_recovered() && !joined_once {
+                tracing::error!(node = %config.node, url = %config.redacted_url(), error = %e,
+                    "the broker refused this node; not retrying");
+                state.link.set_refused(format!(
+                    "the broker at {} refused the node: {e}",
+                    config.redacted_url()
+                ));
+                state.link.set_left();
+                return;
+            }
         }
         match outcome {
             Ok(()) => tracing::warn!(node = %config.node, "AMQP session ended; reconnecting"),
@@ -62,7 +80,14 @@ pub async fn run(state: Arc<NodeState>) {
                 error = %e, retry_in_ms = backoff.as_millis() as u64,
                 "AMQP connection failed; reconnecting"),
         }
-        tokio::time::sleep(backoff).await;
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            () = state.link.leave_requested() => {
+                state.link.set_left();
+                tracing::info!(node = %config.node, "left the domain while disconnected");
+                return;
+            }
+        }
         backoff = (backoff * 2).min(config.reconnect_max);
     }
 }
@@ -76,12 +101,13 @@ async fn publish_membership(state: &NodeState, name: &str, xml: String) {
 
 async fn session(state: &Arc<NodeState>, generation: u64) -> Result<(), AmqpError> {
     let mut tasks = Tasks::new();
+    let mut servers = Tasks::new();
     let connection = connect(state).await?;
     let mut link_events = connection.events_listener();
     open_replies(state, &connection, generation, &mut tasks).await?;
     let members = open_membership(state, &connection).await?;
     let local = local_node(state).await?;
-    serve_plugins(state, &connection, &local, &mut tasks).await?;
+    serve_plugins(state, &connection, &local, &mut servers).await?;
     start_membership(state, members, local.clone(), &mut tasks);
     announce(state, &local).await;
     start_status(state, local, &mut tasks);
@@ -120,12 +146,36 @@ async fn session(state: &Arc<NodeState>, generation: u64) -> Result<(), AmqpErro
             },
             _ = added.changed() => {}
             () = state.link.leave_requested() => {
+                drain(state, &mut servers).await;
                 publish_membership(state, "NodeLeave", announcements::leave(&config.node)).await;
                 tasks.abort_all();
                 let _ = connection.close(200, "node leaving".into()).await;
                 return Ok(());
             }
+            done = servers.join_next(), if !servers.is_empty() => match done {
+                Some(Ok(Err(e))) => return Err(e),
+                Some(Err(e)) if e.is_panic() => return Err(ended("a panicking plugin server")),
+                _ => {}
+            },
         }
+    }
+}
+
+/// A clean leave, before `NodeLeave`: the plugin servers cancel their consumers and take
+/// what was already pushed to them (handing it back unprocessed), then calls in progress
+/// finish and are acked; all within `amqp.shutdown_grace` (each call is also bounded by its
+/// deadline). What is still unacked after that goes back to the broker when the connection
+/// closes.
+async fn drain(state: &NodeState, servers: &mut Tasks) {
+    let grace = state.config.shutdown_grace;
+    let started = Instant::now();
+    let servers_done = async { while servers.join_next().await.is_some() {} };
+    if tokio::time::timeout(grace, servers_done).await.is_err() {
+        tracing::warn!(node = %state.config.node, "plugin servers still draining at the end of the grace");
+    }
+    let left = grace.saturating_sub(started.elapsed());
+    if !state.settle.idle(left).await {
+        tracing::warn!(node = %state.config.node, "calls still in progress at the end of the grace; the broker delivers them again");
     }
 }
 

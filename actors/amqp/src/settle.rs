@@ -81,6 +81,18 @@ pub struct Settle {
     names: Names,
     /// The counters `/metrics` shows.
     pub counters: SettleCounters,
+    /// Deliveries taken and not yet settled (acked or given back): a clean shutdown waits
+    /// for this to reach zero before it closes the connection.
+    in_service: Arc<AtomicU64>,
+}
+
+/// Counts one delivery as in service until dropped (a drop guard, so no path can forget).
+pub struct InService(Arc<AtomicU64>);
+
+impl Drop for InService {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Why a publish did not end in a positive confirm.
@@ -94,7 +106,26 @@ impl Settle {
             config,
             link,
             counters: SettleCounters::default(),
+            in_service: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// Counts a delivery as in service until the returned guard is dropped.
+    pub fn begin(&self) -> InService {
+        self.in_service.fetch_add(1, Ordering::AcqRel);
+        InService(self.in_service.clone())
+    }
+
+    /// Waits until no delivery is in service, or `timeout` passed; true when none is.
+    pub async fn idle(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.in_service.load(Ordering::Acquire) > 0 {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
     }
 
     /// Acks a delivery; a failed ack is logged (the broker will deliver it again).
@@ -192,10 +223,11 @@ impl Settle {
     /// confirm-then-ack tail runs on the session's thread next to lapin's own work, so the
     /// plugin's thread is free for the next call at once. A refused reply is tried again, then
     /// the call is dead-lettered; the delivery is acked only once one of them is confirmed.
-    pub async fn answer(self: &Arc<Self>, delivery: Delivery, body: Value) {
+    pub async fn answer(self: &Arc<Self>, delivery: Delivery, body: Value, in_service: InService) {
         let first = self.publish_reply(&delivery, &body).await;
         let settle = self.clone();
         self.link.spawn_on_session(async move {
+            let _in_service = in_service;
             let mut outcome = match first {
                 Ok(confirm) => settle.confirmed(confirm).await,
                 Err(refusal) => Err(refusal),

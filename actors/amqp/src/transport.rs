@@ -59,8 +59,12 @@ impl Transport for AmqpTransport {
         Some(link_child(self.state.clone()))
     }
 
-    fn wait_joined(&self, timeout: Duration) -> BoxFuture<'static, bool> {
-        self.state.link.wait_joined(timeout).boxed()
+    fn wait_joined(&self, timeout: Duration) -> BoxFuture<'static, Result<bool, Error>> {
+        self.state
+            .link
+            .wait_joined(timeout)
+            .map(|joined| joined.map_err(|why| Error::config("amqp.url", why)))
+            .boxed()
     }
 
     fn endpoint(&self) -> String {
@@ -83,8 +87,11 @@ impl Transport for AmqpTransport {
         Ok(())
     }
 
-    fn detach(&self, _node: &str) {
+    fn detach(&self, _node: &str) -> BoxFuture<'static, ()> {
         self.state.link.request_leave();
+        // The session drains within the grace; a little more for NodeLeave and the close.
+        let bound = self.state.config.shutdown_grace + Duration::from_secs(5);
+        self.state.link.wait_left(bound).boxed()
     }
 
     fn publish_event(&self, event: RawEvent) -> BoxFuture<'static, Result<(), Error>> {

@@ -145,7 +145,7 @@ impl NodeHandle {
 
     /// Leaves the domain and stops every actor in reverse start order; resolves when done.
     pub async fn shutdown(&self) -> NodeExit {
-        self.transport().detach(self.name());
+        self.transport().detach(self.name()).await;
         self.stop_tree();
         self.wait().await
     }

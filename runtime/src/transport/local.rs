@@ -148,10 +148,12 @@ impl Transport for LocalTransport {
         Ok(())
     }
 
-    fn detach(&self, node: &str) {
+    fn detach(&self, node: &str) -> BoxFuture<'static, ()> {
         let mut nodes = self.nodes.write().unwrap_or_else(|p| p.into_inner());
         nodes.remove(node);
         self.membership.remove(node);
+        // In-process calls in progress finish on their own; nothing to drain.
+        future::ready(()).boxed()
     }
 
     fn publish_event(&self, event: RawEvent) -> BoxFuture<'static, Result<(), Error>> {

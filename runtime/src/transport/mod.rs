@@ -114,11 +114,12 @@ pub trait Transport: CallCarrier + 'static {
         None
     }
 
-    /// Resolves `true` once the node has joined the domain through this transport (consumers
-    /// open, announced), `false` if `timeout` passes first.
-    fn wait_joined(&self, timeout: Duration) -> BoxFuture<'static, bool> {
+    /// Resolves `Ok(true)` once the node has joined the domain through this transport
+    /// (consumers open, announced), `Ok(false)` if `timeout` passes first, and an error when
+    /// it never will with this configuration (the broker refused the node's credentials).
+    fn wait_joined(&self, timeout: Duration) -> BoxFuture<'static, Result<bool, Error>> {
         let _ = timeout;
-        future::ready(true).boxed()
+        future::ready(Ok(true)).boxed()
     }
 
     /// Where the transport connects, for the ready line and logs: `off` in-process, the
@@ -131,7 +132,11 @@ pub trait Transport: CallCarrier + 'static {
     fn attach(&self, node: LocalNode) -> Result<(), Error>;
 
     /// Withdraws `node` from the domain (clean shutdown).
-    fn detach(&self, node: &str);
+    ///
+    /// A clean leave stops taking new calls, lets the calls in progress finish and be
+    /// answered, and gives back what it had taken but not started; it resolves once the node
+    /// has left (or its transport's grace ran out), so the node stops its plugins only then.
+    fn detach(&self, node: &str) -> BoxFuture<'static, ()>;
 
     /// Publishes `event` to every subscriber in the domain whose names include it.
     fn publish_event(&self, event: RawEvent) -> BoxFuture<'static, Result<(), Error>>;
