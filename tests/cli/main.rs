@@ -9,7 +9,9 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
 mod events;
+mod hostile;
 mod objects;
+mod raw_http;
 mod shell;
 
 /// `clacks node` on a free loopback port, checked to print the documented ready line.

@@ -37,6 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+use super::peer::PeerSocket;
 use super::streams::{CapReached, StreamSlot};
 use super::GatewayState;
 
@@ -44,6 +45,8 @@ use super::GatewayState;
 const CLIENT_BUFFER: usize = 1024;
 /// Interval of keep-alive comments.
 const KEEPALIVE: Duration = Duration::from_secs(15);
+/// How often a stream checks whether its client closed the connection.
+const PEER_CHECK: Duration = Duration::from_millis(200);
 
 /// One SSE message for `event`.
 pub fn sse_frame(event: &Event) -> String {
@@ -158,6 +161,9 @@ struct Feed {
     frames: mpsc::Receiver<Bytes>,
     closing: tokio::sync::watch::Receiver<bool>,
     keepalive: tokio::time::Interval,
+    /// The client's socket, peeked at every [`PEER_CHECK`] to notice it went away.
+    peer: Option<PeerSocket>,
+    peer_check: tokio::time::Interval,
     dropped: Arc<AtomicU64>,
     /// Declared after `_subscription`, so the slot is freed once the subscription is gone.
     _subscription: Subscription,
@@ -212,23 +218,34 @@ pub async fn events(
     let mut keepalive =
         tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
     keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut peer_check = tokio::time::interval(PEER_CHECK);
+    peer_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let feed = Feed {
         frames,
         closing: state.closing.clone(),
         keepalive,
+        peer: req.conn_data::<PeerSocket>().cloned(),
+        peer_check,
         dropped,
         _subscription: subscription,
         _slot: slot,
     };
     let live = stream::unfold(feed, |mut feed| async move {
-        let next = tokio::select! {
-            frame = feed.frames.recv() => frame,
-            // The gateway stops: end the stream, which also ends the subscription.
-            _ = feed.closing.wait_for(|closing| *closing) => None,
-            _ = feed.keepalive.tick() => {
-                let dropped = feed.dropped.load(Ordering::Relaxed);
-                Some(Bytes::from(format!(": keepalive dropped={dropped}\n\n")))
-            }
+        let next = loop {
+            break tokio::select! {
+                frame = feed.frames.recv() => frame,
+                // The gateway stops: end the stream, which also ends the subscription.
+                _ = feed.closing.wait_for(|closing| *closing) => None,
+                _ = feed.keepalive.tick() => {
+                    let dropped = feed.dropped.load(Ordering::Relaxed);
+                    Some(Bytes::from(format!(": keepalive dropped={dropped}\n\n")))
+                }
+                // The client closed: end the stream now, not at the next failed write.
+                _ = feed.peer_check.tick() => match &feed.peer {
+                    Some(peer) if peer.closed() => None,
+                    _ => continue,
+                },
+            };
         };
         next.map(|bytes| (Ok(bytes), feed))
     });

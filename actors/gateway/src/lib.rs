@@ -8,6 +8,7 @@
 
 mod events;
 mod metrics;
+mod peer;
 mod routes;
 mod rpc;
 mod streams;
@@ -130,6 +131,11 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
                 .route("/ready", web::get().to(routes::ready))
                 .route("/events", web::get().to(events::events))
                 .route("/metrics", web::get().to(metrics::metrics))
+        })
+        .on_connect(|connection, extensions| {
+            if let Some(peer) = peer::PeerSocket::of_connection(connection) {
+                extensions.insert(peer);
+            }
         })
         .workers(config.workers)
         // Slow-loris: a client that has not sent its request head within the timeout is cut
