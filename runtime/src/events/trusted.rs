@@ -1,5 +1,5 @@
-//! Events only nodes emit: membership (`NodeAnnounce`, `NodeCapabilities`, `NodeStatus`,
-//! `NodeLeave`), `NodeStatistics` and the supervision events. Other nodes act on them (a
+//! Events only nodes emit: membership (`NodeAnnounce`, `NodeCapabilities`, `NodePlugins`,
+//! `NodeStatus`, `NodeLeave`), `NodeStatistics` and the supervision events. Other nodes act on them (a
 //! `NodeLeave` drops a node from the view), so a caller who could publish one could evict a
 //! live node or fake its load. `events.publish` refuses them from callers; the AMQP transport
 //! accepts them only from the domain's node accounts. Both read this one list.
@@ -16,6 +16,7 @@ pub const NODE_ONLY_EVENTS: &[&str] = &[
     "NodeAnnounce",
     "NodeCapabilities",
     "NodeLeave",
+    "NodePlugins",
     "NodeStatistics",
     "NodeStatus",
 ];
