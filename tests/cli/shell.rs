@@ -19,7 +19,8 @@ fn data_home(test: &str) -> PathBuf {
     dir
 }
 
-/// `clacks shell ARGS…` on a pseudo-terminal, waiting up to 30 s for each expected text.
+/// `clacks shell ARGS…` on a pseudo-terminal (in colour), waiting up to 30 s for each
+/// expected text.
 fn shell(args: &[&str], data: &PathBuf) -> PtySession {
     let mut command = Command::new(BIN);
     command
@@ -27,7 +28,7 @@ fn shell(args: &[&str], data: &PathBuf) -> PtySession {
         .args(args)
         .env("XDG_DATA_HOME", data)
         .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
+        .env_remove("NO_COLOR")
         .env_remove("CLACKS_URL");
     spawn_command(command, Some(30_000)).expect("clacks shell starts on a pty")
 }
@@ -65,8 +66,10 @@ fn shell_completes_helps_calls_and_stays_usable_after_an_error() {
     p.exp_string("error -32602 invalid_params").unwrap();
     p.exp_string("clacks> ").unwrap();
 
+    // Errors are red on a terminal.
     p.send_line("core.nope").unwrap();
-    p.exp_string("error -32601 method_not_found").unwrap();
+    p.exp_string("\u{1b}[31merror -32601 method_not_found")
+        .unwrap();
     p.exp_string("clacks> ").unwrap();
 
     p.send_line("core.ping").unwrap();
@@ -145,6 +148,23 @@ fn one_line_with_c_exits_like_clacks_call() {
     );
     let usage = clacks(&["shell", "--url", node.url(), "-c", "core.ping 1 a=2"]);
     assert_eq!(usage.status.code(), Some(2));
+    assert!(
+        !stderr(&failed).contains('\u{1b}'),
+        "no colour off a terminal"
+    );
+    let all = clacks(&["shell", "--url", node.url(), "-c", "--all host.load"]);
+    assert_eq!(all.status.code(), Some(0), "{}", stderr(&all));
+    assert!(
+        stdout(&all).starts_with("sh2  {\"load\""),
+        "{}",
+        stdout(&all)
+    );
+    let help = clacks(&["shell", "--url", node.url(), "-c", "help core.ping"]);
+    assert!(
+        stdout(&help).starts_with("core.ping() -> Value"),
+        "{}",
+        stdout(&help)
+    );
     let json = clacks(&["shell", "--url", node.url(), "--json", "-c", "core.nope"]);
     let response: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(response["error"]["code"], -32601);

@@ -63,6 +63,12 @@ fn call_all_names_every_node_where_narrows_and_a_stopped_node_is_missing() {
         .collect();
     assert_eq!(timed, ["n1", "n2", "n3"], "{printed}");
 
+    // The shell over AMQP, one line and fleet options on it.
+    let shell = domain.clacks(&["shell", "-c", "--where role=db --json host.load"]);
+    assert_eq!(shell.status.code(), Some(0), "{}", text(&shell.stderr));
+    let shell: Value = serde_json::from_slice(&shell.stdout).unwrap();
+    assert_eq!(shell["responded"], json!(["n2"]), "{shell}");
+
     n3.signal("-STOP");
     let stopped = domain.clacks(&["call", "--all", "--timeout", "3", "--json", "host.load"]);
     assert_eq!(stopped.status.code(), Some(1), "a node missing exits 1");

@@ -45,7 +45,12 @@ pub struct ShellArgs {
     #[arg(long)]
     json: bool,
     /// Run this one line and exit: 0 success, 1 call error, 2 usage, 3 unreachable, 4 timeout.
-    #[arg(short = 'c', value_name = "LINE", conflicts_with = "script")]
+    #[arg(
+        short = 'c',
+        value_name = "LINE",
+        conflicts_with = "script",
+        allow_hyphen_values = true
+    )]
     command: Option<String>,
     /// In a script, go on after a failing line (the exit code is still the first failure's).
     #[arg(long)]
