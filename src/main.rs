@@ -60,6 +60,10 @@ enum Command {
     Generate(commands::generate::GenerateArgs),
     /// Object definitions: `objects check DIR|FILE…` loads and checks them offline.
     Objects(commands::objects::ObjectsArgs),
+    /// The calls the domain gave up on: `dead-letters list`, `dead-letters replay ID…`.
+    DeadLetters(commands::dead_letters::DeadLettersArgs),
+    /// Administer a domain on its broker: `domain teardown` removes its durable queues and exchanges.
+    Domain(commands::domain::DomainArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args),
         Command::Generate(args) => commands::generate::run(args),
         Command::Objects(args) => commands::objects::run(args),
+        Command::DeadLetters(args) => commands::dead_letters::run(args),
+        Command::Domain(args) => commands::domain::run(args),
     };
     exit.into()
 }

@@ -1,7 +1,9 @@
 //! One file per subcommand, plus the options every client command shares.
 
 pub mod call;
+pub mod dead_letters;
 pub mod describe;
+pub mod domain;
 pub mod emit;
 pub mod generate;
 pub mod listen;

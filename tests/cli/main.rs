@@ -8,8 +8,10 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
+mod amqp_admin;
 mod events;
 mod hostile;
+mod hostile_amqp;
 mod objects;
 mod raw_http;
 mod shell;

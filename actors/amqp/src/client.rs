@@ -15,7 +15,7 @@ use std::time::Duration;
 use super::caller::{publish_request, routed, Reply};
 use super::config::{redact, user_of};
 use super::consumers::consume_no_ack;
-use super::error::{is_access_refused, AmqpError};
+use super::error::AmqpError;
 use super::properties::{self, text};
 use super::topology::{self, Names};
 
@@ -66,36 +66,63 @@ impl AmqpClient {
         })
     }
 
-    /// How many nodes consume `plugin`'s queue (a passive declare); `None` when this user may
-    /// not look (callers usually may not configure the domain's queues): then the call is sent
-    /// and its deadline bounds the wait.
-    async fn providers(&self, plugin: &str, node: Option<&str>) -> Result<Option<u32>, CallError> {
-        let queue = match node {
-            Some(n) => self.names.private_queue(plugin, n),
-            None => self.names.shared_queue(plugin),
-        };
-        // A passive declare of a missing queue closes its channel: use a throwaway one.
+    /// What the broker says of `queue` (a passive declare on a throwaway channel, since a
+    /// passive declare of a missing queue closes its channel).
+    async fn look(&self, plugin: &str, queue: &str) -> Result<Queue, CallError> {
         let probe = self
             .connection
             .create_channel()
             .await
             .map_err(|e| CallError::unavailable(plugin, format!("broker channel: {e}")))?;
+        let passive = QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        };
         let declared = probe
-            .queue_declare(
-                queue.as_str().into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
+            .queue_declare(queue.into(), passive, FieldTable::default())
             .await;
         let _ = probe.close(200, "probe done".into()).await;
-        match declared {
-            Ok(q) => Ok(Some(q.consumer_count())),
+        Ok(match declared {
+            Ok(q) => Queue::Consumers(q.consumer_count()),
+            Err(e) if is_not_found(&e) => Queue::Missing,
             // A node's private queue is exclusive to its connection: locked means it is there.
-            Err(e) if is_access_refused(&e) || is_resource_locked(&e) => Ok(None),
-            Err(_) => Ok(Some(0)),
+            // A caller that may not look at all learns nothing; the deadline bounds its call.
+            Err(_) => Queue::Unknown,
+        })
+    }
+
+    /// Refuses a call that cannot be served before it is sent, saying why: a plugin nobody
+    /// in the domain ever served is an unknown method (-32601, as over HTTP); a plugin nobody
+    /// serves now, an unknown node, or a node without the plugin is -32002.
+    async fn check(&self, request: &CallRequest, plugin: &str) -> Result<(), CallError> {
+        let domain = self.names.domain();
+        match request.node.as_deref() {
+            None => match self.look(plugin, &self.names.shared_queue(plugin)).await? {
+                Queue::Missing => Err(CallError::method_not_found(&request.method).with(
+                    "detail",
+                    format!("no node of domain {domain} has ever served plugin '{plugin}'"),
+                )),
+                Queue::Consumers(0) => Err(CallError::unavailable(
+                    plugin,
+                    "no node in the domain provides it now",
+                )),
+                _ => Ok(()),
+            },
+            Some(node) => match self
+                .look(plugin, &self.names.private_queue(plugin, node))
+                .await?
+            {
+                Queue::Missing => {
+                    // Every node runs `core`: its private queue tells whether the node is there.
+                    let core = self.names.private_queue("core", node);
+                    let why = match self.look(plugin, &core).await? {
+                        Queue::Missing => format!("node {node} is not in domain {domain}"),
+                        _ => format!("node {node} does not serve plugin '{plugin}'"),
+                    };
+                    Err(CallError::unavailable(plugin, why).with("node", node))
+                }
+                _ => Ok(()),
+            },
         }
     }
 
@@ -106,15 +133,7 @@ impl AmqpClient {
         timeout: Duration,
     ) -> Result<Value, CallError> {
         let (plugin, _) = request.split_method()?;
-        if self.providers(plugin, request.node.as_deref()).await? == Some(0) {
-            let whom = request
-                .node
-                .as_deref()
-                .map_or("no node in the domain provides it".to_owned(), |n| {
-                    format!("node {n} does not serve it")
-                });
-            return Err(CallError::unavailable(plugin, whom));
-        }
+        self.check(request, plugin).await?;
         let id = format!("{}-{}", self.node_less_name, uuid::Uuid::new_v4().simple());
         let deadline_ms = unix_millis_now() + timeout.as_millis() as u64;
         let props = properties::request(
@@ -136,7 +155,12 @@ impl AmqpClient {
             props,
         )
         .await?;
-        routed(plugin, confirm.await)?;
+        let confirmation = confirm.await;
+        // Returned unroutable: nothing in the domain is bound to the plugin's key.
+        if request.node.is_none() && matches!(confirmation, Ok(lapin::Confirmation::Ack(Some(_)))) {
+            return Err(CallError::method_not_found(&request.method));
+        }
+        routed(plugin, confirmation)?;
         let wait = async {
             while let Some(delivery) = self.replies.next().await {
                 let Ok(delivery) = delivery else { break };
@@ -177,12 +201,23 @@ impl AmqpClient {
     }
 }
 
-/// `RESOURCE_LOCKED`: the queue is exclusive to another connection.
-fn is_resource_locked(error: &lapin::Error) -> bool {
+/// What a passive declare found.
+enum Queue {
+    /// The queue is there, with this many consumers.
+    Consumers(u32),
+    /// No such queue.
+    Missing,
+    /// Not known: the queue is exclusive to a node's connection (so it is there), or this
+    /// user may not look.
+    Unknown,
+}
+
+/// `NOT_FOUND`: no such queue.
+fn is_not_found(error: &lapin::Error) -> bool {
     use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
     matches!(
         error.kind(),
         lapin::ErrorKind::ProtocolError(e)
-            if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::RESOURCELOCKED))
+            if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::NOTFOUND))
     )
 }

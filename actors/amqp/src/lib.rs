@@ -28,11 +28,13 @@
 //! - [`settle`]: ack, reply, republish, hand-back. [`redelivery`]: the crash-count rule.
 //! - [`state`]: [`NodeState`](state::NodeState), the parts above for one node.
 //! - [`delivery`]: one delivery, request to acked reply. [`server`]: serving plugin queues.
+//! - [`dead_letters`]: listing and replaying `D.command.dead`.
 //! - [`announcements`]: membership events and the view they keep.
 //! - [`session`]: connection life and recovery, in named steps.
 //! - [`link_actor`]: the supervised actor that runs the session.
 //! - [`transport`]: [`AmqpTransport`], the runtime's `Transport`.
 //! - [`client`]: [`AmqpClient`], a node-less caller for the CLI.
+//! - [`teardown`]: removing a domain's durable queues and exchanges from the broker.
 
 #![warn(missing_docs)]
 
@@ -41,6 +43,7 @@ pub mod caller;
 pub mod client;
 pub mod config;
 pub mod consumers;
+pub mod dead_letters;
 pub mod delivery;
 pub mod direct_consumer;
 pub mod error;
@@ -54,6 +57,7 @@ pub mod server;
 pub mod session;
 pub mod settle;
 pub mod state;
+pub mod teardown;
 pub mod topology;
 pub mod transport;
 

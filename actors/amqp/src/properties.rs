@@ -23,6 +23,8 @@ pub const ORIGIN_EXCHANGE: &str = "x-clacks-exchange";
 pub const ORIGIN_KEY: &str = "x-clacks-routing-key";
 /// When a call was dead-lettered, Unix ms.
 pub const DEAD_AT: &str = "x-clacks-dead-at";
+/// A dead letter's id, to replay it by.
+pub const DEAD_ID: &str = "x-clacks-dead-id";
 
 /// A string header.
 pub fn header_text<'a>(

@@ -24,7 +24,7 @@ use std::time::Duration;
 use super::config::AmqpConfig;
 use super::link::LinkState;
 use super::properties::{
-    self, text, with_header, Copy, DEAD_AT, DEAD_REASON, ORIGIN_EXCHANGE, ORIGIN_KEY,
+    self, text, with_header, Copy, DEAD_AT, DEAD_ID, DEAD_REASON, ORIGIN_EXCHANGE, ORIGIN_KEY,
 };
 use super::topology::Names;
 
@@ -324,6 +324,8 @@ impl Settle {
             DEAD_AT.into(),
             AMQPValue::LongLongInt(unix_millis_now() as i64),
         );
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        headers.insert(DEAD_ID.into(), AMQPValue::LongString(id.as_str().into()));
         let props = properties::copy_of(
             &delivery.properties,
             &self.config,

@@ -12,6 +12,11 @@ pub struct Names {
 }
 
 impl Names {
+    /// The domain.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
     /// The names of `domain`.
     pub fn new(domain: &str) -> Self {
         Names {

@@ -5,7 +5,9 @@
 use clacks_runtime::call::{unix_millis_now, CallError, ResolvedCall};
 use clacks_runtime::membership::{Membership, NodeRecord};
 use clacks_runtime::supervision::ChildSpec;
-use clacks_runtime::transport::{CallCarrier, EventReceiver, LocalNode, RawEvent, Transport};
+use clacks_runtime::transport::{
+    CallCarrier, DeadLetter, EventReceiver, LocalNode, RawEvent, Transport,
+};
 use clacks_runtime::Error;
 use futures_util::future::{BoxFuture, FutureExt};
 use serde_json::Value;
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::AmqpConfig;
+use super::dead_letters;
 use super::link_actor::link_child;
 use super::state::NodeState;
 
@@ -110,6 +113,29 @@ impl Transport for AmqpTransport {
 
     fn dropped_events(&self) -> u64 {
         self.state.events.dropped()
+    }
+
+    fn dead_letters(&self, limit: usize) -> BoxFuture<'static, Result<Vec<DeadLetter>, Error>> {
+        let state = self.state.clone();
+        async move {
+            dead_letters::list(&state, limit)
+                .await
+                .map_err(|e| Error::transport("amqp", e.to_string()))
+        }
+        .boxed()
+    }
+
+    fn replay_dead_letters(
+        &self,
+        ids: Vec<String>,
+    ) -> BoxFuture<'static, Result<Vec<String>, Error>> {
+        let state = self.state.clone();
+        async move {
+            dead_letters::replay(&state, &ids)
+                .await
+                .map_err(|e| Error::transport("amqp", e.to_string()))
+        }
+        .boxed()
     }
 
     fn counters(&self) -> Vec<(&'static str, &'static str, u64)> {

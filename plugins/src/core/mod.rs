@@ -1,12 +1,14 @@
 //! The `core` plugin: liveness (`ping`), self-description (`describe`, an OpenRPC document of
 //! every command in the domain), membership (`nodes`, `departed`) and the admin view of the
-//! supervision tree (`actor_tree`, `restart`, `stop`). Every node runs it.
+//! supervision tree (`actor_tree`, `restart`, `stop`), and the calls the domain gave up on
+//! (`dead_letters`, `replay_dead_letters`). Every node runs it.
 
 use clacks_runtime::call::{unix_millis_now, CallContext, CallError};
 use clacks_runtime::dispatch::Dispatcher;
 use clacks_runtime::plugin::plugin;
 use clacks_runtime::serde_json::{json, Value};
 use clacks_runtime::supervision::{ActorInfo, ControlOp, TreeHandle};
+use clacks_runtime::transport::DeadLetter;
 use clacks_runtime::{PluginContext, PluginDef};
 use std::sync::Arc;
 
@@ -120,5 +122,31 @@ impl CorePlugin {
     #[command(right = "x")]
     fn stop(&self, path: String) -> Result<Value, CallError> {
         self.control(&path, ControlOp::Stop)
+    }
+
+    /// Calls the domain gave up on (over AMQP: `D.command.dead`), oldest first, at most
+    /// `limit`: id, method, request, caller, reason, routing key and when. They stay where
+    /// they are; replay them with `core.replay_dead_letters`.
+    #[command(right = "r")]
+    async fn dead_letters(
+        &self,
+        #[arg(default = 100)] limit: usize,
+    ) -> Result<Vec<DeadLetter>, CallError> {
+        self.domain_view
+            .transport()
+            .dead_letters(limit.min(10_000))
+            .await
+            .map_err(|e| CallError::unavailable("core", e.to_string()))
+    }
+
+    /// Publishes the dead letters with these ids again as new calls (a fresh deadline, the
+    /// crash count reset) and removes them from the dead letters; answers the ids replayed.
+    #[command(right = "x")]
+    async fn replay_dead_letters(&self, ids: Vec<String>) -> Result<Vec<String>, CallError> {
+        self.domain_view
+            .transport()
+            .replay_dead_letters(ids)
+            .await
+            .map_err(|e| CallError::unavailable("core", e.to_string()))
     }
 }

@@ -4,8 +4,10 @@
 //! the [`Membership`] view. Two implementations pass one conformance suite (`tests/`): the
 //! in-process [`LocalTransport`] here and the AMQP transport in `clacks-actors`.
 
+mod dead_letter;
 mod local;
 
+pub use dead_letter::DeadLetter;
 pub use local::LocalTransport;
 
 use futures_util::future::{self, BoxFuture, FutureExt};
@@ -150,6 +152,24 @@ pub trait Transport: CallCarrier + 'static {
 
     /// Events the transport dropped because a subscriber was full.
     fn dropped_events(&self) -> u64;
+
+    /// Up to `limit` calls this transport gave up on (oldest first), without removing them.
+    /// The in-process transport gives up on none.
+    fn dead_letters(&self, limit: usize) -> BoxFuture<'static, Result<Vec<DeadLetter>, Error>> {
+        let _ = limit;
+        future::ready(Ok(Vec::new())).boxed()
+    }
+
+    /// Publishes the dead-lettered calls with these ids again, as new calls (a fresh deadline,
+    /// the crash count reset), and removes them from the dead letters; returns the ids
+    /// replayed (ids not found are left out).
+    fn replay_dead_letters(
+        &self,
+        ids: Vec<String>,
+    ) -> BoxFuture<'static, Result<Vec<String>, Error>> {
+        let _ = ids;
+        future::ready(Ok(Vec::new())).boxed()
+    }
 
     /// The transport's own counters for `/metrics`: (metric name, help, value) each, such as
     /// the AMQP transport's hand-backs, re-published calls, refused replies and dead letters.
