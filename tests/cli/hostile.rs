@@ -21,7 +21,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The bound for every answer or refusal.
-const WITHIN: Duration = Duration::from_secs(1);
+pub(crate) const WITHIN: Duration = Duration::from_secs(1);
 /// Added to a configured timeout before a cut-off counts as late (scheduling on shared cores).
 const MARGIN: Duration = Duration::from_secs(1);
 /// The node's peak resident memory (VmHWM) stays below this through the whole barrage.
@@ -49,13 +49,13 @@ fn hostile_node(name: &str) -> (NodeProcess, SocketAddr) {
 }
 
 /// `core.ping` over and over on fresh connections until stopped; every failure is kept.
-struct PingStream {
+pub(crate) struct PingStream {
     stop: Arc<AtomicBool>,
     worker: JoinHandle<(u64, Vec<String>)>,
 }
 
 impl PingStream {
-    fn start(addr: SocketAddr) -> PingStream {
+    pub(crate) fn start(addr: SocketAddr) -> PingStream {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let worker = std::thread::spawn(move || {
@@ -75,7 +75,7 @@ impl PingStream {
         PingStream { stop, worker }
     }
 
-    fn finish(self) -> (u64, Vec<String>) {
+    pub(crate) fn finish(self) -> (u64, Vec<String>) {
         self.stop.store(true, Ordering::Relaxed);
         self.worker
             .join()
@@ -83,7 +83,7 @@ impl PingStream {
     }
 }
 
-fn rpc(method: &str, params: Value) -> Vec<u8> {
+pub(crate) fn rpc(method: &str, params: Value) -> Vec<u8> {
     json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
         .to_string()
         .into_bytes()
@@ -114,12 +114,12 @@ fn refused(case: &str, answer: &Answer, status: u16, code: i64) -> Value {
     body["error"].clone()
 }
 
-fn envelope(inner: &str) -> String {
+pub(crate) fn envelope(inner: &str) -> String {
     format!("<Event xmlns=\"{EVENTS_NS}\">{inner}</Event>")
 }
 
 /// Peak and current resident memory of `pid`, in MiB, from /proc/PID/status.
-fn rss_mib(pid: u32) -> (u64, u64) {
+pub(crate) fn rss_mib(pid: u32) -> (u64, u64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let field = |name: &str| {
         status
@@ -283,11 +283,11 @@ fn forged_node_leave(addr: SocketAddr, name: &str) {
 }
 
 /// An open `GET /events` stream, read on its own thread.
-struct Stream {
-    socket: TcpStream,
+pub(crate) struct Stream {
+    pub(crate) socket: TcpStream,
 }
 
-fn open_stream(addr: SocketAddr, query: &str) -> Result<Stream, Answer> {
+pub(crate) fn open_stream(addr: SocketAddr, query: &str) -> Result<Stream, Answer> {
     let started = Instant::now();
     let mut socket = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect: {e}"));
     socket.set_read_timeout(Some(Duration::from_secs(10))).ok();

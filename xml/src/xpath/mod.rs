@@ -75,7 +75,7 @@ impl Namespaces {
 /// The evaluation budget of [`Filter::matches`], [`Filter::select`] and
 /// [`Filter::select_strings`]: ample for any event a node accepts, and it bounds a filter built
 /// to explode (`//*[//*[//*[…]]]`) to a fraction of a second.
-pub const DEFAULT_BUDGET: u64 = 1_000_000;
+pub const DEFAULT_BUDGET: u64 = 200_000;
 
 /// A compiled filter.
 #[derive(Debug, Clone, PartialEq)]
