@@ -254,6 +254,8 @@ async fn listen(source: Source, args: ListenArgs) -> Exit {
     for name in &args.names {
         query.push(("name", name));
     }
+    // Messages show the URL without its password (a URL may carry user:password@).
+    let shown = clacks_runtime::config::redact_url(&url);
     let client = awc::Client::builder().disable_timeout().finish();
     let request = match client.get(&url).query(&query) {
         Ok(r) => r.insert_header(("accept", "text/event-stream")),
@@ -262,12 +264,12 @@ async fn listen(source: Source, args: ListenArgs) -> Exit {
     let mut response = match request.send().await {
         Ok(r) => r,
         Err(SendRequestError::Timeout) => {
-            return fail(Exit::Timeout, format!("timeout: no answer from {url}"))
+            return fail(Exit::Timeout, format!("timeout: no answer from {shown}"))
         }
         Err(e) => {
             return fail(
                 Exit::Unreachable,
-                format!("cannot reach the node at {url}: {e}"),
+                format!("cannot reach the node at {shown}: {e}"),
             )
         }
     };
@@ -284,9 +286,9 @@ async fn listen(source: Source, args: ListenArgs) -> Exit {
         } else {
             Exit::Unreachable
         };
-        return fail(exit, format!("{url} answered HTTP {status}: {message}"));
+        return fail(exit, format!("{shown} answered HTTP {status}: {message}"));
     }
-    eprintln!("clacks: listening on {url}");
+    eprintln!("clacks: listening on {shown}");
     let mut buffer = String::new();
     let mut seen = 0u64;
     while let Some(chunk) = response.next().await {
@@ -295,7 +297,7 @@ async fn listen(source: Source, args: ListenArgs) -> Exit {
             Err(e) => {
                 return fail(
                     Exit::Unreachable,
-                    format!("the event stream from {url} broke: {e}"),
+                    format!("the event stream from {shown} broke: {e}"),
                 )
             }
         };
@@ -308,7 +310,10 @@ async fn listen(source: Source, args: ListenArgs) -> Exit {
             }
         }
     }
-    fail(Exit::Unreachable, format!("{url} closed the event stream"))
+    fail(
+        Exit::Unreachable,
+        format!("{shown} closed the event stream"),
+    )
 }
 
 #[cfg(test)]

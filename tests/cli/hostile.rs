@@ -524,3 +524,26 @@ fn hostile_http_input_is_refused_within_a_second_while_pings_flow_and_memory_sta
     eprintln!("hostile: {served} pings, no error; node RSS peak {peak} MiB, now {now} MiB");
     assert!(peak > 0 && peak < RSS_BOUND_MIB, "peak RSS {peak} MiB");
 }
+
+#[test]
+fn passwords_in_urls_never_reach_error_messages() {
+    let listen = std::process::Command::new(BIN)
+        .args(["listen", "--url", "http://spy:hunter2@127.0.0.1:9/rpc"])
+        .output()
+        .unwrap_or_else(|e| panic!("clacks listen: {e}"));
+    let stderr = String::from_utf8_lossy(&listen.stderr);
+    assert_eq!(listen.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("spy:***@127.0.0.1:9"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    let node = std::process::Command::new(BIN)
+        .args(["node", "--http", "off"])
+        .env("CLACKS_AMQP_URL", "http://spy:hunter2@broker.invalid/")
+        .output()
+        .unwrap_or_else(|e| panic!("clacks node: {e}"));
+    let stderr = String::from_utf8_lossy(&node.stderr);
+    assert_eq!(node.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("amqp.url") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+}
