@@ -29,7 +29,8 @@ pub struct CallArgs {
     json: bool,
     /// The command, `plugin.command`.
     method: String,
-    /// Arguments: JSON values by position, or name=JSON by name. A bare word is a string.
+    /// Arguments: JSON values by position, or name=JSON by name. A bare word is a string; a
+    /// lone JSON object is the named arguments.
     args: Vec<String>,
 }
 
