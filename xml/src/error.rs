@@ -35,6 +35,34 @@ pub enum ErrorKind {
     Limit,
 }
 
+/// Which limit an error is about; its name is the one the node's settings use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// `Limits::max_depth` (see `document::limits`).
+    Depth,
+    /// `Limits::max_attributes`.
+    Attributes,
+    /// `Limits::max_name_length`.
+    NameLength,
+    /// `Limits::max_text`.
+    Text,
+    /// The XPath evaluation budget (steps per event) of a filter.
+    XPathBudget,
+}
+
+impl Limit {
+    /// The limit's name as the node's settings spell it (`[events] max_depth`, …).
+    pub fn setting(self) -> &'static str {
+        match self {
+            Limit::Depth => "max_depth",
+            Limit::Attributes => "max_attributes",
+            Limit::NameLength => "max_name_length",
+            Limit::Text => "max_text",
+            Limit::XPathBudget => "xpath_budget",
+        }
+    }
+}
+
 /// An error with its context; see the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.render())]
@@ -45,7 +73,7 @@ pub struct Error {
     line: u32,
     column: u32,
     element: Option<String>,
-    limit: Option<crate::document::limits::Limit>,
+    limit: Option<Limit>,
 }
 
 impl Error {
@@ -63,14 +91,14 @@ impl Error {
     }
 
     /// An [`ErrorKind::Limit`] error about `limit`.
-    pub fn over_limit(limit: crate::document::limits::Limit, message: impl Into<String>) -> Self {
+    pub fn over_limit(limit: Limit, message: impl Into<String>) -> Self {
         let mut error = Error::new(ErrorKind::Limit, message);
         error.limit = Some(limit);
         error
     }
 
     /// Which limit was exceeded, for [`ErrorKind::Limit`] errors.
-    pub fn limit(&self) -> Option<crate::document::limits::Limit> {
+    pub fn limit(&self) -> Option<Limit> {
         self.limit
     }
 

@@ -36,30 +36,4 @@ impl Default for Limits {
 /// The default nesting limit: events are shallow, and the limit bounds recursion.
 pub const MAX_DEPTH: usize = 256;
 
-/// Which limit an error is about; its name is the one the node's settings use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Limit {
-    /// [`Limits::max_depth`].
-    Depth,
-    /// [`Limits::max_attributes`].
-    Attributes,
-    /// [`Limits::max_name_length`].
-    NameLength,
-    /// [`Limits::max_text`].
-    Text,
-    /// The XPath evaluation budget (steps per event) of a filter.
-    XPathBudget,
-}
-
-impl Limit {
-    /// The limit's name as the node's settings spell it (`[events] max_depth`, …).
-    pub fn setting(self) -> &'static str {
-        match self {
-            Limit::Depth => "max_depth",
-            Limit::Attributes => "max_attributes",
-            Limit::NameLength => "max_name_length",
-            Limit::Text => "max_text",
-            Limit::XPathBudget => "xpath_budget",
-        }
-    }
-}
+pub use crate::error::Limit;
