@@ -61,7 +61,10 @@ pub fn parse_with(text: &str, limits: &Limits) -> Result<Document> {
                 let content = c
                     .xml10_content()
                     .map_err(|e| builder.error_at(start, format!("malformed XML: {e}")))?;
-                builder.cdata(&content, start)?;
+                // A CDATA section holds characters like any text: the same legality check
+                // applies (found by fuzzing: a NUL in CDATA was accepted, then written back
+                // as text that no parser reads).
+                builder.text(&content, start)?;
             }
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
@@ -648,6 +651,13 @@ mod tests {
         assert_eq!(doc.namespaces.len(), 30_001);
         let last = doc.root().child_elements().last().unwrap();
         assert_eq!(last.namespace(), "urn:n29999");
+    }
+
+    #[test]
+    fn rejects_a_nul_inside_a_cdata_section() {
+        let err = malformed("<a><![CDATA[x\u{0}y]]></a>");
+        assert!(err.message().contains("U+0000"), "{err}");
+        assert!(parse("<a><![CDATA[<ok> & fine]]></a>").is_ok());
     }
 
     #[test]
