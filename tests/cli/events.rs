@@ -37,11 +37,21 @@ fn validate_judges_the_checked_reference_examples_as_named_and_rejects_both_orig
         .collect();
     files.sort();
     assert!(files.len() >= 8, "{files:?}");
-    // Against our built-in schemas, and against the original's XSDs alone.
+    // Against our built-in schemas, the original's XSDs alone, and both together (the
+    // reference's copies of our events, such as ClientAnnounce, yield to ours with a warning).
     let originals: &[&str] = &["--no-builtin", "--schemas", REFERENCE];
-    for schemas in [&[][..], originals] {
+    let beside: &[&str] = &["--schemas", REFERENCE];
+    for schemas in [&[][..], originals, beside] {
         judge(&files, schemas);
     }
+    let out = clacks(&["validate", "--schemas", REFERENCE, &files[0]]);
+    let warnings = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        warnings
+            .lines()
+            .all(|l| l.starts_with("clacks: warning: ") && l.contains("builtin:")),
+        "{warnings}"
+    );
     // All at once: one line per faulty file, exit 1.
     let mut all: Vec<&str> = vec!["validate"];
     all.extend(files.iter().map(String::as_str));
