@@ -10,6 +10,14 @@ The domain gets its own vhost (named like the domain) and two users:
 Permissions are limited to the domain's own names (PROTOCOL.md, AMQP): configure and read on
 ^(D\\..*|amq\\.gen.*)$, write on ^(D\\..*|amq\\.default|amq\\.gen.*)$ (binding a server-named
 queue to D.event needs write on it; the caller may configure nothing but server-named queues). Passwords are stored as salted SHA-256 hashes, as RabbitMQ does itself.
+
+Subscriptions over AMQP are queues, so the broker caps them (a node cannot: a caller declares its
+own server-named queues). Definitions files carry no limits, so set them after the import:
+    rabbitmqctl set_vhost_limits -p DOMAIN '{"max-queues": 2048, "max-connections": 512}'
+    rabbitmqctl set_user_limits DOMAIN-caller '{"max-connections": 64, "max-channels": 256}'
+The vhost cap bounds every queue of the domain (nodes need about one per plugin and node, plus
+one per subscription); the caller's channel and connection caps bound how many of them one
+caller account can hold open at once (RabbitMQ has no per-user queue limit).
 """
 import base64
 import hashlib
