@@ -50,19 +50,28 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    #[test]
-    fn a_closed_peer_is_seen_and_a_live_one_is_not() {
+    fn pair() -> (std::net::TcpStream, PeerSocket) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let (server, _) = listener.accept().unwrap();
         server.set_nonblocking(true).unwrap();
-        let peer = PeerSocket(Arc::new(server));
-        assert!(!peer.closed(), "nothing sent yet");
-        client.write_all(b"x").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        assert!(!peer.closed(), "data waiting");
+        (client, PeerSocket(Arc::new(server)))
+    }
+
+    #[test]
+    fn a_client_that_closed_is_seen_as_closed() {
+        let (client, peer) = pair();
+        assert!(!peer.closed(), "connected, nothing sent");
         drop(client);
         std::thread::sleep(std::time::Duration::from_millis(50));
         assert!(peer.closed());
+    }
+
+    #[test]
+    fn a_client_with_bytes_waiting_is_still_there() {
+        let (mut client, peer) = pair();
+        client.write_all(b"x").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!peer.closed());
     }
 }
