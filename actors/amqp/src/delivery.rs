@@ -145,5 +145,5 @@ async fn serve_call(
     if kind == QueueKind::Shared && fans_out && call.target().is_none() {
         return dispatch::fan_out(&state.caller, call).await;
     }
-    handle.call(call.request().clone(), call.deadline()).await
+    handle.call(call).await
 }

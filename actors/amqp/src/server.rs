@@ -180,7 +180,8 @@ pub async fn serve_plugin(
                 () = state.link.leave_requested() => {
                     pumps.retired.insert(private_pump);
                     cancel(&private_channel, &private_tag).await;
-                    return Ok(pumps.drain().await);
+                    pumps.drain().await;
+                    return Ok(());
                 }
             }
         }
@@ -198,7 +199,8 @@ pub async fn serve_plugin(
                     pumps.retired.extend([private_pump, pump]);
                     cancel(&private_channel, &private_tag).await;
                     cancel(&shared_channel, &tag).await;
-                    return Ok(pumps.drain().await);
+                    pumps.drain().await;
+                    return Ok(());
                 }
                 changed = status.changed() => match changed {
                     Some(PluginStatus::Running) => {}

@@ -199,7 +199,7 @@ impl Handler<Dispatch> for PluginActor {
     type Result = Served;
 
     fn handle(&mut self, msg: Dispatch, ctx: &mut Context<Self>) -> Served {
-        let request = msg.request;
+        let request = msg.call.request().clone();
         if self.stop_requested {
             // Draining async calls before a stop: this one waits and goes to the successor.
             return Served::Later(self.calls.park());
@@ -210,10 +210,7 @@ impl Handler<Dispatch> for PluginActor {
                 CallError::timeout(&request.method).with("node", &*self.node)
             ));
         }
-        let command = match request.split_method() {
-            Ok((_, command)) => command.to_owned(),
-            Err(err) => return Served::Now(Err(err)),
-        };
+        let command = msg.call.command().to_owned();
         let call = CallContext::new(self.node.clone(), request.clone());
         let plugin = &mut self.plugin;
         let started = self.stats.as_ref().map(|_| std::time::Instant::now());

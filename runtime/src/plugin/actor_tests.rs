@@ -12,7 +12,7 @@ use tokio::sync::{broadcast, Notify};
 
 use super::actor::{PluginActor, StopPlugin};
 use super::{plugin, Plugin, PluginHandle, PluginStatus};
-use crate::call::{CallError, CallRequest, Params, RpcErrorKind};
+use crate::call::{CallError, CallRequest, CallType, Params, ResolvedCall, RpcErrorKind};
 use crate::metrics::PluginStats;
 use crate::supervision::{ActorTable, ChildExited, ChildLink, SupervisionContext};
 
@@ -159,10 +159,9 @@ impl Served {
         let Value::Array(args) = params else {
             panic!("positional params only")
         };
-        let request = CallRequest::new(format!("slow.{command}"), Params::Positional(args))
-            .with_timeout(within);
-        let deadline = tokio::time::Instant::now() + within;
-        self.handle.call(Arc::new(request), deadline).await
+        let request = CallRequest::new(format!("slow.{command}"), Params::Positional(args));
+        let call = ResolvedCall::new(request, CallType::Normal, within).expect("slow.COMMAND");
+        self.handle.call(Arc::new(call)).await
     }
 
     async fn call(&self, command: &str, params: Value) -> CallResult {

@@ -6,11 +6,11 @@ use actix::Message;
 use serde_json::Value;
 use std::sync::Arc;
 
-use crate::call::{CallError, CallRequest};
+use crate::call::{CallError, ResolvedCall};
 
-/// One call for the actor.
+/// One call for the actor, as the dispatcher resolved it (the command is not split again).
 pub(crate) struct Dispatch {
-    pub(crate) request: Arc<CallRequest>,
+    pub(crate) call: Arc<ResolvedCall>,
 }
 
 impl Message for Dispatch {

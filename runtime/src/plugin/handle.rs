@@ -11,10 +11,9 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
-use tokio::time::Instant;
 
 use super::dispatch_message::Dispatch;
-use crate::call::{CallError, CallRequest};
+use crate::call::{CallError, ResolvedCall};
 
 /// What a plugin on one node is doing now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,11 +160,8 @@ impl PluginHandle {
     }
 
     /// Serves `request` on this plugin before `deadline`.
-    pub async fn call(
-        &self,
-        request: Arc<CallRequest>,
-        deadline: Instant,
-    ) -> Result<Value, CallError> {
+    pub async fn call(&self, call: Arc<ResolvedCall>) -> Result<Value, CallError> {
+        let (request, deadline) = (call.request(), call.deadline());
         let name = &self.inner.name;
         let before = self.inner.in_flight.fetch_add(1, Ordering::AcqRel);
         let _in_flight = InFlight(self.inner.in_flight.clone());
@@ -177,9 +173,7 @@ impl PluginHandle {
             let current = slot.borrow_and_update().clone();
             match (current.status, current.addr) {
                 (PluginStatus::Running, Some(addr)) => {
-                    let dispatch = Dispatch {
-                        request: request.clone(),
-                    };
+                    let dispatch = Dispatch { call: call.clone() };
                     match tokio::time::timeout_at(deadline, addr.send(dispatch)).await {
                         Ok(Ok(result)) => return result,
                         // The actor ended before serving this call: wait for its successor.

@@ -105,7 +105,7 @@ impl CallCarrier for LocalTransport {
             Err(err) => future::ready(Err(err)).boxed(),
             Ok((name, handle)) => async move {
                 handle
-                    .call(call.request().clone(), call.deadline())
+                    .call(call)
                     .await
                     .map_err(|e| e.with_node_default(&name))
             }
