@@ -121,6 +121,38 @@ fn predefined_entity(name: &str) -> Option<char> {
     })
 }
 
+/// XML 1.0 `NameStartChar`, without ':' (names here are namespace-aware: prefix and local part
+/// are each an NCName).
+fn is_name_start(c: char) -> bool {
+    matches!(c, 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+        | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+        | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+        | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{EFFFF}')
+}
+
+/// XML 1.0 `NameChar`, without ':'.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+/// Whether `name` is a QName: an NCName, or two joined by one ':'. quick-xml does not check
+/// names (found by fuzzing: `<\t/>` was read as an element with an empty name).
+fn is_qname(name: &[u8]) -> bool {
+    let Ok(name) = std::str::from_utf8(name) else {
+        return false;
+    };
+    let ncname = |part: &str| {
+        let mut chars = part.chars();
+        chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+    };
+    match name.split_once(':') {
+        Some((prefix, local)) => ncname(prefix) && ncname(local),
+        None => ncname(name),
+    }
+}
+
 /// XML 1.0 `Char` production (Rust `char` already excludes surrogates).
 pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
@@ -326,6 +358,10 @@ impl<'a> Builder<'a> {
                 format!("an element name longer than {max} bytes"),
             ));
         }
+        if !is_qname(qname.as_ref()) {
+            let name = String::from_utf8_lossy(qname.as_ref()).into_owned();
+            return Err(self.error_at(start, format!("'{name}' is not a valid element name")));
+        }
         let local = String::from_utf8_lossy(qname.local_name().into_inner()).into_owned();
         let prefix = qname.prefix().map(|p| {
             String::from_utf8_lossy(p.into_inner())
@@ -381,6 +417,14 @@ impl<'a> Builder<'a> {
                     start,
                     Limit::Text,
                     format!("an attribute value on <{local}> longer than {max} bytes"),
+                ));
+            }
+            // `xmlns` and `xmlns:p` are QNames too, so one check covers declarations.
+            if !is_qname(key) {
+                let name = String::from_utf8_lossy(key).into_owned();
+                return Err(self.error_at(
+                    start,
+                    format!("'{name}' is not a valid attribute name on <{local}>"),
                 ));
             }
             if !written.insert(key) {
@@ -651,6 +695,16 @@ mod tests {
         assert_eq!(doc.namespaces.len(), 30_001);
         let last = doc.root().child_elements().last().unwrap();
         assert_eq!(last.namespace(), "urn:n29999");
+    }
+
+    #[test]
+    fn rejects_an_element_without_a_name() {
+        let err = malformed("<\t/>");
+        assert!(err.message().contains("not a valid element name"), "{err}");
+        malformed("<1a/>");
+        malformed("<a:/>");
+        malformed("<a 1x=\"1\"/>");
+        assert!(parse("<p:a-b.c xmlns:p=\"u\" _x=\"1\" \u{e9}t\u{e9}=\"2\"/>").is_ok());
     }
 
     #[test]
