@@ -34,6 +34,18 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value as a whole number: an integer as is, anything else read from its text.
+    pub fn as_whole_number(&self) -> Result<i64, String> {
+        match self {
+            Value::Integer(i) => Ok(*i),
+            other => other
+                .to_text()
+                .trim()
+                .parse()
+                .map_err(|_| format!("'{}' is not a whole number", other.to_text())),
+        }
+    }
+
     /// Shorthand for a text value.
     pub fn text(s: impl Into<String>) -> Value {
         Value::Text(s.into())

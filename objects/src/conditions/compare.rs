@@ -22,21 +22,10 @@ pub(super) fn equals(values: &[Value], expected: &str, ignore_case: bool) -> Res
     Ok(())
 }
 
-fn number(v: &Value) -> Result<i64, String> {
-    match v {
-        Value::Integer(i) => Ok(*i),
-        other => other
-            .to_text()
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{}' is not a whole number", other.to_text())),
-    }
-}
-
 /// Every value is a number greater than `bound`.
 pub(super) fn greater(values: &[Value], bound: i64) -> Result<(), String> {
     for v in values {
-        if number(v)? <= bound {
+        if v.as_whole_number()? <= bound {
             return Err(format!("value needs to be greater than {bound}"));
         }
     }
@@ -46,7 +35,7 @@ pub(super) fn greater(values: &[Value], bound: i64) -> Result<(), String> {
 /// Every value is a number smaller than `bound`.
 pub(super) fn smaller(values: &[Value], bound: i64) -> Result<(), String> {
     for v in values {
-        if number(v)? >= bound {
+        if v.as_whole_number()? >= bound {
             return Err(format!("value needs to be smaller than {bound}"));
         }
     }

@@ -91,17 +91,6 @@ pub(super) fn format(prop: &mut Prop, fmt: &str, set_backend_type: bool) -> Resu
     Ok(())
 }
 
-fn as_integer(v: &Value) -> Result<i64, String> {
-    match v {
-        Value::Integer(i) => Ok(*i),
-        other => other
-            .to_text()
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{}' is not a whole number", other.to_text())),
-    }
-}
-
 fn from_seconds(s: i64) -> Result<Value, String> {
     DateTime::from_timestamp(s, 0)
         .map(|t| Value::Timestamp(t.naive_utc()))
@@ -113,7 +102,7 @@ pub(super) fn from_epoch(prop: &mut Prop) -> Result<(), String> {
     prop.value = prop
         .value
         .iter()
-        .map(|v| from_seconds(as_integer(v)?))
+        .map(|v| from_seconds(v.as_whole_number()?))
         .collect::<Result<_, _>>()?;
     prop.backend_type = AttrType::Timestamp;
     Ok(())
@@ -137,7 +126,7 @@ pub(super) fn from_shadow_days(prop: &mut Prop) -> Result<(), String> {
         .value
         .iter()
         .map(|v| {
-            let days = as_integer(v)?;
+            let days = v.as_whole_number()?;
             from_seconds(days.checked_mul(DAY).ok_or("day count out of range")?)
         })
         .collect::<Result<_, _>>()?;

@@ -2,8 +2,8 @@
 //! `givenName sn` while `autoDisplayName` is on; `LoadDisplayNameState` tells on reading
 //! whether it was.
 
+use super::generated;
 use crate::props::{first_text, Props};
-use crate::value::Value;
 
 /// The generated display name: `givenName sn`.
 pub(crate) fn display_name_of(props: &Props) -> String {
@@ -16,32 +16,12 @@ pub(crate) fn display_name_of(props: &Props) -> String {
 
 /// Sets `displayName` while `autoDisplayName` is true.
 pub(super) fn generate(props: &mut Props) -> Result<(), String> {
-    let auto = props
-        .get("autoDisplayName")
-        .and_then(|p| p.value.first())
-        .is_some_and(|v| matches!(v, Value::Boolean(true)));
-    if auto {
-        let name = display_name_of(props);
-        let prop = props
-            .get_mut("displayName")
-            .ok_or("the object has no 'displayName' attribute")?;
-        prop.value = vec![Value::Text(name)];
-    }
-    Ok(())
+    generated::generate(props, "autoDisplayName", "displayName", display_name_of)
 }
 
 /// Sets the key (`autoDisplayName`) to whether `displayName` is empty or the generated one.
 pub(super) fn load_state(key: &str, props: &mut Props) -> Result<(), String> {
-    let current = props
-        .get("displayName")
-        .and_then(|p| p.value.first())
-        .map(Value::to_text);
-    let auto = current.is_none_or(|d| d == display_name_of(props));
-    let prop = props
-        .get_mut(key)
-        .ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
-    prop.value = vec![Value::Boolean(auto)];
-    Ok(())
+    generated::load_state(key, props, "displayName", display_name_of)
 }
 
 #[cfg(test)]
@@ -49,6 +29,7 @@ mod tests {
     use super::*;
     use crate::props::Prop;
     use crate::types::AttrType;
+    use crate::value::Value;
 
     fn user(display: Option<&str>, auto: bool) -> Props {
         let mut p = Props::new();

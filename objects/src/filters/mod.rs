@@ -23,6 +23,7 @@ mod attribute;
 mod chain;
 mod dates;
 mod display_name;
+mod generated;
 mod image;
 mod kind;
 mod password;

@@ -2,6 +2,7 @@
 //! directory's ID pools; `GenerateGecos` and `LoadGecosState` keep `gecos` in step with the
 //! name, unit and phone numbers while `autoGECOS` is on.
 
+use super::generated;
 use crate::directory::Directory;
 use crate::props::{first_text, Prop, Props};
 use crate::value::Value;
@@ -76,40 +77,14 @@ pub(crate) fn gecos_of(props: &Props) -> String {
     )
 }
 
-fn flag(props: &Props, name: &str) -> bool {
-    props
-        .get(name)
-        .and_then(|p| p.value.first())
-        .is_some_and(|v| matches!(v, Value::Boolean(true)))
-}
-
 /// Sets `gecos` to the generated value while `autoGECOS` is true.
 pub(super) fn generate_gecos(props: &mut Props) -> Result<(), String> {
-    if flag(props, "autoGECOS") {
-        let gecos = gecos_of(props);
-        let prop = props
-            .get_mut("gecos")
-            .ok_or("the object has no 'gecos' attribute")?;
-        prop.value = vec![Value::Text(gecos)];
-    }
-    Ok(())
+    generated::generate(props, "autoGECOS", "gecos", gecos_of)
 }
 
 /// Sets the key (`autoGECOS`) to whether `gecos` is empty or what would be generated.
 pub(super) fn load_gecos_state(key: &str, props: &mut Props) -> Result<(), String> {
-    let current = props
-        .get("gecos")
-        .and_then(|p| p.value.first())
-        .map(Value::to_text);
-    let auto = match current {
-        None => true,
-        Some(g) => g == gecos_of(props),
-    };
-    let prop = props
-        .get_mut(key)
-        .ok_or_else(|| format!("attribute '{key}' is not in the object"))?;
-    prop.value = vec![Value::Boolean(auto)];
-    Ok(())
+    generated::load_state(key, props, "gecos", gecos_of)
 }
 
 #[cfg(test)]

@@ -104,22 +104,27 @@ impl<'n> Parser<'n> {
         result
     }
 
-    fn or_chain(&mut self) -> Result<Expr> {
-        let mut left = self.and_expr()?;
-        while self.is_keyword("or") {
+    /// `operand (keyword operand)*`, folded to the left with `join`.
+    fn keyword_chain(
+        &mut self,
+        keyword: &str,
+        operand: fn(&mut Self) -> Result<Expr>,
+        join: fn(Box<Expr>, Box<Expr>) -> Expr,
+    ) -> Result<Expr> {
+        let mut left = operand(self)?;
+        while self.is_keyword(keyword) {
             self.pos += 1;
-            left = Expr::Or(Box::new(left), Box::new(self.and_expr()?));
+            left = join(Box::new(left), Box::new(operand(self)?));
         }
         Ok(left)
     }
 
+    fn or_chain(&mut self) -> Result<Expr> {
+        self.keyword_chain("or", Self::and_expr, Expr::Or)
+    }
+
     fn and_expr(&mut self) -> Result<Expr> {
-        let mut left = self.equality()?;
-        while self.is_keyword("and") {
-            self.pos += 1;
-            left = Expr::And(Box::new(left), Box::new(self.equality()?));
-        }
-        Ok(left)
+        self.keyword_chain("and", Self::equality, Expr::And)
     }
 
     fn equality(&mut self) -> Result<Expr> {

@@ -157,17 +157,28 @@ impl<'a> Compiler<'a> {
         sd.doc.element(node).map(|el| Xsd { name: &sd.name, el })
     }
 
+    /// The global declaration of `kind` named `{ns}local` (its document and node), or an
+    /// error at `site` naming the unknown `what`.
+    fn declaration(
+        &self,
+        kind: Kind,
+        what: &str,
+        ns: &str,
+        local: &str,
+        site: &Xsd<'_>,
+    ) -> Result<(usize, Xsd<'a>)> {
+        self.globals
+            .get(kind, ns, local)
+            .and_then(|(doc, node)| Some((doc, self.xsd(doc, node)?)))
+            .ok_or_else(|| site.error(unknown(what, ns, local)))
+    }
+
     /// Resolves a global type by name, compiling it on first use.
     pub(super) fn global_type(&mut self, ns: &str, local: &str, site: &Xsd<'_>) -> Result<TypeId> {
         if let Some(&id) = self.model.global_types.get(ns, local) {
             return Ok(id);
         }
-        let Some((doc, node)) = self.globals.get(Kind::Type, ns, local) else {
-            return Err(site.error(unknown("type", ns, local)));
-        };
-        let Some(x) = self.xsd(doc, node) else {
-            return Err(site.error(unknown("type", ns, local)));
-        };
+        let (doc, x) = self.declaration(Kind::Type, "type", ns, local, site)?;
         let id = self.push_type(TypeDef {
             name: Some((ns.into(), local.into())),
             base: None,
@@ -210,12 +221,7 @@ impl<'a> Compiler<'a> {
         if let Some(&id) = self.model.global_elements.get(ns, local) {
             return Ok(id);
         }
-        let Some((doc, node)) = self.globals.get(Kind::Element, ns, local) else {
-            return Err(site.error(unknown("element", ns, local)));
-        };
-        let Some(x) = self.xsd(doc, node) else {
-            return Err(site.error(unknown("element", ns, local)));
-        };
+        let (doc, x) = self.declaration(Kind::Element, "element", ns, local, site)?;
         let id = self.reserve_element();
         self.model.global_elements.insert(ns, local, id);
         self.element_body(&x, doc, id, true)?;
@@ -271,14 +277,7 @@ impl<'a> Compiler<'a> {
             }
             (Some(t), None) => t,
             (None, Some(child)) => {
-                let t = self.push_type(TypeDef {
-                    name: None,
-                    base: None,
-                    method: 0,
-                    block: 0,
-                    is_abstract: false,
-                    kind: TypeKind::Pending,
-                });
+                let t = self.push_type(complex::pending());
                 if child.el.local_name() == "complexType" {
                     self.complex_type(&child, doc, t, false)?;
                 } else {
