@@ -7,6 +7,7 @@
 //! tag for error messages, its namespace declarations (needed to resolve QName values such as
 //! `xsi:type` or `type="e:Foo"` in schemas) and its attributes in document order.
 
+pub(crate) mod chars;
 pub mod limits;
 pub mod parse;
 pub mod write;
