@@ -1,0 +1,38 @@
+//! # clacks-object-store: the object model on real backends
+//!
+//! The object model of `clacks-objects` (definitions, change sets, write plans) executed on
+//! a store: an SQL database through diesel — SQLite, embedded and built in, by default;
+//! PostgreSQL in production — holding every object's registry row (UUID, DN, type,
+//! extensions, revision), the SQL backend's attribute values, and, while no LDAP server is
+//! configured, the LDAP-backed parts as an embedded entry store (the same DN tree, object
+//! classes and attribute values). A node runs the store's connection under a supervised
+//! backend actor that reports whether the backend is up.
+//!
+//! ## Layout
+//! - [`error`]: the crate's [`Error`] (backend, refused, not found, conflict, invalid).
+//! - [`sql`]: store URLs, the connection over SQLite and PostgreSQL, the pool, the embedded
+//!   migrations (`migrations/`), the table definitions.
+//! - [`store`]: [`ObjectStore`]: get, search ([`store::query`]), create, update, remove,
+//!   the model's directory lookups on the store, the seeded base tree.
+//! - [`actor`]: the backend actor ([`actor::backend_child`]) and the
+//!   [`actor::BackendStatus`] commands consult before touching a backend.
+//!
+//! ## Data flow
+//! ```text
+//! objects.update(ref, changes) → ObjectStore::update_json
+//!   → rows (one connection) → ObjectInstance::load (in-filters) → apply (rules)
+//!   → writes (out-filters) → WritePlan
+//!   → one transaction: revision check, Unique check, entry store + SQL values
+//! backend actor: connect with back-off → ping → on loss: BackendStatus down, exit failed
+//!   → its supervisor restarts it → connect with back-off …
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod actor;
+pub mod error;
+pub mod sql;
+pub mod store;
+
+pub use error::{Error, ErrorKind, Result};
+pub use store::{ObjectStore, Page, Scope, StoredObject};

@@ -1,0 +1,152 @@
+//! [`ObjectStore`]: the object model on the SQL store. It reads objects (registry row,
+//! entry, values) into [`clacks_objects::model::ObjectInstance`]s, applies change sets under
+//! the model's rules, and executes the [`WritePlan`](clacks_objects::model::WritePlan) they
+//! imply in one database transaction: LDAP-backed parts go to the embedded entry store (DN,
+//! object classes, values), SQL-backed attributes to the SQL values, so a change spanning
+//! both lands in both or in neither.
+//!
+//! Layout: `dn` (DN helpers), `rows` (rows on one connection), `query` (search queries),
+//! `directory` (the model's lookups on the store), `read` (get, search), `write` (create,
+//! update, remove), `seed` (the base tree).
+//!
+//! No connection is held while the model runs: filters and conditions ask the store
+//! through [`StoreDirectory`], which takes its own.
+
+mod directory;
+pub mod dn;
+pub mod query;
+mod read;
+mod rows;
+mod seed;
+mod write;
+
+pub use directory::StoreDirectory;
+pub use read::Entry;
+pub use rows::{ENTRY_STORE, SQL_STORE};
+
+use clacks_objects::definition::Catalog;
+use clacks_objects::value::Value;
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::error::Result;
+use crate::sql::{Pool, Target};
+
+/// An object as stored, its values in the attributes' types (after the in-filters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredObject {
+    /// Its DN.
+    pub dn: String,
+    /// Its UUID.
+    pub uuid: String,
+    /// Its base type.
+    pub object_type: String,
+    /// Its active extensions.
+    pub extensions: Vec<String>,
+    /// Its attributes with values.
+    pub attrs: BTreeMap<String, Vec<Value>>,
+    /// Incremented by every write; `objects.update` may insist on it.
+    pub revision: i64,
+}
+
+impl StoredObject {
+    /// `{"dn","uuid","type","extensions","attrs","revision"}`; `only` keeps the attributes named.
+    pub fn to_json(&self, only: Option<&[String]>) -> Json {
+        let attrs: serde_json::Map<String, Json> = self
+            .attrs
+            .iter()
+            .filter(|(name, _)| only.is_none_or(|o| o.iter().any(|n| n == *name)))
+            .map(|(name, values)| {
+                let values = values.iter().map(Value::to_json).collect();
+                (name.clone(), Json::Array(values))
+            })
+            .collect();
+        json!({
+            "dn": self.dn,
+            "uuid": self.uuid,
+            "type": self.object_type,
+            "extensions": self.extensions,
+            "attrs": attrs,
+            "revision": self.revision,
+        })
+    }
+}
+
+/// Search scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The base object only.
+    Base,
+    /// Objects directly below the base.
+    One,
+    /// The base and everything below.
+    Sub,
+}
+
+impl Scope {
+    /// `base`, `one` or `sub`.
+    pub fn parse(s: &str) -> Option<Scope> {
+        match s {
+            "base" => Some(Scope::Base),
+            "one" => Some(Scope::One),
+            "sub" => Some(Scope::Sub),
+            _ => None,
+        }
+    }
+}
+
+/// One page of search results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The objects, by DN.
+    pub objects: Vec<StoredObject>,
+    /// Give it back as `cursor` for the next page; `None` on the last.
+    pub cursor: Option<String>,
+}
+
+/// The object model on one SQL store.
+#[derive(Clone)]
+pub struct ObjectStore {
+    pool: Pool,
+    catalog: Arc<Catalog>,
+    base: String,
+}
+
+impl ObjectStore {
+    /// The store at `target` for the objects of `catalog` under `base`, not connected yet.
+    pub fn new(target: Target, catalog: Arc<Catalog>, base: &str) -> ObjectStore {
+        ObjectStore {
+            pool: Pool::new(target),
+            catalog,
+            base: base.to_owned(),
+        }
+    }
+
+    /// The store at `target`, migrated (not seeded).
+    pub fn open(target: Target, catalog: Arc<Catalog>, base: &str) -> Result<ObjectStore> {
+        let store = ObjectStore::new(target, catalog, base);
+        store.pool.migrate()?;
+        Ok(store)
+    }
+
+    /// The definitions.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// The base DN every object lies under.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The lookups filters and conditions make, on this store.
+    pub fn directory(&self) -> StoreDirectory {
+        StoreDirectory::new(self.pool.clone(), self.catalog.clone())
+    }
+}
