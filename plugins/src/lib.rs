@@ -4,13 +4,12 @@
 //! adds with `NodeBuilder::plugin`.
 //!
 //! ## Layout
-//! - [`core`]: `core.ping`, `describe` (OpenRPC), `nodes`, `actor_tree` (CUMULATIVE),
-//!   `restart`, `stop`: every node runs it.
+//! - [`core`]: `core.ping`, `describe` (OpenRPC), `nodes`, `departed`, `actor_tree`
+//!   (CUMULATIVE), `restart`, `stop`, `dead_letters`, `replay_dead_letters`: every node runs it.
 //! - [`host`]: `host.facts`, `load`, `disks`, `interfaces`: real facts of the machine.
 //! - [`events`]: `events.publish` (validated), `schemas`, `subscriptions`: the event bus.
 //! - [`stats`]: `stats.query`: telephony statistics from `PhoneCall` events, and the
 //!   periodic `PhoneStatistics` event.
-//! - `chaos` (feature `chaos`): fault injection for tests of the real binary.
 //!
 //! ## Data flow
 //! ```text
@@ -21,8 +20,6 @@
 
 #![warn(missing_docs)]
 
-#[cfg(feature = "chaos")]
-pub mod chaos;
 pub mod core;
 pub mod events;
 pub mod host;
@@ -32,29 +29,13 @@ use clacks_runtime::config::Settings;
 use clacks_runtime::PluginDef;
 
 /// The plugins a `clacks node` with `settings` runs (each may still be disabled by
-/// `[plugins.NAME] enabled = false`). `chaos` joins only when compiled in (feature `chaos`) and
-/// configured with a `[plugins.chaos]` section.
-pub fn standard(settings: &Settings) -> Vec<PluginDef> {
-    let chaos_configured = settings.plugins.contains_key("chaos");
-    let chaos: Option<PluginDef> = match chaos_configured {
-        #[cfg(feature = "chaos")]
-        true => Some(chaos::Chaos::definition()),
-        #[cfg(not(feature = "chaos"))]
-        true => {
-            tracing::warn!(
-                "[plugins.chaos] is configured, but this binary was built without the chaos feature"
-            );
-            None
-        }
-        false => None,
-    };
-    [
+/// `[plugins.NAME] enabled = false`). There is no other: the fault-injection plugin of the
+/// tests lives in the test-only `clacks-chaos-node` binary.
+pub fn standard(_settings: &Settings) -> Vec<PluginDef> {
+    vec![
         core::CorePlugin::definition(),
         host::HostPlugin::definition(),
         events::EventsPlugin::definition(),
         stats::StatsPlugin::definition(),
     ]
-    .into_iter()
-    .chain(chaos)
-    .collect()
 }

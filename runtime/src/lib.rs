@@ -4,8 +4,8 @@
 //! (`plugin.command`) anyone in the domain can call without knowing where they run. This crate
 //! is the node itself: supervision on actix, plugins and commands, call routing with the three
 //! call types, the [`Transport`](transport::Transport) trait with the in-process transport, the
-//! membership view and configuration. The HTTP gateway and the AMQP bridge live in
-//! `clacks-actors`; shipped plugins in `clacks-plugins`.
+//! membership view and configuration. The HTTP gateway lives in `clacks-gateway`, the AMQP
+//! transport in `clacks-amqp`, the shipped plugins in `clacks-plugins`.
 //!
 //! ## Layout
 //! From the bottom up; a module uses only modules above it in this list.

@@ -45,7 +45,7 @@ impl Handler<StopLink> for LinkActor {
 /// The link actor's child spec, for the node's root supervisor.
 pub fn link_child(state: Arc<NodeState>) -> ChildSpec {
     let arbiter = Arbiter::new().handle();
-    // Transient: leaving the domain ends the bridge normally, and that must not restart it.
+    // Transient: leaving the domain ends the link actor normally, and that must not restart it.
     ChildSpec::new("transport", "amqp", RestartType::Transient, move |link| {
         let state = state.clone();
         let guard = link.into_guard();

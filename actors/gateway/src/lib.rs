@@ -1,8 +1,26 @@
-//! The HTTP(S) JSON-RPC gateway as a supervised actor, with `GET /events` (Server-Sent
-//! Events from the event bus) and `GET /metrics` (Prometheus text) beside `POST /rpc`.
-//! [`gateway_child`] makes the child spec the node's root supervisor runs: its start function serves on an already bound listener (so a
-//! restart never loses the port, and port 0 is resolved once), and the actor ends, reporting to
-//! its supervisor, when the server stops.
+//! # clacks-gateway: the HTTP JSON-RPC gateway of a node
+//!
+//! A supervised actor (`node/gateway`) serving the node over HTTP: `POST /rpc` (JSON-RPC 2.0,
+//! single or batch), `GET /events` (Server-Sent Events from the event bus, filtered by XPath),
+//! `GET /metrics` (Prometheus text), `GET /health` and `GET /ready`. [`gateway_child`] makes the
+//! child spec the node's root supervisor runs: its start function serves on an already bound
+//! listener (so a restart never loses the port, and port 0 is resolved once), and the actor
+//! ends, reporting to its supervisor, when the server stops.
+//!
+//! ## Layout
+//! - `routes`: content type, body limit and timeouts, `/health`, `/ready`; hands bodies on.
+//! - `rpc`: one JSON-RPC body: parse, batch fan-out, notifications, answers.
+//! - `events`: the SSE stream, its caps and field escaping.
+//! - `metrics`: `/metrics`.
+//! - `peer`: noticing a client that went away.
+//! - `streams`: counting the SSE streams per client address and per node.
+//!
+//! ## Data flow
+//! ```text
+//! HTTP request → routes (content type, size, time limits) → rpc::serve_body
+//!   → json_rpc::parse_body → NodeHandle::call (dispatch → transport → plugin)
+//!   → json_rpc::response (the error names the node) → HTTP 200 / 204 / 4xx
+//! ```
 
 #![warn(missing_docs)]
 

@@ -1,5 +1,5 @@
 //! `GET /metrics`: the node's statistics in the Prometheus text format (rendered by
-//! `clacks_runtime::stats::prometheus` from lock-free counters).
+//! `clacks_runtime::telemetry::prometheus` from lock-free counters).
 
 use actix_web::{web, HttpResponse};
 use clacks_runtime::telemetry::prometheus::CONTENT_TYPE;

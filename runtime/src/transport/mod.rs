@@ -2,7 +2,7 @@
 //! dispatcher needs: make a node's plugins reachable ([`attach`](Transport::attach)), deliver one
 //! call to some provider of a plugin or to one named node ([`send`](CallCarrier::send)), and keep
 //! the [`Membership`] view. Two implementations pass one conformance suite (`tests/`): the
-//! in-process [`LocalTransport`] here and the AMQP transport in `clacks-actors`.
+//! in-process [`LocalTransport`] here and the AMQP transport in `clacks-amqp`.
 
 mod dead_letter;
 mod local;
