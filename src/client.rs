@@ -93,32 +93,30 @@ impl Client {
             .insert_header(("x-deadline", deadline.to_string()))
             .send_body(body.to_string())
             .await;
+        // Messages show the URL without its password (a URL may carry user:password@).
+        let shown = clacks_runtime::config::redact_url(&self.url);
         let mut response = sent.map_err(|e| match e {
             awc::error::SendRequestError::Timeout => ClientError::Other(
                 Exit::Timeout,
-                format!(
-                    "timeout: no answer from {} within {:?}",
-                    self.url, self.timeout
-                ),
+                format!("timeout: no answer from {shown} within {:?}", self.timeout),
             ),
             other => ClientError::Other(
                 Exit::Unreachable,
-                format!("cannot reach the node at {}: {other}", self.url),
+                format!("cannot reach the node at {shown}: {other}"),
             ),
         })?;
         let status = response.status();
         let bytes = response.body().limit(256 << 20).await.map_err(|e| {
             ClientError::Other(
                 Exit::Unreachable,
-                format!("reading the answer of {} failed: {e}", self.url),
+                format!("reading the answer of {shown} failed: {e}"),
             )
         })?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
             ClientError::Other(
                 Exit::Unreachable,
                 format!(
-                    "{} answered HTTP {status} without JSON-RPC: {}",
-                    self.url,
+                    "{shown} answered HTTP {status} without JSON-RPC: {}",
                     String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
                 ),
             )

@@ -535,6 +535,21 @@ fn passwords_in_urls_never_reach_error_messages() {
     assert_eq!(listen.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("spy:***@127.0.0.1:9"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
+    let call = std::process::Command::new(BIN)
+        .args([
+            "call",
+            "--url",
+            "http://spy:hunter2@127.0.0.1:9/rpc",
+            "core.ping",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("clacks call: {e}"));
+    let stderr = String::from_utf8_lossy(&call.stderr);
+    assert_eq!(call.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("spy:***@") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
     let node = std::process::Command::new(BIN)
         .args(["node", "--http", "off"])
         .env("CLACKS_AMQP_URL", "http://spy:hunter2@broker.invalid/")
