@@ -101,7 +101,7 @@ impl SubscriptionActor {
             return;
         }
         tracing::warn!(node = %self.core.node, subscription = %self.shared.id, event = %raw.name,
-            origin = %raw.origin, error = %err, suppressed = self.suppressed,
+            origin = ?raw.origin, error = ?err.to_string(), suppressed = self.suppressed,
             "invalid event received; dropped");
         self.last_warning = Some(now);
         self.suppressed = 0;
@@ -117,7 +117,7 @@ impl SubscriptionActor {
             Ok(c) => c,
             Err(err) => return self.invalid(&raw, &err),
         };
-        // The origin is written into SSE frames and logs: a control character in it (a forged
+        // The origin is written into SSE frames (and, escaped, into logs): a control character in it (a forged
         // AMQP app_id with a line break) could inject fields, so such an event is refused.
         if raw.origin.chars().any(char::is_control) {
             let err = clacks_xml::Error::new(
