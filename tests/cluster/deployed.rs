@@ -1,30 +1,64 @@
-//! A domain set up the way deploy/rabbitmq sets one up, on the real broker: its own vhost, a
+//! A domain set up the way deploy/rabbitmq sets one up, on a real broker: its own vhost, a
 //! node user and a caller user (domain-definitions.py, imported with rabbitmqctl), removed
-//! again when dropped. Nodes run as `clacks node` processes under the node user; tests talk
-//! AMQP as the caller user, never as guest.
+//! again when dropped, also when the test failed. Nodes run as `clacks node` (or the test-only
+//! `clacks-chaos-node`) processes under the node user; tests talk AMQP as the caller user,
+//! never as guest, and read the domain's queues as the node user.
 
+use clacks_tests::broker::PrivateBroker;
+use clacks_tests::caller::AmqpCaller;
+use clacks_tests::chaos_node::chaos_node_bin;
 use clacks_tests::process::NodeProcess;
-use serde_json::Value;
+use lapin::message::BasicGetMessage;
+use lapin::options::{BasicGetOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::BIN;
+
+type Ctl = Arc<dyn Fn() -> Command + Send + Sync>;
 
 /// A domain with its vhost and users.
 pub struct Deployed {
     /// The domain (and vhost) name.
     pub domain: String,
     dir: PathBuf,
+    port: u16,
+    ctl: Ctl,
 }
+
+/// Quick status and eviction, so joins and departures show within a second or three.
+const QUICK: [(&str, &str); 2] = [
+    ("CLACKS_AMQP__STATUS_INTERVAL", "0.5"),
+    ("CLACKS_AMQP__EVICTION", "3"),
+];
 
 impl Deployed {
     /// Creates domain `it.TEST-PID` on the local broker.
     pub fn create(test: &str) -> Deployed {
+        Deployed::import(test, 5672, Arc::new(|| Command::new("rabbitmqctl")))
+    }
+
+    /// Creates domain `it.TEST-PID` on a private broker.
+    pub fn on_private(broker: &PrivateBroker, test: &str) -> Deployed {
+        Deployed::import(test, broker.port(), Arc::new(broker.rabbitmqctl_maker()))
+    }
+
+    fn import(test: &str, port: u16, ctl: Ctl) -> Deployed {
         let domain = format!("it.{test}-{}", std::process::id());
         let dir = std::env::temp_dir().join(format!("clacks-{domain}"));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp folder");
-        let deployed = Deployed { domain, dir };
+        // From here on, dropping cleans up whatever was made.
+        let deployed = Deployed {
+            domain,
+            dir,
+            port,
+            ctl,
+        };
         let script = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/deploy/rabbitmq/domain-definitions.py"
@@ -40,7 +74,7 @@ impl Deployed {
         );
         let file = deployed.dir.join("definitions.json");
         std::fs::write(&file, &out.stdout).expect("definitions written");
-        let imported = Command::new("rabbitmqctl")
+        let imported = (deployed.ctl)()
             .arg("import_definitions")
             .arg(&file)
             .output()
@@ -53,29 +87,88 @@ impl Deployed {
         deployed
     }
 
+    /// The node user's name.
+    pub fn node_user(&self) -> String {
+        format!("{}-node", self.domain)
+    }
+
+    /// The caller user's name.
+    pub fn caller_user(&self) -> String {
+        format!("{}-caller", self.domain)
+    }
+
     /// The node user's URL.
     pub fn node_url(&self) -> String {
         let d = &self.domain;
-        format!("amqp://{d}-node:node-pw@127.0.0.1:5672/{d}")
+        format!("amqp://{d}-node:node-pw@127.0.0.1:{}/{d}", self.port)
     }
 
     /// The caller user's URL.
     pub fn caller_url(&self) -> String {
         let d = &self.domain;
-        format!("amqp://{d}-caller:caller-pw@127.0.0.1:5672/{d}")
+        format!("amqp://{d}-caller:caller-pw@127.0.0.1:{}/{d}", self.port)
+    }
+
+    /// A file in the domain's temp folder (removed with it).
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
     }
 
     /// `clacks node` NAME in the domain, with quick status and eviction, and `http` (`off` or
     /// an address) for its gateway.
     pub fn node(&self, name: &str, http: &str, env: &[(&str, &str)]) -> NodeProcess {
+        let mut command = Command::new(BIN);
+        command.arg("node");
+        self.start(command, name, http, env)
+    }
+
+    /// `clacks-chaos-node` NAME: a node with the fault-injection plugin, at most 2 restarts of
+    /// it, and its journal in the domain's folder ([`Deployed::journal`]).
+    pub fn chaos_node(&self, name: &str, http: &str, env: &[(&str, &str)]) -> NodeProcess {
+        let journal = self.file("journal").display().to_string();
         let mut all = vec![
-            ("CLACKS_AMQP__STATUS_INTERVAL", "0.5"),
-            ("CLACKS_AMQP__EVICTION", "3"),
+            ("CLACKS_PLUGINS__CHAOS__MAX_RESTARTS", "2"),
+            ("CLACKS_PLUGINS__CHAOS__JOURNAL", journal.as_str()),
         ];
         all.extend_from_slice(env);
+        let command = Command::new(chaos_node_bin(BIN));
+        self.start(command, name, http, &all)
+    }
+
+    fn start(
+        &self,
+        mut command: Command,
+        name: &str,
+        http: &str,
+        env: &[(&str, &str)],
+    ) -> NodeProcess {
         let url = self.node_url();
-        let args = ["--http", http, "--domain", &self.domain, "--amqp", &url];
-        NodeProcess::start(BIN, name, &args, &all)
+        command
+            .args(["--name", name, "--log", "warn"])
+            .args(["--http", http, "--domain", &self.domain, "--amqp", &url])
+            .env_remove("RUST_LOG")
+            .envs(QUICK)
+            .envs(env.iter().copied());
+        let node = NodeProcess::launch(command, name, |line| {
+            line.starts_with("clacks: node ") && line.ends_with(" ready")
+        })
+        .unwrap_or_else(|seen| panic!("node {name} printed no ready line; stderr: {seen:?}"));
+        let user = self.node_user();
+        assert!(
+            node.amqp().contains(&format!("{user}:***@127.0.0.1:")),
+            "{name} runs as the node user: {:?}",
+            node.ready
+        );
+        node
+    }
+
+    /// Every line of the chaos journal (`ID NODE first|redelivered`).
+    pub fn journal(&self) -> Vec<String> {
+        std::fs::read_to_string(self.file("journal"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// `clacks ARGS…` as the caller user (`--amqp` and `--domain` go right after the
@@ -106,18 +199,96 @@ impl Deployed {
         }
         panic!("{count} nodes should join {}, saw {seen}", self.domain);
     }
+
+    /// A caller connection as the caller user.
+    pub async fn caller(&self) -> AmqpCaller {
+        AmqpCaller::connect(&self.caller_url(), &self.domain)
+            .await
+            .expect("the caller user connects")
+    }
+
+    /// A connection as the node user (what a node account may claim, and reading the
+    /// domain's queues).
+    pub async fn as_node(&self) -> AmqpCaller {
+        AmqpCaller::connect(&self.node_url(), &self.domain)
+            .await
+            .expect("the node user connects")
+    }
+
+    /// Waits until every node of `names` (and no other) answers `core.nodes` from every one
+    /// of them: the domain has converged. Bounded: 15 s.
+    pub async fn converged(&self, caller: &AmqpCaller, names: &[&str]) {
+        let want = json!(names);
+        let mut last = Value::Null;
+        for _ in 0..150 {
+            let mut all = true;
+            for node in names {
+                let seen = caller
+                    .call_on(node, "core.nodes", json!([]), Duration::from_secs(2))
+                    .await
+                    .unwrap_or_default();
+                let mut seen: Vec<&str> = seen
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|n| n["name"].as_str()).collect())
+                    .unwrap_or_default();
+                seen.sort_unstable();
+                if json!(seen) != want {
+                    last = json!({ *node: seen });
+                    all = false;
+                    break;
+                }
+            }
+            if all {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} never converged to {want}: last {last}", self.domain);
+    }
+
+    /// The calls in `D.command.dead`, read (not consumed: they go back when the channel
+    /// closes) as the node user.
+    pub async fn dead_letters(&self) -> Vec<BasicGetMessage> {
+        let reader = self.as_node().await;
+        let channel = reader.channel().await;
+        let queue = format!("{}.command.dead", self.domain);
+        let mut letters = Vec::new();
+        while let Ok(Some(letter)) = channel
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false })
+            .await
+        {
+            letters.push(letter);
+        }
+        reader.close().await;
+        letters
+    }
+
+    /// How many messages the domain's queue `queue` holds (a passive declare as the node
+    /// user); `None` when it does not exist.
+    pub async fn queue_length(&self, queue: &str) -> Option<u32> {
+        let reader = self.as_node().await;
+        let channel = reader.channel().await;
+        let declared = channel
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await;
+        reader.close().await;
+        declared.ok().map(|q| q.message_count())
+    }
 }
 
 impl Drop for Deployed {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-        let _ = Command::new("rabbitmqctl")
-            .args(["delete_vhost", &self.domain])
-            .output();
-        for user in ["node", "caller"] {
-            let _ = Command::new("rabbitmqctl")
-                .args(["delete_user", &format!("{}-{user}", self.domain)])
-                .output();
+        let _ = (self.ctl)().args(["delete_vhost", &self.domain]).output();
+        for user in [self.node_user(), self.caller_user()] {
+            let _ = (self.ctl)().args(["delete_user", &user]).output();
         }
     }
 }

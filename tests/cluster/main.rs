@@ -1,11 +1,15 @@
-//! A domain of real `clacks node` processes on the real RabbitMQ: load balancing by competing
-//! consumers, a node killed mid-load, a plugin failing on one node, CUMULATIVE with a frozen
-//! node, and bad input on the command queues. The test process joins the domain as a caller
-//! node of its own (core and probe plugins only), so chaos work always runs in the processes.
+//! A domain of real node processes on the real RabbitMQ, set up as deploy/ sets one up: nodes
+//! run under the domain's node user (`clacks node`, or the test-only `clacks-chaos-node` with
+//! the fault-injection plugin) and every call comes from the caller user, as an application's
+//! would: load balancing by competing consumers, a node killed mid-load, a plugin failing on one
+//! node, CUMULATIVE with a frozen node, bad input on the command queues, a broker restart, a
+//! call that kills every node taking it. Other files: [`deployed`] (the domain and its users),
+//! [`settling`] (refused replies, dead letters), [`rolling`] (SIGTERM restarts under load),
+//! [`identity`] (copies under the node user, `x-clacks-caller`), [`login`] (refused and
+//! unreachable brokers), [`fleet`] and [`python`].
 
-use clacks_tests::amqp::{broker_url, remove_domain, AmqpFactory};
-use clacks_tests::cluster::Cluster;
-use clacks_tests::process::NodeProcess;
+use clacks_runtime::call::CallError;
+use clacks_tests::caller::AmqpCaller;
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -16,102 +20,99 @@ const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
 mod deployed;
 mod fleet;
+mod identity;
+mod login;
 mod python;
+mod rolling;
+mod settling;
 
-fn spawn_node(domain: &str, name: &str, env: &[(&str, &str)]) -> NodeProcess {
-    spawn_node_with_url(domain, name, &broker_url(), env)
-}
+use deployed::Deployed;
 
-fn spawn_node_with_url(domain: &str, name: &str, url: &str, env: &[(&str, &str)]) -> NodeProcess {
-    let mut all = vec![
-        ("CLACKS_PLUGINS__CHAOS__ENABLED", "true"),
-        ("CLACKS_PLUGINS__CHAOS__MAX_RESTARTS", "2"),
-        ("CLACKS_AMQP__STATUS_INTERVAL", "0.5"),
-        ("CLACKS_AMQP__EVICTION", "3"),
-    ];
-    all.extend_from_slice(env);
-    let node = NodeProcess::start(
-        BIN,
-        name,
-        &["--http", "off", "--domain", domain, "--amqp", url],
-        &all,
-    );
-    assert!(
-        node.amqp().starts_with("amqp://") && node.amqp().contains(":***@127.0.0.1:"),
-        "{:?}",
-        node.ready
-    );
-    node
-}
-
-/// The test's own node (the caller) plus `count` node processes, all seeing each other.
-async fn domain_with(
-    test: &str,
-    count: usize,
-    env: &[(&str, &str)],
-) -> (Cluster, Vec<NodeProcess>) {
-    let domain = format!("it-{test}-{}", std::process::id());
-    let processes: Vec<NodeProcess> = (1..=count)
-        .map(|i| spawn_node(&domain, &format!("n{i}"), env))
-        .collect();
-    let caller = Cluster::start(&AmqpFactory::default(), &domain, &["caller"], &[], |_, b| b).await;
-    for _ in 0..300 {
-        if caller.nodes[0].nodes().len() > count {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(
-        caller.nodes[0].nodes().len(),
-        count + 1,
-        "every node joined"
-    );
-    (caller, processes)
-}
-
-async fn finish(caller: Cluster, processes: Vec<NodeProcess>) {
-    let domain = caller.domain.clone();
-    drop(processes);
-    caller.shutdown().await;
-    let plugins: Vec<String> = ["core", "host", "chaos", "probe"]
-        .map(String::from)
-        .to_vec();
-    remove_domain(&broker_url(), &domain, &plugins).await;
-}
-
-/// Sends `total` chaos.work calls with `in_flight` at a time; counts who served them.
-async fn shares(
-    caller: &Cluster,
+/// `total` calls of `method` with `params`, `in_flight` at a time, each bounded by
+/// `timeout`: every outcome, in no particular order.
+async fn load(
+    caller: &AmqpCaller,
     total: usize,
     in_flight: usize,
-    ms: u64,
-) -> BTreeMap<String, usize> {
-    let mut served = BTreeMap::new();
+    method: &str,
+    params: Value,
+    timeout: Duration,
+) -> Vec<Result<Value, CallError>> {
     let per_worker = total / in_flight;
-    let workers = (0..in_flight).map(|_| async move {
-        let mut mine = Vec::new();
-        for _ in 0..per_worker {
-            let who = caller
-                .call(0, "chaos.work", json!([ms]))
-                .await
-                .expect("chaos.work succeeds");
-            mine.push(who.as_str().unwrap_or("?").to_owned());
+    let workers = (0..in_flight).map(|_| {
+        let params = params.clone();
+        async move {
+            let mut mine = Vec::with_capacity(per_worker);
+            for _ in 0..per_worker {
+                mine.push(caller.call(method, params.clone(), timeout).await);
+            }
+            mine
         }
-        mine
     });
-    for names in join_all(workers).await {
-        for name in names {
-            *served.entry(name).or_insert(0) += 1;
-        }
+    join_all(workers).await.into_iter().flatten().collect()
+}
+
+/// Who served each successful `chaos.work` outcome.
+fn shares(outcomes: &[Result<Value, CallError>]) -> BTreeMap<String, usize> {
+    let mut served = BTreeMap::new();
+    for who in outcomes.iter().flatten() {
+        *served
+            .entry(who.as_str().unwrap_or("?").to_owned())
+            .or_insert(0) += 1;
     }
     served
 }
 
-#[actix_rt::test]
+/// The failures among `outcomes`, counted by kind.
+fn failures(outcomes: &[Result<Value, CallError>]) -> BTreeMap<String, usize> {
+    let mut errors = BTreeMap::new();
+    for err in outcomes.iter().filter_map(|r| r.as_ref().err()) {
+        *errors.entry(err.kind().as_str().to_owned()).or_default() += 1;
+    }
+    errors
+}
+
+/// The value of counter `name` on the node whose `/rpc` URL is `rpc` (0 when absent; the
+/// first sample when the exposition repeats a family).
+fn metric(rpc: &str, name: &str) -> u64 {
+    use std::io::{Read, Write};
+    let addr = rpc
+        .trim_start_matches("http://")
+        .trim_end_matches("/rpc")
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).expect("the node's gateway answers");
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    write!(
+        stream,
+        "GET /metrics HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request sent");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("metrics read");
+    text.lines()
+        .filter(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('{'))
+        })
+        .find_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .map_or(0, |v| v as u64)
+}
+
+const SEC: Duration = Duration::from_secs(1);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn competing_consumers_balance_equal_nodes_and_favour_fast_ones() {
-    let (caller, processes) = domain_with("balance", 3, &[("CLACKS_AMQP__PREFETCH", "1")]).await;
-    let served = shares(&caller, 3000, 8, 2).await;
+    let domain = Deployed::create("balance");
+    let prefetch = [("CLACKS_AMQP__PREFETCH", "1")];
+    let _nodes: Vec<_> = ["n1", "n2", "n3"]
+        .map(|n| domain.chaos_node(n, "off", &prefetch))
+        .into();
+    let caller = domain.caller().await;
+    domain.converged(&caller, &["n1", "n2", "n3"]).await;
+    let outcomes = load(&caller, 3000, 8, "chaos.work", json!([2]), 30 * SEC).await;
+    let served = shares(&outcomes);
     println!("equal nodes, 3000 calls, 8 in flight: {served:?}");
+    assert_eq!(failures(&outcomes), BTreeMap::new());
     for node in ["n1", "n2", "n3"] {
         let share = served.get(node).copied().unwrap_or(0) as f64 / 3000.0;
         assert!(
@@ -120,10 +121,11 @@ async fn competing_consumers_balance_equal_nodes_and_favour_fast_ones() {
         );
     }
     caller
-        .call_on(0, "n3", "chaos.slow", json!([2.0]))
+        .call_on("n3", "chaos.slow", json!([2.0]), 10 * SEC)
         .await
-        .unwrap();
-    let served = shares(&caller, 3000, 8, 4).await;
+        .expect("n3 slows down");
+    let outcomes = load(&caller, 3000, 8, "chaos.work", json!([4]), 30 * SEC).await;
+    let served = shares(&outcomes);
     let fast = (served["n1"] + served["n2"]) as f64 / 2.0;
     let slow = served.get("n3").copied().unwrap_or(0) as f64;
     println!("n3 2x slower: {served:?}, slow/fast = {:.2}", slow / fast);
@@ -132,103 +134,134 @@ async fn competing_consumers_balance_equal_nodes_and_favour_fast_ones() {
         "slow/fast {:.2}: {served:?}",
         slow / fast
     );
-    finish(caller, processes).await;
+    caller.close().await;
 }
 
-#[actix_rt::test]
-async fn kill_9_mid_load_loses_no_call_and_hangs_none() {
-    let (caller, processes) = domain_with("kill", 3, &[("CLACKS_AMQP__PREFETCH", "4")]).await;
+/// `kill -9` of one node under 64 calls in flight from the caller user: its unacked calls come
+/// back `redelivered` to the others, which publish them again with the count raised under
+/// their own user (a copy under the caller's `user_id` would make the broker close their
+/// channel and lose the calls on it). Every call is answered with its result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_under_load_from_the_caller_user_loses_no_call_and_hangs_none() {
+    let domain = Deployed::create("kill");
+    let prefetch = [("CLACKS_AMQP__PREFETCH", "4")];
+    let nodes: Vec<_> = ["n1", "n2", "n3"]
+        .map(|n| domain.chaos_node(n, "127.0.0.1:0", &prefetch))
+        .into();
+    let caller = domain.caller().await;
+    domain.converged(&caller, &["n1", "n2", "n3"]).await;
     let started = Instant::now();
-    let deadline = Duration::from_secs(20);
-    let calls = (0..2000).map(|_| caller.call_within(0, "chaos.work", json!([2]), deadline));
+    let deadline = 20 * SEC;
+    let calls = load(&caller, 3000, 64, "chaos.work", json!([2]), deadline);
     let killer = async {
         tokio::time::sleep(Duration::from_millis(400)).await;
-        processes[1].signal("-KILL");
+        nodes[1].signal("-KILL");
     };
-    let (results, ()) = tokio::join!(join_all(calls), killer);
+    let (outcomes, ()) = tokio::join!(calls, killer);
     let elapsed = started.elapsed();
-    let ok = results.iter().filter(|r| r.is_ok()).count();
-    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
-    for err in results.iter().filter_map(|r| r.as_ref().err()) {
-        *errors.entry(err.kind_str().to_owned()).or_default() += 1;
-    }
-    println!("kill -9 n2 under 2000 calls: {ok} ok, errors {errors:?}, {elapsed:?}");
-    assert_eq!(results.len(), 2000, "every call answered once");
+    let served = shares(&outcomes);
+    let republished: u64 = [&nodes[0], &nodes[2]]
+        .iter()
+        .map(|n| metric(n.url(), "clacks_amqp_republished_total"))
+        .sum();
+    println!(
+        "kill -9 n2 under 3000 calls, 64 in flight: {served:?}, errors {:?}, {republished} \
+         re-published, {elapsed:?}",
+        failures(&outcomes)
+    );
+    assert_eq!(outcomes.len(), 3000, "every call answered once");
+    assert_eq!(failures(&outcomes), BTreeMap::new(), "no call failed");
+    assert!(elapsed < deadline + 5 * SEC, "no call hung: {elapsed:?}");
     assert!(
-        elapsed < deadline + Duration::from_secs(5),
-        "no call hung: {elapsed:?}"
+        republished > 0,
+        "the survivors re-published n2's unacked calls with the count raised"
     );
     assert!(
-        ok >= 1900,
-        "redelivery served the killed node's calls: {ok} ok, {errors:?}"
+        domain.dead_letters().await.is_empty(),
+        "nothing dead-lettered"
     );
-    finish(caller, processes).await;
+    caller.close().await;
 }
 
-#[actix_rt::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_failing_on_one_node_moves_its_calls_to_the_others() {
-    let (caller, processes) = domain_with("failover", 3, &[]).await;
+    let domain = Deployed::create("failover");
+    let _nodes: Vec<_> = ["n1", "n2", "n3"]
+        .map(|n| domain.chaos_node(n, "off", &[]))
+        .into();
+    let caller = domain.caller().await;
+    domain.converged(&caller, &["n1", "n2", "n3"]).await;
     for _ in 0..3 {
         let err = caller
-            .call_on(0, "n2", "chaos.panic", json!([]))
+            .call_on("n2", "chaos.panic", json!([]), 10 * SEC)
             .await
             .unwrap_err();
-        assert_eq!(err.kind_str(), "panic");
+        assert_eq!(err.kind().as_str(), "panic", "{err}");
     }
     let err = caller
-        .call_on(0, "n2", "chaos.work", json!([]))
+        .call_on("n2", "chaos.work", json!([]), 10 * SEC)
         .await
         .unwrap_err();
-    assert_eq!(err.kind_str(), "unavailable", "{err}");
+    assert_eq!(err.kind().as_str(), "unavailable", "{err}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let served = shares(&caller, 300, 4, 0).await;
+    let outcomes = load(&caller, 300, 4, "chaos.work", json!([0]), 10 * SEC).await;
+    let served = shares(&outcomes);
+    assert_eq!(failures(&outcomes), BTreeMap::new());
     assert!(!served.contains_key("n2"), "{served:?}");
     assert_eq!(served.values().sum::<usize>(), 300);
-    finish(caller, processes).await;
+    caller.close().await;
 }
 
+/// The calling node here is an in-process node under the domain's node user: it fans the
+/// CUMULATIVE call out itself (a call sent by a caller to the shared queue could be taken by
+/// the frozen node's consumer).
 #[actix_rt::test]
 async fn cumulative_names_a_frozen_node_missing_once_evicted() {
-    let (caller, processes) = domain_with("frozen", 3, &[]).await;
-    processes[2].signal("-STOP");
+    use clacks_tests::amqp::AmqpFactory;
+    use clacks_tests::cluster::Cluster;
+
+    let domain = Deployed::create("frozen");
+    let nodes: Vec<_> = ["n1", "n2", "n3"]
+        .map(|n| domain.chaos_node(n, "off", &[]))
+        .into();
+    let factory = AmqpFactory::new(&domain.node_url());
+    let me = Cluster::start(&factory, &domain.domain, &["me"], &[], |_, b| b).await;
+    for _ in 0..300 {
+        if me.nodes[0].nodes().len() == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(me.nodes[0].nodes().len(), 4, "every node joined");
+    nodes[2].signal("-STOP");
     for _ in 0..200 {
-        if caller.nodes[0].nodes().len() == 3 {
+        if me.nodes[0].nodes().len() == 3 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let started = Instant::now();
-    let got = caller
-        .call_within(0, "core.actor_tree", json!([]), Duration::from_secs(20))
+    let got = me
+        .call_within(0, "core.actor_tree", json!([]), 20 * SEC)
         .await
-        .unwrap();
+        .expect("the CUMULATIVE call answers");
     let elapsed = started.elapsed();
     println!(
         "CUMULATIVE with n3 frozen: {elapsed:?}, missing {}",
         got["missing"]
     );
     assert_eq!(got["missing"], json!(["n3"]));
-    assert_eq!(got["responded"], json!(["caller", "n1", "n2"]));
+    assert_eq!(got["responded"], json!(["me", "n1", "n2"]));
     assert!(
-        elapsed < Duration::from_secs(5),
+        elapsed < 5 * SEC,
         "answered long before the 20 s deadline: {elapsed:?}"
     );
-    finish(caller, processes).await;
+    me.shutdown().await;
 }
 
-trait KindStr {
-    fn kind_str(&self) -> &'static str;
-}
-
-impl KindStr for clacks_runtime::call::CallError {
-    fn kind_str(&self) -> &'static str {
-        self.kind().as_str()
-    }
-}
-
-/// Raw AMQP requests from outside Clacks: bad ones get error replies, and the queue keeps
-/// flowing.
-#[actix_rt::test]
+/// Raw AMQP requests from outside Clacks, as the caller user: bad ones get error replies, and
+/// the queue keeps flowing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
     use clacks_runtime::codec::wire;
     use futures_util::StreamExt;
@@ -236,11 +269,12 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
     use lapin::types::FieldTable;
     use lapin::{BasicProperties, Connection, ConnectionProperties};
 
-    let (caller, processes) = domain_with("badinput", 1, &[]).await;
-    let connection = Connection::connect(&broker_url(), ConnectionProperties::default())
+    let domain = Deployed::create("badinput");
+    let _node = domain.chaos_node("n1", "off", &[]);
+    let connection = Connection::connect(&domain.caller_url(), ConnectionProperties::default())
         .await
-        .unwrap();
-    let channel = connection.create_channel().await.unwrap();
+        .expect("the caller user connects");
+    let channel = connection.create_channel().await.expect("a channel");
     let mut replies = channel
         .basic_consume(
             "amq.rabbitmq.reply-to".into(),
@@ -252,12 +286,14 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
             FieldTable::default(),
         )
         .await
-        .unwrap();
-    let exchange = format!("{}.command", caller.domain);
+        .expect("direct reply-to");
+    let exchange = format!("{}.command", domain.domain);
+    let user = domain.caller_user();
     let send = |body: &'static str, content_type: &'static str, reply: bool, id: &'static str| {
         let mut props = BasicProperties::default()
             .with_content_type(content_type.into())
-            .with_correlation_id(id.into());
+            .with_correlation_id(id.into())
+            .with_user_id(user.as_str().into());
         if reply {
             props = props.with_reply_to("amq.rabbitmq.reply-to".into());
         }
@@ -273,7 +309,7 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
                     props,
                 )
                 .await
-                .unwrap();
+                .expect("published");
         }
     };
     send("{nope", "application/json", true, "c1").await;
@@ -313,9 +349,9 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
     )
     .await;
     let mut got: BTreeMap<String, Value> = BTreeMap::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + 10 * SEC;
     while got.len() < 5 && Instant::now() < deadline {
-        let next = tokio::time::timeout(Duration::from_secs(10), replies.next()).await;
+        let next = tokio::time::timeout(10 * SEC, replies.next()).await;
         let Ok(Some(Ok(delivery))) = next else { break };
         let id = delivery
             .properties
@@ -331,7 +367,7 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
             .map(|c| c.to_string());
         let codec = wire::for_content_type(content_type.as_deref().unwrap_or(wire::JSON))
             .expect("a reply in a known encoding");
-        got.insert(id, codec.decode(&delivery.data).unwrap());
+        got.insert(id, codec.decode(&delivery.data).expect("a readable reply"));
     }
     assert_eq!(got["c1"]["error"]["code"], json!(-32700), "{got:?}");
     assert_eq!(got["c1"]["error"]["data"]["node"], json!("n1"), "{got:?}");
@@ -343,62 +379,61 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
     let message = got["c6"]["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("not a bincode message"), "{got:?}");
     let _ = connection.close(200, "done".into()).await;
-    finish(caller, processes).await;
 }
 
-/// Nodes on a private broker that is restarted under load: they rebuild connection, channels
-/// and topology, and calls succeed again soon after the broker is back.
-#[actix_rt::test]
+/// Nodes (node user) on a private broker with the deploy definitions, restarted under load
+/// from the caller user: they rebuild connection, channels and topology, and calls succeed
+/// again soon after the broker is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_restart_mid_load_nodes_recover() {
     use clacks_tests::broker::PrivateBroker;
     let broker = match PrivateBroker::start() {
         Ok(b) => b,
         Err(e) => panic!("cannot start a private RabbitMQ node: {e}"),
     };
-    let url = broker.url();
-    let domain = format!("it-restart-{}", std::process::id());
-    let processes: Vec<NodeProcess> = ["n1", "n2"]
-        .iter()
-        .map(|name| {
-            spawn_node_with_url(&domain, name, &url, &[("CLACKS_AMQP__RECONNECT_MAX", "1")])
-        })
-        .collect();
-    let factory = AmqpFactory::new(&url);
-    let caller = Cluster::start(&factory, &domain, &["caller"], &[], |_, b| b).await;
-    for _ in 0..200 {
-        if caller.nodes[0].nodes().len() == 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let before = shares(&caller, 200, 4, 0).await;
-    assert_eq!(before.values().sum::<usize>(), 200);
+    let domain = Deployed::on_private(&broker, "restart");
+    let reconnect = [("CLACKS_AMQP__RECONNECT_MAX", "1")];
+    let _nodes: Vec<_> = ["n1", "n2"]
+        .map(|n| domain.chaos_node(n, "off", &reconnect))
+        .into();
+    let caller = domain.caller().await;
+    domain.converged(&caller, &["n1", "n2"]).await;
+    let before = load(&caller, 200, 4, "chaos.work", json!([0]), 10 * SEC).await;
+    assert_eq!(failures(&before), BTreeMap::new());
 
-    let load = async {
+    let under_load = async {
         let mut outcomes = Vec::new();
-        let until = Instant::now() + Duration::from_secs(6);
+        let mut caller = Some(caller);
+        let until = Instant::now() + 6 * SEC;
         while Instant::now() < until {
             let started = Instant::now();
-            let r = caller
-                .call_within(0, "chaos.work", json!([]), Duration::from_secs(3))
-                .await;
-            assert!(
-                started.elapsed() < Duration::from_secs(5),
-                "a call hung past its deadline"
-            );
-            outcomes.push(r.is_ok());
+            let ok = match &caller {
+                Some(c) if c.connected() => c.call("chaos.work", json!([]), 3 * SEC).await.is_ok(),
+                _ => {
+                    // The broker dropped our connection too: connect again once it is back.
+                    caller = AmqpCaller::connect(&domain.caller_url(), &domain.domain)
+                        .await
+                        .ok();
+                    false
+                }
+            };
+            assert!(started.elapsed() < 5 * SEC, "a call hung past its deadline");
+            outcomes.push(ok);
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        outcomes
+        (outcomes, caller)
     };
     let restart = async {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        assert!(broker.stop_app(), "stop_app");
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        assert!(broker.start_app(), "start_app");
+        let broker = &broker;
+        let stopped = tokio::task::block_in_place(|| broker.stop_app());
+        assert!(stopped, "stop_app");
+        tokio::time::sleep(SEC).await;
+        let started = tokio::task::block_in_place(|| broker.start_app());
+        assert!(started, "start_app");
         Instant::now()
     };
-    let (outcomes, back_at) = tokio::join!(load, restart);
+    let ((outcomes, _), back_at) = tokio::join!(under_load, restart);
     let failed = outcomes.iter().filter(|ok| !**ok).count();
     println!(
         "broker restart under load: {} calls, {failed} failed during the outage",
@@ -406,14 +441,24 @@ async fn broker_restart_mid_load_nodes_recover() {
     );
     // After the broker's return every node is back within 10 s and calls succeed.
     let mut recovered = None;
-    while back_at.elapsed() < Duration::from_secs(10) {
-        let all_ok = join_all((0..20).map(|_| caller.call(0, "chaos.work", json!([]))))
-            .await
-            .iter()
-            .all(Result::is_ok);
-        if all_ok && caller.nodes[0].nodes().len() == 3 {
-            recovered = Some(back_at.elapsed());
-            break;
+    let mut caller = None;
+    while back_at.elapsed() < 10 * SEC {
+        if caller.is_none() {
+            caller = AmqpCaller::connect(&domain.caller_url(), &domain.domain)
+                .await
+                .ok();
+        }
+        if let Some(c) = &caller {
+            let outcomes = load(c, 20, 20, "chaos.work", json!([0]), 2 * SEC).await;
+            let nodes = c
+                .call("core.nodes", json!([]), 2 * SEC)
+                .await
+                .unwrap_or_default();
+            let served = shares(&outcomes).values().sum::<usize>();
+            if served == 20 && nodes.as_array().map_or(0, Vec::len) == 2 {
+                recovered = Some(back_at.elapsed());
+                break;
+            }
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
@@ -422,88 +467,32 @@ async fn broker_restart_mid_load_nodes_recover() {
         recovered.is_some(),
         "nodes back in the domain within 10 s of the broker's return"
     );
-    let after = shares(&caller, 200, 4, 0).await;
-    assert_eq!(after.values().sum::<usize>(), 200, "{after:?}");
-    drop(processes);
-    caller.shutdown().await;
+    let caller = caller.expect("connected once recovered");
+    let after = load(&caller, 200, 4, "chaos.work", json!([0]), 10 * SEC).await;
+    assert_eq!(failures(&after), BTreeMap::new());
+    caller.close().await;
 }
 
 /// deploy/rabbitmq's definitions on the real broker: a node runs with the domain's node user in
 /// the domain's vhost, the caller user can call it, and neither reaches beyond the domain.
-#[actix_rt::test]
-async fn deploy_definitions_give_a_working_isolated_domain() {
-    let domain = format!("it.deploy-{}", std::process::id());
-    let dir = std::env::temp_dir().join(format!("clacks-deploy-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("definitions.json");
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/deploy/rabbitmq/domain-definitions.py"
-    );
-    let out = Command::new("python3")
-        .args([script, &domain, "node-pw", "caller-pw"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::write(&file, &out.stdout).unwrap();
-    let imported = Command::new("rabbitmqctl")
-        .arg("import_definitions")
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
-    struct Cleanup(String, std::path::PathBuf);
-    impl Drop for Cleanup {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.1);
-            let _ = Command::new("rabbitmqctl")
-                .args(["delete_vhost", &self.0])
-                .output();
-            for user in ["node", "caller"] {
-                let _ = Command::new("rabbitmqctl")
-                    .args(["delete_user", &format!("{}-{user}", self.0)])
-                    .output();
-            }
-        }
-    }
-    let _cleanup = Cleanup(domain.clone(), dir.clone());
-
-    let node_url = format!("amqp://{domain}-node:node-pw@127.0.0.1:5672/{domain}");
-    let node = spawn_node_with_url(&domain, "d1", &node_url, &[]);
-    let caller_url = format!("amqp://{domain}-caller:caller-pw@127.0.0.1:5672/{domain}");
-    let call = |domain: &str| {
-        Command::new(BIN)
-            .args([
-                "call",
-                "--amqp",
-                &caller_url,
-                "--domain",
-                domain,
-                "--timeout",
-                "10",
-                "core.ping",
-            ])
-            .output()
-            .unwrap()
-    };
-    let ok = call(&domain);
+#[test]
+fn deploy_definitions_give_a_working_isolated_domain() {
+    let domain = Deployed::create("deploy");
+    let _node = domain.node("d1", "off", &[]);
+    let ok = domain.clacks(&["call", "--timeout", "10", "core.ping"]);
     assert_eq!(
         ok.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let answer: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    let answer: Value = serde_json::from_slice(&ok.stdout).expect("JSON on stdout");
     assert_eq!(answer["node"], json!("d1"));
-    let foreign = call("org.elsewhere");
+    let foreign = Command::new(BIN)
+        .args(["call", "--amqp", &domain.caller_url()])
+        .args(["--domain", "org.elsewhere", "--timeout", "10", "core.ping"])
+        .output()
+        .expect("clacks runs");
     assert_ne!(
         foreign.status.code(),
         Some(0),
@@ -513,81 +502,34 @@ async fn deploy_definitions_give_a_working_isolated_domain() {
         .args([
             "call",
             "--amqp",
-            &format!("amqp://{domain}-node:node-pw@127.0.0.1:5672/%2f"),
+            &format!("amqp://{}:node-pw@127.0.0.1:5672/%2f", domain.node_user()),
             "core.ping",
         ])
         .output()
-        .unwrap();
+        .expect("clacks runs");
     assert_eq!(
         stray.status.code(),
         Some(3),
         "the node user has no access to other vhosts"
     );
-    drop(node);
 }
 
-/// A call that kills every node taking it is not redelivered for ever: after
-/// `amqp.max_deliveries` (3) it lands in `D.command.dead` and the caller gets an error.
-#[actix_rt::test]
-async fn a_call_that_keeps_killing_nodes_is_dead_lettered() {
-    use lapin::options::QueueDeclareOptions;
-    use lapin::types::FieldTable;
-    use lapin::{Connection, ConnectionProperties};
-
-    let (caller, processes) = domain_with("dead", 4, &[("CLACKS_AMQP__PREFETCH", "1")]).await;
-    let err = caller
-        .call_within(0, "chaos.abort", json!([]), Duration::from_secs(30))
-        .await
-        .unwrap_err();
-    println!("poison call answered: {err}");
-    assert_eq!(err.kind_str(), "internal", "{err}");
-    assert!(err.message().contains("dead-lettered"), "{err}");
-    let connection = Connection::connect(&broker_url(), ConnectionProperties::default())
-        .await
-        .unwrap();
-    let channel = connection.create_channel().await.unwrap();
-    let dead = channel
-        .queue_declare(
-            format!("{}.command.dead", caller.domain).as_str().into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(dead.message_count(), 1);
-    let _ = connection.close(200, "done".into()).await;
-    let alive = caller.nodes[0].nodes().len();
-    println!("nodes left in the view: {alive}");
-    finish(caller, processes).await;
-}
-
-/// `clacks listen --amqp` subscribes on the broker itself, validating and filtering locally;
-/// `clacks emit --amqp` publishes there.
-#[actix_rt::test]
-async fn listen_and_emit_over_amqp() {
-    let (caller, processes) = domain_with("listen", 1, &[]).await;
-    let listener = Command::new(BIN)
-        .args([
-            "listen",
-            "--amqp",
-            &broker_url(),
-            "--domain",
-            &caller.domain,
-            "--json",
-        ])
-        .args([
-            "--name",
-            "NodeStatus",
-            "--filter",
-            "//e:NodeStatus[e:Id = 'n1']",
-            "--count",
-            "2",
-        ])
-        .output()
-        .unwrap();
+/// `clacks listen --amqp` (as the caller user) subscribes on the broker itself, validating and
+/// filtering locally.
+#[test]
+fn listen_over_amqp_as_the_caller_user() {
+    let domain = Deployed::create("listen");
+    let _node = domain.node("n1", "off", &[]);
+    let listener = domain.clacks(&[
+        "listen",
+        "--json",
+        "--name",
+        "NodeStatus",
+        "--filter",
+        "//e:NodeStatus[e:Id = 'n1']",
+        "--count",
+        "2",
+    ]);
     assert_eq!(
         listener.status.code(),
         Some(0),
@@ -596,13 +538,13 @@ async fn listen_and_emit_over_amqp() {
     );
     let lines: Vec<Value> = String::from_utf8_lossy(&listener.stdout)
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect();
     assert_eq!(lines.len(), 2);
     for line in &lines {
         assert_eq!(line["event"], json!("NodeStatus"));
         assert_eq!(line["origin"], json!("n1"));
-        assert!(line["xml"].as_str().unwrap().contains("<Id>n1</Id>"));
+        let xml = line["xml"].as_str().unwrap_or_default();
+        assert!(xml.contains("<Id>n1</Id>"), "{xml}");
     }
-    finish(caller, processes).await;
 }

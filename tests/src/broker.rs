@@ -109,11 +109,31 @@ impl PrivateBroker {
         format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
     }
 
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `rabbitmqctl` aimed at this node (its name and environment); add the arguments.
+    pub fn rabbitmqctl(&self) -> Command {
+        (self.rabbitmqctl_maker())()
+    }
+
+    /// What makes [`PrivateBroker::rabbitmqctl`] commands, for holders that outlive a borrow.
+    pub fn rabbitmqctl_maker(&self) -> impl Fn() -> Command + Send + Sync + 'static {
+        let (node, env) = (self.node.clone(), self.env.clone());
+        move || {
+            let mut command = Command::new("rabbitmqctl");
+            command
+                .args(["-n", &node])
+                .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            command
+        }
+    }
+
     fn ctl(&self, args: &[&str]) -> bool {
-        Command::new("rabbitmqctl")
-            .args(["-n", &self.node])
+        self.rabbitmqctl()
             .args(args)
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .output()
             .map(|o| o.status.success())
             .unwrap_or(false)

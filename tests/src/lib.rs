@@ -7,6 +7,8 @@
 //! - [`probe`]: test plugins with predictable behaviour (`probe`, `flaky`).
 //! - [`amqp`]: the AMQP transport factory for tests and broker cleanup.
 //! - [`broker`]: a private RabbitMQ node for tests that restart the broker.
+//! - [`caller`]: a plain AMQP caller (any user, many calls in flight) for multi-process tests.
+//! - [`chaos_node`]: builds and finds the test-only `clacks-chaos-node` binary.
 //! - [`cluster`]: starting nodes of a domain on any transport ([`cluster::TransportFactory`]).
 //! - [`conformance`]: the transport conformance suite, one async function per property,
 //!   instantiated for a transport with [`conformance_suite!`].
@@ -23,6 +25,8 @@
 
 pub mod amqp;
 pub mod broker;
+pub mod caller;
+pub mod chaos_node;
 pub mod cluster;
 pub mod conformance;
 pub mod http;

@@ -1,11 +1,17 @@
-//! The `chaos` plugin: fault injection for tests of the real binary. It is compiled in only with
-//! the `chaos` cargo feature and runs only when the configuration has a `[plugins.chaos]`
-//! section, so a production node cannot be made to misbehave by a call. Its knobs live outside
-//! the plugin instance, so they survive the restarts they provoke.
+//! The `chaos` plugin: fault injection for the multi-process tests. It exists only in the
+//! test-only `clacks-chaos-node` binary, never in `clacks`. Its knobs live outside the plugin
+//! instance, so they survive the restarts they provoke.
+//!
+//! `[plugins.chaos] journal = "FILE"` names a file where `chaos.record` appends one line per
+//! execution (`ID NODE first|redelivered`), shared by every node process of a test: an id
+//! found twice ran twice.
 
 use clacks_runtime::call::{CallContext, CallError};
 use clacks_runtime::plugin::plugin;
-use clacks_runtime::PluginDef;
+use clacks_runtime::{Error, PluginDef};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,17 +26,45 @@ struct Knobs {
 /// The `chaos` plugin.
 pub struct Chaos {
     knobs: Arc<Knobs>,
+    journal: Option<PathBuf>,
+}
+
+/// The journal file of a `[plugins.chaos]` table, if it names one.
+fn journal(config: &Value) -> Result<Option<PathBuf>, Error> {
+    let Some(table) = config.as_object() else {
+        return Ok(None);
+    };
+    for (key, value) in table {
+        match (key.as_str(), value) {
+            ("journal", Value::String(path)) => return Ok(Some(PathBuf::from(path))),
+            ("journal", other) => {
+                return Err(Error::config(
+                    "plugins.chaos.journal",
+                    format!("value {other} is not allowed: a file path"),
+                ))
+            }
+            (key, _) => {
+                return Err(Error::config(
+                    format!("plugins.chaos.{key}"),
+                    "unknown key: chaos takes journal",
+                ))
+            }
+        }
+    }
+    Ok(None)
 }
 
 impl Chaos {
     /// Its definition.
     pub fn definition() -> PluginDef {
         let knobs = Arc::new(Knobs::default());
-        PluginDef::new(move |_| {
+        PluginDef::new(move |ctx| {
             Ok(Chaos {
                 knobs: knobs.clone(),
+                journal: journal(&ctx.config)?,
             })
         })
+        .with_config_check(|config| journal(config).map(drop))
     }
 
     fn factor(&self) -> f64 {
@@ -39,9 +73,16 @@ impl Chaos {
             bits => f64::from_bits(bits),
         }
     }
+
+    fn pause(&self, ms: u64) {
+        let pause = Duration::from_secs_f64(ms as f64 / 1000.0 * self.factor());
+        if !pause.is_zero() {
+            std::thread::sleep(pause);
+        }
+    }
 }
 
-/// Makes this node slow, fail or panic on demand (tests only).
+/// Makes this node slow, fail or panic on demand, and tells what a handler sees (tests only).
 #[plugin(name = "chaos")]
 impl Chaos {
     /// Works for `ms` milliseconds times the slowdown factor and names the serving node;
@@ -54,11 +95,44 @@ impl Chaos {
                 ctx.node()
             )));
         }
-        let pause = Duration::from_secs_f64(ms as f64 / 1000.0 * self.factor());
-        if !pause.is_zero() {
-            std::thread::sleep(pause);
-        }
+        self.pause(ms);
         Ok(ctx.node().to_owned())
+    }
+
+    /// What the handler knows of the call after working `ms` milliseconds: the serving node,
+    /// the caller (`CallContext::caller`) and whether it is a repeat.
+    #[command]
+    fn identity(&self, ctx: &CallContext, #[arg(default = 0)] ms: u64) -> Value {
+        self.pause(ms);
+        json!({"node": ctx.node(), "caller": ctx.caller(), "redelivered": ctx.redelivered()})
+    }
+
+    /// Appends `ID NODE first|redelivered` to the journal as it starts (one write, so lines of several
+    /// processes never mix), works `ms` milliseconds, and answers `{"id", "node"}`.
+    #[command]
+    fn record(
+        &self,
+        ctx: &CallContext,
+        id: String,
+        #[arg(default = 0)] ms: u64,
+    ) -> Result<Value, CallError> {
+        let Some(path) = &self.journal else {
+            return Err(CallError::internal("chaos: no [plugins.chaos] journal"));
+        };
+        let how = if ctx.redelivered() {
+            "redelivered"
+        } else {
+            "first"
+        };
+        let line = format!("{id} {} {how}\n", ctx.node());
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(line.as_bytes()))
+            .map_err(|e| CallError::internal(format!("chaos journal {}: {e}", path.display())))?;
+        self.pause(ms);
+        Ok(json!({"id": id, "node": ctx.node()}))
     }
 
     /// Multiplies the duration of `work` on this node by `factor` (1 is normal speed).
