@@ -2,11 +2,11 @@
 //! reference (`../shared/reference/clacks/events`) judges documents through our validator and
 //! through libxml2's `xmllint --schema`, and any disagreement fails unless [`KNOWN`] lists it
 //! with its reason (the same table as docs/HOSTILE_INPUT.md). The documents: the valid and the
-//! invalid example of every built-in event (`differential/seeds.txt`), the reference folder's
-//! checked examples and our object definitions, with generated variants of each (every leaf's
-//! text replaced by awkward values, every leaf removed, duplicated, an unknown attribute and an
-//! unknown first child), and the event documents of the fuzz corpus
-//! (`fuzz/corpus/event_validate`) as they are.
+//! invalid example of every built-in event (`differential/seeds.txt`) and the reference folder's
+//! checked examples, each with generated variants (every leaf's text replaced by awkward values,
+//! every leaf removed, duplicated, an unknown attribute and an unknown first child); the event
+//! documents of the fuzz corpus (`fuzz/corpus/event_validate`) and our object definitions as
+//! they are.
 //!
 //! `xmllint` comes with `libxml2-utils`, which `.ci/prepare` installs; without it this test
 //! fails saying so, rather than passing without a second opinion.
