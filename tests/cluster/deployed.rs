@@ -286,9 +286,24 @@ impl Deployed {
 impl Drop for Deployed {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-        let _ = (self.ctl)().args(["delete_vhost", &self.domain]).output();
-        for user in [self.node_user(), self.caller_user()] {
-            let _ = (self.ctl)().args(["delete_user", &user]).output();
+        // rabbitmqctl takes a second or two to start: run the three at once.
+        let mut running = Vec::new();
+        let vhost = ["delete_vhost", self.domain.as_str()];
+        let (node, caller) = (self.node_user(), self.caller_user());
+        let users = [
+            ["delete_user", node.as_str()],
+            ["delete_user", caller.as_str()],
+        ];
+        for args in std::iter::once(vhost).chain(users) {
+            let spawned = (self.ctl)()
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+            running.extend(spawned.ok());
+        }
+        for mut child in running {
+            let _ = child.wait();
         }
     }
 }

@@ -38,12 +38,13 @@ async fn load(
     params: Value,
     timeout: Duration,
 ) -> Vec<Result<Value, CallError>> {
-    let per_worker = total / in_flight;
-    let workers = (0..in_flight).map(|_| {
+    let workers = (0..in_flight).map(|worker| {
         let params = params.clone();
+        // The first `total % in_flight` workers make one call more: `total` in all.
+        let share = total / in_flight + usize::from(worker < total % in_flight);
         async move {
-            let mut mine = Vec::with_capacity(per_worker);
-            for _ in 0..per_worker {
+            let mut mine = Vec::with_capacity(share);
+            for _ in 0..share {
                 mine.push(caller.call(method, params.clone(), timeout).await);
             }
             mine

@@ -34,24 +34,20 @@ fn journal(config: &Value) -> Result<Option<PathBuf>, Error> {
     let Some(table) = config.as_object() else {
         return Ok(None);
     };
-    for (key, value) in table {
-        match (key.as_str(), value) {
-            ("journal", Value::String(path)) => return Ok(Some(PathBuf::from(path))),
-            ("journal", other) => {
-                return Err(Error::config(
-                    "plugins.chaos.journal",
-                    format!("value {other} is not allowed: a file path"),
-                ))
-            }
-            (key, _) => {
-                return Err(Error::config(
-                    format!("plugins.chaos.{key}"),
-                    "unknown key: chaos takes journal",
-                ))
-            }
-        }
+    if let Some(key) = table.keys().find(|k| *k != "journal") {
+        return Err(Error::config(
+            format!("plugins.chaos.{key}"),
+            "unknown key: chaos takes journal",
+        ));
     }
-    Ok(None)
+    match table.get("journal") {
+        None => Ok(None),
+        Some(Value::String(path)) => Ok(Some(PathBuf::from(path))),
+        Some(other) => Err(Error::config(
+            "plugins.chaos.journal",
+            format!("value {other} is not allowed: a file path"),
+        )),
+    }
 }
 
 impl Chaos {
