@@ -23,6 +23,7 @@
 pub mod core;
 pub mod events;
 pub mod host;
+pub mod objects;
 pub mod stats;
 
 use clacks_runtime::config::Settings;
@@ -31,11 +32,12 @@ use clacks_runtime::PluginDef;
 /// The plugins a `clacks node` with `settings` runs (each may still be disabled by
 /// `[plugins.NAME] enabled = false`). There is no other: the fault-injection plugin of the
 /// tests lives in the test-only `clacks-chaos-node` binary.
-pub fn standard(_settings: &Settings) -> Vec<PluginDef> {
+pub fn standard(settings: &Settings) -> Vec<PluginDef> {
     vec![
         core::CorePlugin::definition(),
         host::HostPlugin::definition(),
         events::EventsPlugin::definition(),
         stats::StatsPlugin::definition(),
+        objects::ObjectsPlugin::definition(settings),
     ]
 }

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use crate::exit::{fail, Exit};
 
 /// The plugins `clacks node` runs: their shared queues are always looked for.
-const STANDARD_PLUGINS: [&str; 4] = ["core", "host", "events", "stats"];
+const STANDARD_PLUGINS: [&str; 5] = ["core", "host", "events", "stats", "objects"];
 
 /// Arguments of `clacks domain`.
 #[derive(Args, Debug)]

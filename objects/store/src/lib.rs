@@ -14,6 +14,8 @@
 //!   migrations (`migrations/`), the table definitions.
 //! - [`store`]: [`ObjectStore`]: get, search ([`store::query`]), create, update, remove,
 //!   the model's directory lookups on the store, the seeded base tree.
+//! - [`shipped`]: the definitions shipped in `objects/definitions/`, compiled in.
+//! - [`event`]: the `ObjectChanged` event of every write.
 //! - [`actor`]: the backend actor ([`actor::backend_child`]) and the
 //!   [`actor::BackendStatus`] commands consult before touching a backend.
 //!
@@ -31,6 +33,8 @@
 
 pub mod actor;
 pub mod error;
+pub mod event;
+pub mod shipped;
 pub mod sql;
 pub mod store;
 

@@ -188,12 +188,22 @@ pub struct StatsSettings {
     pub interval: f64,
 }
 
-/// `[objects]`: where the object definitions are (read by clacks-objects).
+/// `[objects]`: where the object definitions are (read by clacks-objects) and where the
+/// objects live (read by the `objects` plugin).
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectSettings {
     /// Folders of object definition files (`*.xml`, not recursive).
     pub definition_dirs: Vec<std::path::PathBuf>,
+    /// The base DN every object lies under; seeded on first start (empty: no seeding).
+    #[serde(default)]
+    pub base: String,
+    /// The SQL store: `sqlite::memory:`, `sqlite://PATH` or `postgres://…`.
+    #[serde(default)]
+    pub store: String,
+    /// The PostgreSQL schema of the store's tables (empty: the server's default).
+    #[serde(default)]
+    pub store_schema: String,
 }
 
 /// `[plugins.NAME]`: the supervision keys, plus anything the plugin reads itself.

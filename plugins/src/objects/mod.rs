@@ -1,0 +1,181 @@
+//! The `objects` plugin: the object model over RPC, stateless (any node may take the next
+//! call). `objects.types`, `describe`, `get`, `search`, `create`, `update`, `remove`, each an
+//! async command whose store work runs on a blocking worker. The store's backend runs as a
+//! supervised actor below the plugin (`plugins/objects/backends/sql`); while it is down every
+//! command that needs it answers `-32004 backend` at once with `data.backend`. Every write
+//! publishes one `ObjectChanged` event.
+//!
+//! Layout: `mod.rs` (the commands), `setup` (settings → catalog, store, backend actor),
+//! `reply` (store errors → call errors).
+
+mod reply;
+mod setup;
+
+use clacks_object_store::actor::{BackendStatus, BackendsTree};
+use clacks_object_store::event::{object_changed, ChangeType};
+use clacks_object_store::store::query::Query;
+use clacks_object_store::{ObjectStore, Scope, StoredObject};
+use clacks_runtime::call::CallError;
+use clacks_runtime::config::Settings;
+use clacks_runtime::events::EventBus;
+use clacks_runtime::plugin::plugin;
+use clacks_runtime::serde_json::{json, Map, Value};
+use clacks_runtime::PluginDef;
+
+use reply::{blocking, store_error};
+
+/// The most objects one `objects.search` page holds.
+pub const MAX_LIMIT: usize = 1000;
+/// The page size when the caller names none.
+pub const DEFAULT_LIMIT: usize = 100;
+
+/// The object RPC.
+pub struct ObjectsPlugin {
+    store: ObjectStore,
+    status: BackendStatus,
+    events: EventBus,
+    _backends: BackendsTree,
+}
+
+impl ObjectsPlugin {
+    /// The plugin for the node's `[objects]` settings: definitions from `definition_dirs` (the
+    /// shipped ones when empty), objects in `store` under `base`.
+    pub fn definition(settings: &Settings) -> PluginDef {
+        setup::definition(settings)
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(ObjectStore) -> clacks_object_store::Result<T> + Send + 'static,
+    ) -> Result<T, CallError> {
+        self.status.check().map_err(store_error)?;
+        let store = self.store.clone();
+        blocking(move || work(store)).await
+    }
+
+    fn changed(&self, object: &StoredObject, change: ChangeType) {
+        let xml = object_changed(&object.uuid, &object.dn, &object.object_type, change);
+        if let Err(e) = self.events.publish_detached(&xml) {
+            tracing::warn!(dn = %object.dn, error = %e, "ObjectChanged not published");
+        }
+    }
+}
+
+/// Objects (users, groups, the directory tree, devices) as the object definitions describe
+/// them, stored in the node's object backends.
+#[plugin(name = "objects")]
+impl ObjectsPlugin {
+    /// The base object types, each with its description and the extensions it takes.
+    #[command]
+    fn types(&self) -> Value {
+        let catalog = self.store.catalog();
+        let types: Vec<Value> = catalog
+            .base_types()
+            .iter()
+            .map(|t| {
+                json!({
+                    "name": t.name,
+                    "description": t.description,
+                    "extensions": catalog.extensions_of(&t.name).iter().map(|e| e.name.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        Value::Array(types)
+    }
+
+    /// One object type or extension as its definition says: attributes (type, backend,
+    /// mandatory, read-only …), backends and their parameters, extensions, containers.
+    #[command]
+    fn describe(&self, r#type: String) -> Result<Value, CallError> {
+        let all = clacks_objects::definition::describe(self.store.catalog());
+        all["objects"]
+            .as_array()
+            .and_then(|objects| objects.iter().find(|o| o["name"] == r#type.as_str()))
+            .cloned()
+            .ok_or_else(|| {
+                CallError::invalid_params(format!("no object type '{}' is defined", r#type))
+            })
+    }
+
+    /// The object `ref` (a DN or a UUID): `{"dn", "uuid", "type", "extensions", "attrs",
+    /// "revision"}`; `attrs` limits the attributes returned.
+    #[command]
+    async fn get(&self, r#ref: String, attrs: Option<Vec<String>>) -> Result<Value, CallError> {
+        let object = self.run(move |store| store.get(&r#ref)).await?;
+        Ok(object.to_json(attrs.as_deref()))
+    }
+
+    /// The objects in `scope` (`base`, `one`, `sub`) of `base` matching `query` (the
+    /// original's find form: `{"_type": "User", "sn": "Doe"}` with `$in`, `$regex`, `$gt`,
+    /// `$lt`, `$and`, `$or`, `$not`; values match literally), by DN, `limit` per page (100,
+    /// at most 1000); `cursor` continues where the previous page ended. Returns
+    /// `{"objects": [...], "cursor": TEXT|null}`.
+    #[command]
+    async fn search(
+        &self,
+        base: String,
+        scope: String,
+        query: Value,
+        attrs: Option<Vec<String>>,
+        limit: Option<usize>,
+        cursor: Option<String>,
+    ) -> Result<Value, CallError> {
+        let scope = Scope::parse(&scope).ok_or_else(|| {
+            CallError::invalid_params(format!("scope '{scope}': allowed are base, one, sub"))
+        })?;
+        let query = Query::parse(&query).map_err(store_error)?;
+        let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let page = self
+            .run(move |store| store.search(&base, scope, &query, limit, cursor.as_deref()))
+            .await?;
+        let objects: Vec<Value> = page
+            .objects
+            .iter()
+            .map(|o| o.to_json(attrs.as_deref()))
+            .collect();
+        Ok(json!({"objects": objects, "cursor": page.cursor}))
+    }
+
+    /// Creates an object of `type` below `parent` (a DN inside the base whose type may hold
+    /// it) with `attrs` (`{"name": value | [values]}`) and `extensions`; returns it.
+    #[command]
+    async fn create(
+        &self,
+        r#type: String,
+        parent: String,
+        attrs: Map<String, Value>,
+        extensions: Option<Vec<String>>,
+    ) -> Result<Value, CallError> {
+        let extensions = extensions.unwrap_or_default();
+        let object = self
+            .run(move |store| store.create(&r#type, &parent, &attrs, &extensions))
+            .await?;
+        self.changed(&object, ChangeType::Add);
+        Ok(object.to_json(None))
+    }
+
+    /// Applies one change set to `ref`, all or nothing: `{"set": {..}, "add": {..},
+    /// "remove": {..}, "extend": [..], "retract": [..]}`. With `if_revision`, a stale
+    /// revision is refused (`data.reason` `conflict`). Returns the object as stored.
+    #[command]
+    async fn update(
+        &self,
+        r#ref: String,
+        changes: Value,
+        if_revision: Option<i64>,
+    ) -> Result<Value, CallError> {
+        let object = self
+            .run(move |store| store.update_json(&r#ref, &changes, if_revision))
+            .await?;
+        self.changed(&object, ChangeType::Modify);
+        Ok(object.to_json(None))
+    }
+
+    /// Removes `ref` (refused while objects lie below it); returns what it was.
+    #[command]
+    async fn remove(&self, r#ref: String) -> Result<Value, CallError> {
+        let object = self.run(move |store| store.remove(&r#ref)).await?;
+        self.changed(&object, ChangeType::Delete);
+        Ok(object.to_json(None))
+    }
+}
