@@ -119,6 +119,15 @@ async fn a_refused_reply_is_retried_then_dead_lettered_never_acked_and_never_cou
         .expect("n1 still serves");
     assert_eq!(who, json!("n1"));
     caller.close().await;
+    // Nothing was acked twice or out of turn: the broker never closed a channel on n1.
+    node.signal("-TERM");
+    let (status, said) = node.finish(30 * SEC);
+    assert_eq!(status.code(), Some(0), "{said:?}");
+    let broken: Vec<_> = said
+        .iter()
+        .filter(|l| l.contains("PRECONDITION_FAILED") || l.contains("unknown delivery tag"))
+        .collect();
+    assert!(broken.is_empty(), "{broken:?}");
 }
 
 /// A call that kills every node taking it (`chaos.abort`) is not redelivered for ever: once
