@@ -247,3 +247,77 @@ fn the_scenario_holds_on_postgresql() {
         ObjectStore::open(target, catalog(), BASE).expect("open on PostgreSQL at 127.0.0.1:5432");
     scenario(&store);
 }
+
+/// Makes the database refuse new values of `attribute` in `store` (a real failure inside the
+/// database, in the middle of a write plan), or lifts that again.
+fn refuse(raw: &mut diesel::sqlite::SqliteConnection, store: &str, attribute: &str, on: bool) {
+    let sql = if on {
+        format!(
+            "CREATE TRIGGER refuse BEFORE INSERT ON clacks_values \
+             WHEN NEW.store = '{store}' AND NEW.attribute = '{attribute}' \
+             BEGIN SELECT RAISE(ABORT, 'the backend refuses'); END;"
+        )
+    } else {
+        "DROP TRIGGER refuse;".to_owned()
+    };
+    raw.batch_execute(&sql).expect("trigger");
+}
+
+#[test]
+fn a_write_spanning_both_stores_lands_in_neither_when_either_fails() {
+    let path = std::env::temp_dir().join(format!("{}.sqlite", unique("clacks_atomic")));
+    let url = format!("sqlite://{}", path.display());
+    let store = ObjectStore::open(Target::parse(&url, None).expect("target"), catalog(), BASE)
+        .expect("open");
+    store.seed().expect("seed");
+    let user = store
+        .create(
+            "User",
+            PEOPLE,
+            &attrs(json!({"uid": "at", "givenName": "A", "sn": "Tomic",
+                          "guiPreferences": {"theme": "dark"}})),
+            &[],
+        )
+        .expect("create");
+    let mut raw = diesel::sqlite::SqliteConnection::establish(&path.display().to_string())
+        .expect("a second connection");
+    // Whichever of the two parts the plan writes second, its failure undoes the first.
+    for (failing, attribute) in [("SQL", "guiPreferences"), ("LDAP", "sn")] {
+        refuse(&mut raw, failing, attribute, true);
+        let before = store.row_counts().expect("counts");
+        let failed = store.update_json(
+            &user.uuid,
+            &json!({"set": {"sn": "Changed", "guiPreferences": {"theme": "light"}}}),
+            Some(1),
+        );
+        let e = failed.expect_err("one part fails");
+        assert_eq!(e.kind, ErrorKind::Backend, "{e}");
+        let entry = store.entry(&user.dn).expect("read").expect("entry");
+        assert_eq!(
+            entry.attributes["sn"],
+            vec![json!("Tomic")],
+            "{failing} failing"
+        );
+        let sql = store.sql_values(&user.uuid).expect("sql values");
+        assert_eq!(
+            sql["guiPreferences"],
+            vec![json!({"theme": "dark"})],
+            "{failing} failing"
+        );
+        assert_eq!(store.get(&user.uuid).expect("get").revision, 1);
+        assert_eq!(store.row_counts().expect("counts"), before);
+        refuse(&mut raw, failing, attribute, false);
+    }
+    let done = store
+        .update_json(
+            &user.uuid,
+            &json!({"set": {"sn": "Changed", "guiPreferences": {"theme": "light"}}}),
+            Some(1),
+        )
+        .expect("the same write once nothing refuses");
+    assert_eq!(done.revision, 2);
+    drop((store, raw));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
