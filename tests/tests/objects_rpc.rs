@@ -199,14 +199,34 @@ async fn the_object_rpc_serves_the_scenario_on_the_embedded_store() {
     .await;
     assert_eq!(bad.kind(), RpcErrorKind::InvalidParams);
 
+    let unit = call(
+        &cluster,
+        "objects.create",
+        json!({"type": "OrganizationalUnit", "parent": BASE, "attrs": {"ou": "staff"}}),
+    )
+    .await;
+    let other = call(
+        &cluster,
+        "objects.create",
+        json!({"type": "OrganizationalUnit", "parent": BASE, "attrs": {"ou": "other"}}),
+    )
+    .await;
+    let moved = call(
+        &cluster,
+        "objects.move",
+        json!({"ref": unit["uuid"], "parent": other["dn"]}),
+    )
+    .await;
+    assert_eq!(moved["dn"], json!(format!("ou=staff,ou=other,{BASE}")));
+
     let removed = call(&cluster, "objects.remove", json!([uuid])).await;
     assert_eq!(removed["dn"], json!(dn));
     let gone = refused(&cluster, "objects.get", json!([uuid])).await;
     assert_eq!(data(&gone, "reason"), "not_found");
 
-    // One ObjectChanged per write: 1 create + 1 update + 3 creates + 1 remove.
+    // One ObjectChanged per write: 1 create + 1 update + 3 creates + 2 creates + 1 move + 1 remove.
     for _ in 0..500 {
-        if seen.lock().map(|s| s.len()).unwrap_or(0) >= 6 {
+        if seen.lock().map(|s| s.len()).unwrap_or(0) >= 9 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -215,7 +235,10 @@ async fn the_object_rpc_serves_the_scenario_on_the_embedded_store() {
         .lock()
         .map(|s| s.iter().map(|e| e.xml.to_string()).collect())
         .unwrap_or_default();
-    assert_eq!(changes.len(), 6, "{changes:?}");
+    assert_eq!(changes.len(), 9, "{changes:?}");
+    assert!(changes
+        .iter()
+        .any(|x| x.contains("<ChangeType>moddn</ChangeType>")));
     assert!(changes
         .iter()
         .any(|x| x.contains("<ChangeType>delete</ChangeType>")));

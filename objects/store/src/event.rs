@@ -10,16 +10,19 @@ pub enum ChangeType {
     Add,
     /// Changed.
     Modify,
+    /// Moved below another parent.
+    Move,
     /// Removed.
     Delete,
 }
 
 impl ChangeType {
-    /// `add`, `modify`, `delete`, as the event's `ChangeType` says it.
+    /// `add`, `modify`, `moddn`, `delete`, as the event's `ChangeType` says it.
     pub fn name(self) -> &'static str {
         match self {
             ChangeType::Add => "add",
             ChangeType::Modify => "modify",
+            ChangeType::Move => "moddn",
             ChangeType::Delete => "delete",
         }
     }

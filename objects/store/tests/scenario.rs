@@ -205,6 +205,47 @@ fn scenario(store: &ObjectStore) {
     );
     assert_eq!(base_only.expect("search").objects.len(), 1);
 
+    // Move: below another container, with what lies below it; refused below itself.
+    let unit = store
+        .create(
+            "OrganizationalUnit",
+            BASE,
+            &attrs(json!({"ou": "staff"})),
+            &[],
+        )
+        .expect("a unit");
+    let inner = store
+        .create(
+            "OrganizationalUnit",
+            &unit.dn,
+            &attrs(json!({"ou": "inner"})),
+            &[],
+        )
+        .expect("a unit inside");
+    let elsewhere = store
+        .create(
+            "OrganizationalUnit",
+            BASE,
+            &attrs(json!({"ou": "elsewhere"})),
+            &[],
+        )
+        .expect("another unit");
+    let moved = store.move_to(&unit.uuid, &elsewhere.dn).expect("move");
+    assert_eq!(moved.dn, format!("ou=staff,{}", elsewhere.dn));
+    assert_eq!(moved.revision, unit.revision + 1);
+    let inner_now = store.get(&inner.uuid).expect("inner");
+    assert_eq!(inner_now.dn, format!("ou=inner,{}", moved.dn));
+    assert!(store.entry(&inner_now.dn).expect("read").is_some());
+    assert!(store.entry(&inner.dn).expect("read").is_none());
+    assert_eq!(
+        kind_of(store.move_to(&moved.uuid, &inner_now.dn)),
+        ErrorKind::Invalid
+    );
+    assert_eq!(
+        kind_of(store.move_to(&user.uuid, &elsewhere.dn)),
+        ErrorKind::Invalid
+    );
+
     // Remove: refused while objects lie below; a user goes with all its rows.
     assert_eq!(kind_of(store.remove(PEOPLE)), ErrorKind::Invalid);
     let removed = store.remove(&user.uuid).expect("remove");

@@ -1,5 +1,5 @@
 //! The `objects` plugin: the object model over RPC, stateless (any node may take the next
-//! call). `objects.types`, `describe`, `get`, `search`, `create`, `update`, `remove`, each an
+//! call). `objects.types`, `describe`, `get`, `search`, `create`, `update`, `move`, `remove`, each an
 //! async command whose store work runs on a blocking worker. The store's backend runs as a
 //! supervised actor below the plugin (`plugins/objects/backends/sql`); while it is down every
 //! command that needs it answers `-32004 backend` at once with `data.backend`. Every write
@@ -168,6 +168,17 @@ impl ObjectsPlugin {
             .run(move |store| store.update_json(&r#ref, &changes, if_revision))
             .await?;
         self.changed(&object, ChangeType::Modify);
+        Ok(object.to_json(None))
+    }
+
+    /// Moves `ref`, with everything below it, below `parent` (in the base, of a type that
+    /// may hold it); it keeps its RDN. Returns the object at its new DN.
+    #[command]
+    async fn r#move(&self, r#ref: String, parent: String) -> Result<Value, CallError> {
+        let object = self
+            .run(move |store| store.move_to(&r#ref, &parent))
+            .await?;
+        self.changed(&object, ChangeType::Move);
         Ok(object.to_json(None))
     }
 

@@ -7,13 +7,14 @@
 //!
 //! Layout: `dn` (DN helpers), `rows` (rows on one connection), `query` (search queries),
 //! `directory` (the model's lookups on the store), `read` (get, search), `write` (create,
-//! update, remove), `seed` (the base tree).
+//! update, remove), `moving` (move below another parent), `seed` (the base tree).
 //!
 //! No connection is held while the model runs: filters and conditions ask the store
 //! through [`StoreDirectory`], which takes its own.
 
 mod directory;
 pub mod dn;
+mod moving;
 pub mod query;
 mod read;
 mod rows;

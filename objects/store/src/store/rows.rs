@@ -260,3 +260,27 @@ pub fn counts(conn: &mut Db) -> Result<[i64; 3]> {
         .map_err(sql("counting"))?;
     Ok([objects, entries, values])
 }
+
+/// Gives `uuid` a new DN and parent (registry and entry), bumping its revision when `bump`.
+pub fn rename(conn: &mut Db, uuid: &str, dn: &str, parent: &str, bump: bool) -> Result<()> {
+    let target = clacks_objects::table.filter(clacks_objects::uuid.eq(uuid));
+    if bump {
+        diesel::update(target)
+            .set((
+                clacks_objects::dn.eq(dn),
+                clacks_objects::parent.eq(parent),
+                clacks_objects::revision.eq(clacks_objects::revision + 1),
+            ))
+            .execute(conn)
+    } else {
+        diesel::update(target)
+            .set((clacks_objects::dn.eq(dn), clacks_objects::parent.eq(parent)))
+            .execute(conn)
+    }
+    .map_err(sql("moving an object"))?;
+    diesel::update(clacks_entries::table.filter(clacks_entries::uuid.eq(uuid)))
+        .set(clacks_entries::dn.eq(dn))
+        .execute(conn)
+        .map(|_| ())
+        .map_err(sql("moving an entry"))
+}
