@@ -549,3 +549,39 @@ fn listen_over_amqp_as_the_caller_user() {
         assert!(xml.contains("<Id>n1</Id>"), "{xml}");
     }
 }
+
+/// The CLI over AMQP as the caller user: `call --node` and `tree --node` reach that node alone
+/// (its private queue is exclusive to the node's connection, so the CLI must not probe it), and
+/// `describe` lists the domain's commands.
+#[test]
+fn the_cli_addresses_one_node_over_amqp_as_the_caller_user() {
+    let domain = Deployed::create("cli");
+    let _n1 = domain.node("n1", "off", &[]);
+    let _n2 = domain.node("n2", "off", &[]);
+    domain.wait_for_nodes(2);
+    let text = |out: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    for node in ["n1", "n2"] {
+        let ping = domain.clacks(&["call", "--node", node, "--timeout", "10", "core.ping"]);
+        assert_eq!(ping.status.code(), Some(0), "{}", text(&ping));
+        let answer: Value = serde_json::from_slice(&ping.stdout).expect("JSON on stdout");
+        assert_eq!(answer["node"], json!(node), "{answer}");
+    }
+    let tree = domain.clacks(&["tree", "--node", "n2"]);
+    assert_eq!(tree.status.code(), Some(0), "{}", text(&tree));
+    let drawn = String::from_utf8_lossy(&tree.stdout);
+    assert!(drawn.contains("n2"), "{drawn}");
+    assert!(!drawn.contains("n1"), "n2's tree only: {drawn}");
+    assert!(drawn.contains("node/plugins/core"), "{drawn}");
+    let described = domain.clacks(&["describe"]);
+    assert_eq!(described.status.code(), Some(0), "{}", text(&described));
+    let listed = String::from_utf8_lossy(&described.stdout);
+    for method in ["core.ping", "host.facts", "events.publish"] {
+        assert!(listed.contains(method), "{method} missing: {listed}");
+    }
+}
