@@ -4,6 +4,7 @@
 //! extensions and revisions, refused input with nothing written, literal search with
 //! paging, remove; every write publishes one `ObjectChanged` event.
 
+use clacks_plugins::objects::{Action, AllowAll, ObjectAccess, ObjectsPlugin};
 use clacks_runtime::call::{CallError, RpcErrorKind};
 use clacks_runtime::events::Event;
 use clacks_tests::cluster::{Cluster, LocalFactory};
@@ -15,17 +16,33 @@ use std::time::Duration;
 const BASE: &str = "dc=example,dc=net";
 const PEOPLE: &str = "ou=people,dc=example,dc=net";
 
-async fn objects_node(test: &str, overrides: &[(&str, &str)]) -> Cluster {
+async fn objects_node(test: &str, access: Arc<dyn ObjectAccess>) -> Cluster {
     let factory = LocalFactory::default();
     let domain = format!("objects-{test}-{}", std::process::id());
-    let settings = clacks_tests::cluster::settings(&domain, overrides);
-    Cluster::start(&factory, &domain, &["o"], overrides, move |_, b| {
+    let settings = clacks_tests::cluster::settings(&domain, &[]);
+    Cluster::start(&factory, &domain, &["o"], &[], move |_, b| {
         b.plugin(clacks_plugins::events::EventsPlugin::definition())
-            .plugin(clacks_plugins::objects::ObjectsPlugin::definition(
+            .plugin(ObjectsPlugin::definition_with_access(
                 &settings,
+                access.clone(),
             ))
     })
     .await
+}
+
+/// Denies reading `sn`, writing `guiPreferences` and removing anything.
+struct Restricted;
+
+impl ObjectAccess for Restricted {
+    fn may(&self, _: &str, _: &str, action: Action) -> bool {
+        action != Action::Remove
+    }
+    fn may_read(&self, _: &str, _: &str, attribute: &str) -> bool {
+        attribute != "sn"
+    }
+    fn may_write(&self, _: &str, _: &str, attribute: &str) -> bool {
+        attribute != "guiPreferences"
+    }
 }
 
 /// Calls until the backend is up (it answers -32004 while it connects and seeds).
@@ -65,7 +82,7 @@ fn data(e: &CallError, key: &str) -> String {
 
 #[actix_rt::test]
 async fn the_object_rpc_serves_the_scenario_on_the_embedded_store() {
-    let cluster = objects_node("scenario", &[]).await;
+    let cluster = objects_node("scenario", Arc::new(AllowAll)).await;
     let node = &cluster.nodes[0];
     let seen: Arc<Mutex<Vec<Event>>> = Arc::default();
     let sink = seen.clone();
@@ -242,5 +259,45 @@ async fn the_object_rpc_serves_the_scenario_on_the_embedded_store() {
     assert!(changes
         .iter()
         .any(|x| x.contains("<ChangeType>delete</ChangeType>")));
+    cluster.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn the_object_access_hides_attributes_and_refuses_writes_before_anything_is_written() {
+    let cluster = objects_node("access", Arc::new(Restricted)).await;
+    until_up(&cluster, "objects.get", json!([BASE])).await;
+    let user = call(
+        &cluster,
+        "objects.create",
+        json!({"type": "User", "parent": PEOPLE, "attrs": {"uid": "ac", "givenName": "A", "sn": "Cess"}}),
+    )
+    .await;
+    assert!(user["attrs"].get("sn").is_none(), "{user}");
+    assert_eq!(user["attrs"]["uid"], json!(["ac"]));
+    let uuid = user["uuid"].clone();
+
+    let write = refused(
+        &cluster,
+        "objects.update",
+        json!({"ref": uuid, "changes": {"set": {"guiPreferences": {"theme": "x"}}}}),
+    )
+    .await;
+    assert_eq!(
+        (write.code(), data(&write, "attribute")),
+        (-32003, "guiPreferences".to_owned())
+    );
+    let create = refused(&cluster, "objects.create", json!({"type": "User", "parent": PEOPLE, "attrs": {"uid": "no", "givenName": "N", "sn": "O", "guiPreferences": {}}})).await;
+    assert_eq!(create.code(), -32003);
+    let remove = refused(&cluster, "objects.remove", json!([uuid])).await;
+    assert_eq!(remove.code(), -32003);
+
+    let users = call(
+        &cluster,
+        "objects.search",
+        json!({"base": PEOPLE, "scope": "one", "query": {"_type": "User"}}),
+    )
+    .await;
+    assert_eq!(users["objects"].as_array().map(Vec::len), Some(1));
+    assert_eq!(users["objects"][0]["revision"], 1);
     cluster.shutdown().await;
 }

@@ -16,6 +16,8 @@ pub enum ErrorKind {
     Conflict,
     /// The request itself is wrong (a parent outside the base, a bad query …).
     Invalid,
+    /// The caller may not do this ([`crate::access::ObjectAccess`] said no).
+    Forbidden,
 }
 
 impl ErrorKind {
@@ -27,6 +29,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "not_found",
             ErrorKind::Conflict => "conflict",
             ErrorKind::Invalid => "invalid",
+            ErrorKind::Forbidden => "forbidden",
         }
     }
 }

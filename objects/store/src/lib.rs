@@ -14,6 +14,8 @@
 //!   migrations (`migrations/`), the table definitions.
 //! - [`store`]: [`ObjectStore`]: get, search ([`store::query`]), create, update, remove,
 //!   the model's directory lookups on the store, the seeded base tree.
+//! - [`access`]: [`access::ObjectAccess`], the object-level authorisation the RPC asks
+//!   ([`access::AllowAll`] until the ACL issue).
 //! - [`shipped`]: the definitions shipped in `objects/definitions/`, compiled in.
 //! - [`event`]: the `ObjectChanged` event of every write.
 //! - [`actor`]: the backend actor ([`actor::backend_child`]) and the
@@ -31,6 +33,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod actor;
 pub mod error;
 pub mod event;

@@ -6,8 +6,9 @@
 //! publishes one `ObjectChanged` event.
 //!
 //! Layout: `mod.rs` (the commands), `setup` (settings → catalog, store, backend actor),
-//! `reply` (store errors → call errors).
+//! `guard` (object-level authorisation per call), `reply` (store errors → call errors).
 
+mod guard;
 mod reply;
 mod setup;
 
@@ -15,14 +16,17 @@ use clacks_object_store::actor::{BackendStatus, BackendsTree};
 use clacks_object_store::event::{object_changed, ChangeType};
 use clacks_object_store::store::query::Query;
 use clacks_object_store::{ObjectStore, Scope, StoredObject};
-use clacks_runtime::call::CallError;
+use clacks_runtime::call::{CallContext, CallError};
 use clacks_runtime::config::Settings;
 use clacks_runtime::events::EventBus;
 use clacks_runtime::plugin::plugin;
 use clacks_runtime::serde_json::{json, Map, Value};
 use clacks_runtime::PluginDef;
 
+pub use clacks_object_store::access::{Action, AllowAll, ObjectAccess};
+use guard::Guard;
 use reply::{blocking, store_error};
+use std::sync::Arc;
 
 /// The most objects one `objects.search` page holds.
 pub const MAX_LIMIT: usize = 1000;
@@ -34,6 +38,7 @@ pub struct ObjectsPlugin {
     store: ObjectStore,
     status: BackendStatus,
     events: EventBus,
+    access: Arc<dyn ObjectAccess>,
     _backends: BackendsTree,
 }
 
@@ -41,7 +46,16 @@ impl ObjectsPlugin {
     /// The plugin for the node's `[objects]` settings: definitions from `definition_dirs` (the
     /// shipped ones when empty), objects in `store` under `base`.
     pub fn definition(settings: &Settings) -> PluginDef {
-        setup::definition(settings)
+        setup::definition(settings, Arc::new(clacks_object_store::access::AllowAll))
+    }
+
+    /// The same plugin asking `access` before every read and write.
+    pub fn definition_with_access(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginDef {
+        setup::definition(settings, access)
+    }
+
+    fn guard(&self, ctx: &CallContext) -> Guard {
+        Guard::new(self.access.clone(), ctx.caller())
     }
 
     async fn run<T: Send + 'static>(
@@ -100,9 +114,15 @@ impl ObjectsPlugin {
     /// The object `ref` (a DN or a UUID): `{"dn", "uuid", "type", "extensions", "attrs",
     /// "revision"}`; `attrs` limits the attributes returned.
     #[command]
-    async fn get(&self, r#ref: String, attrs: Option<Vec<String>>) -> Result<Value, CallError> {
+    async fn get(
+        &self,
+        ctx: &CallContext,
+        r#ref: String,
+        attrs: Option<Vec<String>>,
+    ) -> Result<Value, CallError> {
+        let guard = self.guard(ctx);
         let object = self.run(move |store| store.get(&r#ref)).await?;
-        Ok(object.to_json(attrs.as_deref()))
+        Ok(guard.readable(object).to_json(attrs.as_deref()))
     }
 
     /// The objects in `scope` (`base`, `one`, `sub`) of `base` matching `query` (the
@@ -111,8 +131,10 @@ impl ObjectsPlugin {
     /// at most 1000); `cursor` continues where the previous page ended. Returns
     /// `{"objects": [...], "cursor": TEXT|null}`.
     #[command]
+    #[allow(clippy::too_many_arguments)] // the RPC's own parameters, as the protocol names them
     async fn search(
         &self,
+        ctx: &CallContext,
         base: String,
         scope: String,
         query: Value,
@@ -125,13 +147,14 @@ impl ObjectsPlugin {
         })?;
         let query = Query::parse(&query).map_err(store_error)?;
         let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+        let guard = self.guard(ctx);
         let page = self
             .run(move |store| store.search(&base, scope, &query, limit, cursor.as_deref()))
             .await?;
         let objects: Vec<Value> = page
             .objects
-            .iter()
-            .map(|o| o.to_json(attrs.as_deref()))
+            .into_iter()
+            .map(|o| guard.readable(o).to_json(attrs.as_deref()))
             .collect();
         Ok(json!({"objects": objects, "cursor": page.cursor}))
     }
@@ -141,17 +164,21 @@ impl ObjectsPlugin {
     #[command]
     async fn create(
         &self,
+        ctx: &CallContext,
         r#type: String,
         parent: String,
         attrs: Map<String, Value>,
         extensions: Option<Vec<String>>,
     ) -> Result<Value, CallError> {
         let extensions = extensions.unwrap_or_default();
+        let guard = self.guard(ctx);
+        guard.action(&r#type, Action::Create).map_err(store_error)?;
+        guard.writes(&r#type, &attrs).map_err(store_error)?;
         let object = self
             .run(move |store| store.create(&r#type, &parent, &attrs, &extensions))
             .await?;
         self.changed(&object, ChangeType::Add);
-        Ok(object.to_json(None))
+        Ok(guard.readable(object).to_json(None))
     }
 
     /// Applies one change set to `ref`, all or nothing: `{"set": {..}, "add": {..},
@@ -160,33 +187,56 @@ impl ObjectsPlugin {
     #[command]
     async fn update(
         &self,
+        ctx: &CallContext,
         r#ref: String,
         changes: Value,
         if_revision: Option<i64>,
     ) -> Result<Value, CallError> {
+        let guard = self.guard(ctx);
+        let reader = guard.clone();
         let object = self
-            .run(move |store| store.update_json(&r#ref, &changes, if_revision))
+            .run(move |store| {
+                guard.changes(&store.get(&r#ref)?.object_type, &changes)?;
+                store.update_json(&r#ref, &changes, if_revision)
+            })
             .await?;
         self.changed(&object, ChangeType::Modify);
-        Ok(object.to_json(None))
+        Ok(reader.readable(object).to_json(None))
     }
 
     /// Moves `ref`, with everything below it, below `parent` (in the base, of a type that
     /// may hold it); it keeps its RDN. Returns the object at its new DN.
     #[command]
-    async fn r#move(&self, r#ref: String, parent: String) -> Result<Value, CallError> {
+    async fn r#move(
+        &self,
+        ctx: &CallContext,
+        r#ref: String,
+        parent: String,
+    ) -> Result<Value, CallError> {
+        let guard = self.guard(ctx);
+        let reader = guard.clone();
         let object = self
-            .run(move |store| store.move_to(&r#ref, &parent))
+            .run(move |store| {
+                guard.action(&store.get(&r#ref)?.object_type, Action::Move)?;
+                store.move_to(&r#ref, &parent)
+            })
             .await?;
         self.changed(&object, ChangeType::Move);
-        Ok(object.to_json(None))
+        Ok(reader.readable(object).to_json(None))
     }
 
     /// Removes `ref` (refused while objects lie below it); returns what it was.
     #[command]
-    async fn remove(&self, r#ref: String) -> Result<Value, CallError> {
-        let object = self.run(move |store| store.remove(&r#ref)).await?;
+    async fn remove(&self, ctx: &CallContext, r#ref: String) -> Result<Value, CallError> {
+        let guard = self.guard(ctx);
+        let reader = guard.clone();
+        let object = self
+            .run(move |store| {
+                guard.action(&store.get(&r#ref)?.object_type, Action::Remove)?;
+                store.remove(&r#ref)
+            })
+            .await?;
         self.changed(&object, ChangeType::Delete);
-        Ok(object.to_json(None))
+        Ok(reader.readable(object).to_json(None))
     }
 }

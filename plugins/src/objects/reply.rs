@@ -1,5 +1,6 @@
 //! Store results as call results: the store's errors become the JSON-RPC errors of
-//! PROTOCOL.md (`-32004 backend` with `data.backend`; refusals `-32602` with `data.reason`,
+//! PROTOCOL.md (`-32004 backend` with `data.backend`; `-32003` when access is denied; refusals `-32602`
+//! with `data.reason`,
 //! `data.attribute`, `data.rule`), and store work runs on a blocking worker.
 
 use clacks_object_store::{Error, ErrorKind};
@@ -11,7 +12,10 @@ pub fn store_error(e: Error) -> CallError {
         let backend = e.backend.clone().unwrap_or_default();
         return CallError::new(RpcErrorKind::Backend, e.to_string()).with("backend", backend);
     }
-    let mut out = CallError::invalid_params(e.to_string()).with("reason", e.kind.name());
+    let mut out = match e.kind {
+        ErrorKind::Forbidden => CallError::new(RpcErrorKind::Forbidden, e.to_string()),
+        _ => CallError::invalid_params(e.to_string()).with("reason", e.kind.name()),
+    };
     if let Some(a) = e.attribute {
         out = out.with("attribute", a);
     }

@@ -3,6 +3,7 @@
 //! under `plugins/objects/backends`, which connects, migrates, seeds the base tree and then
 //! watches its server.
 
+use clacks_object_store::access::ObjectAccess;
 use clacks_object_store::actor::{backend_child, BackendStatus, BackendsTree};
 use clacks_object_store::shipped::shipped_catalog;
 use clacks_object_store::sql::Target;
@@ -30,8 +31,8 @@ fn catalog(settings: &Settings) -> Result<Arc<Catalog>, String> {
     })
 }
 
-/// The plugin definition (see [`ObjectsPlugin::definition`]).
-pub fn definition(settings: &Settings) -> PluginDef {
+/// The plugin definition asking `access` (see [`ObjectsPlugin::definition`]).
+pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginDef {
     let catalog = catalog(settings);
     let store = if settings.objects.store.is_empty() {
         "sqlite::memory:"
@@ -74,6 +75,7 @@ pub fn definition(settings: &Settings) -> PluginDef {
             store,
             status,
             events: ctx.events.clone(),
+            access: access.clone(),
             _backends: backends,
         })
     })
