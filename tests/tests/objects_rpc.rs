@@ -299,5 +299,15 @@ async fn the_object_access_hides_attributes_and_refuses_writes_before_anything_i
     .await;
     assert_eq!(users["objects"].as_array().map(Vec::len), Some(1));
     assert_eq!(users["objects"][0]["revision"], 1);
+    let probe = refused(
+        &cluster,
+        "objects.search",
+        json!({"base": PEOPLE, "scope": "one", "query": {"$not": {"sn": "Cess"}}}),
+    )
+    .await;
+    assert_eq!(
+        (probe.code(), data(&probe, "attribute")),
+        (-32003, "sn".to_owned())
+    );
     cluster.shutdown().await;
 }

@@ -3,6 +3,7 @@
 //! refused (`-32003`) before anything is written.
 
 use clacks_object_store::access::{Action, ObjectAccess};
+use clacks_object_store::store::query::Query;
 use clacks_object_store::{Error, ErrorKind, StoredObject};
 use serde_json::Value;
 use std::sync::Arc;
@@ -36,6 +37,23 @@ impl Guard {
             .attrs
             .retain(|name, _| self.access.may_read(&self.caller, &t, name));
         object
+    }
+
+    /// Refuses a search that tests an attribute the caller may not read (of any type: a
+    /// query is not bound to one), so values cannot be probed through queries.
+    pub fn query(&self, query: &Query, object_types: &[String]) -> Result<(), Error> {
+        for name in query.attributes() {
+            if object_types
+                .iter()
+                .any(|t| !self.access.may_read(&self.caller, t, name))
+            {
+                return Err(forbidden(
+                    format!("{} may not search by '{name}'", self.caller),
+                    Some(name),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Refuses `action` on an object of `object_type` unless allowed.

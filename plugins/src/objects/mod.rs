@@ -148,6 +148,14 @@ impl ObjectsPlugin {
         let query = Query::parse(&query).map_err(store_error)?;
         let limit = limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
         let guard = self.guard(ctx);
+        let types: Vec<String> = self
+            .store
+            .catalog()
+            .base_types()
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        guard.query(&query, &types).map_err(store_error)?;
         let page = self
             .run(move |store| store.search(&base, scope, &query, limit, cursor.as_deref()))
             .await?;

@@ -80,6 +80,20 @@ impl Query {
         Ok(Query::And(parts))
     }
 
+    /// The attribute names the query tests (not `_type`, `_extensions`, `dn`).
+    pub fn attributes(&self) -> Vec<&str> {
+        match self {
+            Query::And(parts) | Query::Or(parts) => {
+                parts.iter().flat_map(Query::attributes).collect()
+            }
+            Query::Not(q) => q.attributes(),
+            Query::Field(f, _) if matches!(f.as_str(), "_type" | "_extensions" | "dn") => {
+                Vec::new()
+            }
+            Query::Field(f, _) => vec![f.as_str()],
+        }
+    }
+
     /// Whether `c` matches.
     pub fn matches(&self, c: &Candidate<'_>) -> bool {
         match self {
@@ -222,6 +236,22 @@ mod tests {
             json!({"$and": [{"sn": "Doe"}, {"_type": "Group"}]}),
             &a
         ));
+    }
+
+    #[test]
+    fn a_query_names_the_attributes_it_tests() {
+        let q =
+            Query::parse(&json!({"_type": "User", "$or": [{"sn": "x"}, {"$not": {"uid": "y"}}]}));
+        let mut names = q
+            .map(|q| {
+                q.attributes()
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        names.sort();
+        assert_eq!(names, vec!["sn", "uid"]);
     }
 
     #[test]
