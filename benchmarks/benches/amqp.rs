@@ -2,8 +2,9 @@
 //! same broker, in one run: sequential latency (p50, p99) and throughput with 1, 64 and 256
 //! calls in flight, printed side by side as ratios.
 //!
-//! Three sides, run in rotating rounds (`CLACKS_BENCH_ROUNDS`, default 10) so that all see the
-//! same machine:
+//! Three sides, run in paired rounds whose order alternates (`CLACKS_BENCH_ROUNDS`, default 10,
+//! at least 7; [`round_order`]) so that all see the same machine; each ratio printed is the
+//! median of the per-round ratios (rates and latencies in the rows are over all rounds):
 //! - **raw, bare**: a lapin responder consuming one queue and replying to `reply_to`, acking
 //!   at once; a lapin requester matching replies by correlation id. No confirms, no headers.
 //! - **raw, same guarantees**: the same loop doing the broker work Clacks' delivery rules
@@ -16,10 +17,12 @@
 //!   to `D.command`; the same node consumes the shared queue, serves the call in its plugin
 //!   actor, publishes the reply (confirmed) and acks.
 //!
-//! Goals (issue 5): sequential p50 ≤ 1.10× raw; throughput at 64 in flight ≥ 0.9× raw.
+//! Goals (issue 10), against the raw loop with the same guarantees: sequential p50 ≤ 1.10×,
+//! calls/s with 64 in flight ≥ 1.0×; the bare-loop ratios are printed beside them, and a
+//! `RESULT key=value …` line repeats them for scripts (`benchmarks/compare-commits`).
 //! Broker: `CLACKS_BENCH_AMQP_URL` (default amqp://guest:guest@127.0.0.1:5672/%2f).
 
-use clacks_benchmarks::{amqp_node, report, Samples, Side};
+use clacks_benchmarks::{amqp_node, median, report, round_order, Samples, Side};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::plugin::plugin;
 use clacks_runtime::NodeHandle;
@@ -51,6 +54,9 @@ impl Bench {
 }
 
 const PREFETCH: u16 = 256;
+
+/// Fewer paired rounds than this make a weak median (issue 10 asks for at least 7).
+const MIN_ROUNDS: usize = 7;
 
 fn url() -> String {
     amqp_node::broker_url()
@@ -294,19 +300,34 @@ async fn timed(total: usize, in_flight: usize, side: &mut Side<'_>) -> Duration 
     started.elapsed()
 }
 
-/// Calls per second of each side with `in_flight` calls in flight, over rotating rounds.
-async fn throughputs(total: usize, in_flight: usize, sides: &mut [Side<'_>]) -> Vec<f64> {
-    let rounds = 6;
-    let per_round = (total / rounds / in_flight).max(1) * in_flight;
+/// Each side with `in_flight` calls in flight, over `rounds` rounds whose sides run in
+/// [`round_order`]: calls per second over all rounds (all calls / all time, per side), and each
+/// round's calls per second (`[round][side]`) for per-round ratios.
+async fn throughputs(
+    total: usize,
+    in_flight: usize,
+    rounds: usize,
+    sides: &mut [Side<'_>],
+) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let per_round = (total / rounds / in_flight).max(4) * in_flight;
     let mut time = vec![Duration::ZERO; sides.len()];
+    let mut each = Vec::with_capacity(rounds);
     for round in 0..rounds {
-        for step in 0..sides.len() {
-            let i = (round + step) % sides.len();
-            time[i] += timed(per_round, in_flight, &mut sides[i]).await;
+        let mut rates = vec![0.0; sides.len()];
+        for i in round_order(round, sides.len()) {
+            let took = timed(per_round, in_flight, &mut sides[i]).await;
+            time[i] += took;
+            rates[i] = per_round as f64 / took.as_secs_f64();
         }
+        each.push(rates);
     }
     let all = (per_round * rounds) as f64;
-    time.iter().map(|t| all / t.as_secs_f64()).collect()
+    (time.iter().map(|t| all / t.as_secs_f64()).collect(), each)
+}
+
+/// The median over rounds of `f` of a round's values (`[bare, same, clacks]`).
+fn across(rounds: &[Vec<f64>], f: impl Fn(&[f64]) -> f64) -> f64 {
+    median(rounds.iter().map(|r| f(r)))
 }
 
 fn env_number(name: &str, default: usize) -> usize {
@@ -322,7 +343,7 @@ fn ratio(a: Duration, b: Duration) -> f64 {
 
 fn main() {
     let sequential = env_number("CLACKS_BENCH_CALLS", 3_000);
-    let rounds = env_number("CLACKS_BENCH_ROUNDS", 10);
+    let rounds = env_number("CLACKS_BENCH_ROUNDS", 10).max(MIN_ROUNDS);
     actix_rt::System::new().block_on(async move {
         let bare = Rc::new(Raw::start(Guarantees::Bare).await);
         let full = Rc::new(Raw::start(Guarantees::Clacks).await);
@@ -352,38 +373,61 @@ fn main() {
         };
         let mut sides = [raw_side(&bare), raw_side(&full), clacks_side()];
         println!(
-            "AMQP benchmark on {} ({sequential} sequential calls per side, in {rounds} rotating rounds; prefetch {PREFETCH})",
+            "AMQP benchmark on {} ({sequential} sequential calls per side, in {rounds} paired rounds whose order alternates; prefetch {PREFETCH})",
             clacks_amqp::redact(&url())
         );
-        let seq = Samples::interleaved(200, sequential, rounds, &mut sides).await;
+        // Sides: [raw bare, raw same guarantees, clacks].
+        let mut per_round = Samples::paired_rounds(200, sequential, rounds, &mut sides).await;
+        let p50s: Vec<Vec<f64>> = per_round
+            .iter()
+            .map(|r| r.iter().map(|s| s.percentile(50.0).as_secs_f64()).collect())
+            .collect();
+        let seq: Vec<Samples> = (0..sides.len())
+            .map(|i| Samples::pooled(per_round.iter_mut().map(|r| std::mem::take(&mut r[i]))))
+            .collect();
         report("raw lapin, bare (sequential)", &seq[0]);
         report("raw lapin, same guarantees (sequential)", &seq[1]);
         report("clacks call over AMQP (sequential)", &seq[2]);
-        let p = |s: &Samples, q: f64| s.percentile(q);
+        let p99 = |a: &Samples, b: &Samples| ratio(a.percentile(99.0), b.percentile(99.0));
+        let seq_goal = across(&p50s, |r| r[2] / r[1]);
+        let seq_bare = across(&p50s, |r| r[2] / r[0]);
+        let seq_guarantees = across(&p50s, |r| r[1] / r[0]);
         println!(
-            "ratio sequential p50 clacks/raw: {:.2}x (goal <= 1.10x); p99 {:.2}x",
-            ratio(p(&seq[2], 50.0), p(&seq[0], 50.0)),
-            ratio(p(&seq[2], 99.0), p(&seq[0], 99.0)),
+            "  p99 (all rounds pooled): clacks/raw same guarantees {:.2}x, clacks/raw bare {:.2}x",
+            p99(&seq[2], &seq[1]),
+            p99(&seq[2], &seq[0]),
         );
-        println!(
-            "  clacks / raw with the same guarantees: p50 {:.2}x, p99 {:.2}x; the guarantees alone (raw same / raw bare): p50 {:.2}x",
-            ratio(p(&seq[2], 50.0), p(&seq[1], 50.0)),
-            ratio(p(&seq[2], 99.0), p(&seq[1], 99.0)),
-            ratio(p(&seq[1], 50.0), p(&seq[0], 50.0)),
-        );
+        let mut goal64 = (0.0, 0.0, 0.0);
         for in_flight in [1usize, 64, 256] {
             let total = (sequential * 4).max(in_flight * 24);
-            let rates = throughputs(total, in_flight, &mut sides).await;
-            println!(
-                "{in_flight:>3} in flight: raw {:>7.0}/s  raw same guarantees {:>7.0}/s  clacks {:>7.0}/s   ratio clacks/raw {:.2}x{}  clacks/same {:.2}x",
-                rates[0],
-                rates[1],
-                rates[2],
-                rates[2] / rates[0],
-                if in_flight == 64 { " (goal >= 0.90x)" } else { "" },
-                rates[2] / rates[1],
+            let (rate, rates) = throughputs(total, in_flight, rounds, &mut sides).await;
+            let (vs_same, vs_bare, guarantees) = (
+                across(&rates, |r| r[2] / r[1]),
+                across(&rates, |r| r[2] / r[0]),
+                across(&rates, |r| r[1] / r[0]),
             );
+            println!(
+                "{in_flight:>3} in flight: raw {:>7.0}/s  raw same guarantees {:>7.0}/s  clacks {:>7.0}/s   ratio clacks/same {vs_same:.2}x  clacks/raw bare {vs_bare:.2}x  same/bare {guarantees:.2}x",
+                rate[0],
+                rate[1],
+                rate[2],
+            );
+            if in_flight == 64 {
+                goal64 = (vs_same, vs_bare, guarantees);
+            }
         }
+        println!("\ngoals (issue 10), against the raw loop with the same guarantees; medians of {rounds} paired rounds:");
+        println!(
+            "sequential p50 clacks/raw same guarantees: {seq_goal:.2}x (goal <= 1.10x)   bare loop: clacks/raw bare {seq_bare:.2}x, raw same/raw bare {seq_guarantees:.2}x"
+        );
+        println!(
+            "calls/s with 64 in flight clacks/raw same guarantees: {:.2}x (goal >= 1.00x)   bare loop: clacks/raw bare {:.2}x, raw same/raw bare {:.2}x",
+            goal64.0, goal64.1, goal64.2
+        );
+        println!(
+            "RESULT rounds={rounds} seq_p50_vs_same_x={seq_goal:.4} seq_p50_vs_bare_x={seq_bare:.4} seq_p50_same_vs_bare_x={seq_guarantees:.4} in_flight_64_vs_same_tput_x={:.4} in_flight_64_vs_bare_tput_x={:.4} in_flight_64_same_vs_bare_tput_x={:.4}",
+            goal64.0, goal64.1, goal64.2
+        );
         drop(sides);
         node.shutdown().await;
         for raw in [bare, full] {

@@ -1,12 +1,14 @@
 //! # clacks-benchmarks: speed goals as ratios against a baseline from the same run
 //!
 //! Machines here are shared and noisy, so no benchmark asserts a time: each measures Clacks
-//! and a baseline doing the same work in one process, in alternating rounds
-//! ([`Samples::interleaved`]), and prints both with their ratio. Goals (from the issues) are stated beside the ratio.
+//! and a baseline doing the same work in one process, in rounds whose order alternates
+//! ([`Samples::paired_rounds`], [`round_order`]), and prints both with the median of the
+//! per-round ratios. Goals (from the issues) are stated beside the ratio.
+//! `benchmarks/compare-commits BASE_REV BENCH` pairs a bench against an older commit's build.
 //!
 //! ## Layout
 //! - [`Samples`]: latency samples with percentiles and throughput.
-//! - [`report`]: the printed table row.
+//! - [`report`]: the printed table row; [`median`] of per-round ratios.
 //! - [`amqp_node`]: benchmark nodes on the real broker, and their domain's removal.
 //! - `benches/amqp.rs`: calls over RabbitMQ beside two raw lapin request/reply loops: a bare
 //!   one, and one doing the broker work Clacks' delivery guarantees ask for (confirms both
@@ -26,6 +28,7 @@ use std::time::{Duration, Instant};
 pub type Side<'a> = Box<dyn FnMut() -> futures_util::future::LocalBoxFuture<'a, ()> + 'a>;
 
 /// Per-operation latencies of one measured run.
+#[derive(Default)]
 pub struct Samples {
     latencies: Vec<Duration>,
     total: Duration,
@@ -53,25 +56,35 @@ impl Samples {
         Samples { latencies, total }
     }
 
-    /// Measures every side sequentially, `count` operations each, in `rounds` blocks whose
-    /// order rotates (a b c, b c a, c a b, …), so all sides see the same machine: a noisy
-    /// neighbour or a broker hiccup lands on each instead of skewing their ratios.
-    pub async fn interleaved(
+    /// Measures every side `rounds` times, `count / rounds` operations each time, the sides
+    /// of each round in the order [`round_order`] gives (so that each pair of sides runs in
+    /// either order equally often); returns the samples of each round, `[round][side]`, for
+    /// per-round ratios whose median survives a noisy round. [`Samples::pooled`] joins them.
+    pub async fn paired_rounds(
         warmup: usize,
         count: usize,
         rounds: usize,
         sides: &mut [Side<'_>],
-    ) -> Vec<Samples> {
+    ) -> Vec<Vec<Samples>> {
         let rounds = rounds.max(1);
         let block = (count / rounds).max(1);
-        let mut all: Vec<Samples> = sides.iter().map(|_| Samples::empty()).collect();
+        let mut all = Vec::with_capacity(rounds);
         for round in 0..rounds {
             let warm = if round == 0 { warmup } else { 0 };
-            for step in 0..sides.len() {
-                let i = (round + step) % sides.len();
-                let samples = Samples::measure(warm, block, &mut sides[i]).await;
-                all[i].absorb(samples);
+            let mut this: Vec<Option<Samples>> = sides.iter().map(|_| None).collect();
+            for i in round_order(round, sides.len()) {
+                this[i] = Some(Samples::measure(warm, block, &mut sides[i]).await);
             }
+            all.push(this.into_iter().map(Option::unwrap_or_default).collect());
+        }
+        all
+    }
+
+    /// All samples of `parts` as one run.
+    pub fn pooled(parts: impl IntoIterator<Item = Samples>) -> Samples {
+        let mut all = Samples::empty();
+        for part in parts {
+            all.absorb(part);
         }
         all
     }
@@ -104,6 +117,24 @@ impl Samples {
     }
 }
 
+/// The order in which round `round` runs `sides` sides: a rotation that advances every other
+/// round, reversed on odd rounds (two sides: a b, b a, b a, a b, …; three: abc, cba, bca,
+/// acb, cab, bac), so that over a few rounds every pair runs in either order equally often.
+pub fn round_order(round: usize, sides: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..sides).map(|i| (i + round / 2) % sides).collect();
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    order
+}
+
+/// The median of `values` (the upper one of an even count); 0 when there are none.
+pub fn median(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.into_iter().collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
 /// One printed row: name, p50, p99, ops/s.
 pub fn report(name: &str, s: &Samples) {
     println!(
@@ -130,7 +161,7 @@ mod tests {
     }
 
     #[test]
-    fn interleaved_runs_every_side_the_same_number_of_times_in_rotating_order() {
+    fn paired_rounds_run_every_side_the_same_number_of_times_in_round_order() {
         use futures_util::FutureExt;
         use std::cell::RefCell;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -145,11 +176,30 @@ mod tests {
             })
         };
         let mut sides = [side('a'), side('b'), side('c')];
-        let samples = runtime.block_on(Samples::interleaved(0, 6, 3, &mut sides));
+        let rounds = runtime.block_on(Samples::paired_rounds(0, 6, 3, &mut sides));
         drop(sides);
-        // 3 rounds of 2 (6 / 3) each, the first side rotating.
-        assert!(samples.iter().all(|s| s.latencies.len() == 6));
+        // 3 rounds of 2 (6 / 3) per side, in round_order.
+        assert_eq!(rounds.len(), 3);
+        assert!(rounds.iter().flatten().all(|s| s.latencies.len() == 2));
+        let pooled = Samples::pooled(rounds.into_iter().map(|mut r| r.remove(0)));
+        assert_eq!(pooled.latencies.len(), 6);
         let order: String = order.borrow().iter().collect();
-        assert_eq!(order, "aabbccbbccaaccaabb");
+        assert_eq!(order, "aabbccccbbaabbccaa");
+    }
+
+    #[test]
+    fn round_order_runs_each_pair_in_either_order_equally_often() {
+        let name = |round| -> String {
+            round_order(round, 3)
+                .into_iter()
+                .map(|i| (b'a' + i as u8) as char)
+                .collect()
+        };
+        let orders: Vec<String> = (0..6).map(name).collect();
+        assert_eq!(orders, ["abc", "cba", "bca", "acb", "cab", "bac"]);
+        let two: Vec<Vec<usize>> = (0..4).map(|r| round_order(r, 2)).collect();
+        assert_eq!(two, [vec![0, 1], vec![1, 0], vec![1, 0], vec![0, 1]]);
+        assert_eq!(median([3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median([]), 0.0);
     }
 }
