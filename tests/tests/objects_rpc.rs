@@ -45,11 +45,12 @@ impl ObjectAccess for Restricted {
     }
 }
 
-/// Calls until the backend is up (it answers -32004 while it connects and seeds).
+/// Calls until the plugin and its backend are up.
 async fn until_up(cluster: &Cluster, method: &str, params: Value) -> Value {
     for _ in 0..1000 {
         match cluster.call(0, method, params.clone()).await {
-            Err(e) if e.kind() == RpcErrorKind::Backend => {
+            // -32004 while the backend connects and seeds; -32002 while the plugin restarts.
+            Err(e) if matches!(e.kind(), RpcErrorKind::Backend | RpcErrorKind::Unavailable) => {
                 tokio::time::sleep(Duration::from_millis(10)).await
             }
             Ok(v) => return v,
@@ -309,5 +310,41 @@ async fn the_object_access_hides_attributes_and_refuses_writes_before_anything_i
         (probe.code(), data(&probe, "attribute")),
         (-32003, "sn".to_owned())
     );
+    cluster.shutdown().await;
+}
+
+#[actix_rt::test]
+async fn a_restarted_objects_plugin_starts_its_backend_again_and_serves() {
+    let cluster = objects_node("restart", Arc::new(AllowAll)).await;
+    until_up(&cluster, "objects.get", json!([BASE])).await;
+    let tree = cluster.nodes[0].tree().clone();
+    tree.control(
+        "node/plugins/objects/actor",
+        clacks_runtime::supervision::ControlOp::Restart,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("restart: {e}"));
+    // The embedded store is in memory: the new incarnation seeds it again.
+    let base = until_up(&cluster, "objects.get", json!([BASE])).await;
+    assert_eq!(base["type"], "Domain");
+    let state = |path: &str| {
+        tree.snapshot()
+            .into_iter()
+            .find(|a| a.path == path)
+            .map(|a| a.state)
+    };
+    for path in [
+        "node/plugins/objects/backends",
+        "node/plugins/objects/backends/sql",
+    ] {
+        // A predecessor still stopping may report the path stopped for a moment.
+        for _ in 0..500 {
+            if state(path).as_deref() == Some("running") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(state(path), Some("running".to_owned()), "{path}");
+    }
     cluster.shutdown().await;
 }

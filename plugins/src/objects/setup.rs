@@ -4,7 +4,7 @@
 //! watches its server.
 
 use clacks_object_store::access::ObjectAccess;
-use clacks_object_store::actor::{backend_child, BackendStatus, BackendsTree};
+use clacks_object_store::actor::{backend_child, BackendStatus, BackendsTree, Incarnations};
 use clacks_object_store::shipped::shipped_catalog;
 use clacks_object_store::sql::Target;
 use clacks_object_store::ObjectStore;
@@ -42,6 +42,7 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
     let schema = Some(settings.objects.store_schema.as_str()).filter(|s| !s.is_empty());
     let target = Target::parse(store, schema).map_err(|e| format!("objects.store: {e}"));
     let base = settings.objects.base.clone();
+    let incarnations = Incarnations::default();
     PluginDef::new(move |ctx: &PluginContext| {
         let catalog = catalog
             .clone()
@@ -70,6 +71,7 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
             SupervisorConfig::default(),
             vec![child],
             vec![status.clone()],
+            &incarnations,
         );
         Ok(ObjectsPlugin {
             store,

@@ -12,9 +12,9 @@ mod status;
 mod tree;
 
 pub use status::BackendStatus;
-pub use tree::BackendsTree;
+pub use tree::{BackendsTree, Incarnations};
 
-use clacks_runtime::supervision::{ChildHandle, ChildSpec, RestartType};
+use clacks_runtime::supervision::{ActorState, ChildHandle, ChildSpec, RestartType};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +63,7 @@ async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
 pub fn backend_child(id: &str, pool: Pool, status: BackendStatus, prepare: Prepare) -> ChildSpec {
     let failures = Arc::new(AtomicU32::new(0));
     ChildSpec::new(id, "backend", RestartType::Permanent, move |link| {
+        let (path, table) = (link.path().to_owned(), link.context().table.clone());
         let mut guard = link.into_guard();
         let (stop_tx, mut stop) = watch::channel(false);
         let (pool, status, prepare) = (pool.clone(), status.clone(), prepare.clone());
@@ -94,6 +95,11 @@ pub fn backend_child(id: &str, pool: Pool, status: BackendStatus, prepare: Prepa
             loop {
                 if sleep_or_stop(PING_INTERVAL, &mut stop).await {
                     return;
+                }
+                // A predecessor stopping after this incarnation started (the plugin restarted)
+                // reports its path stopped: this running incarnation says otherwise.
+                if table.state(&path) == Some(ActorState::Stopped) {
+                    table.running(&path, None);
                 }
                 let p = pool.clone();
                 if let Err(e) = blocking(move || p.ping()).await {
