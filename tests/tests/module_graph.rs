@@ -843,11 +843,8 @@ fn workspace_crates() -> Vec<Crate> {
 }
 
 /// The rule on the real tree: prints every loop and every arrow back to `node`, then fails.
-/// Run it alone with `cargo test -p clacks-tests --test module_graph -- --include-ignored`.
-// Enabled once issue 9's restructuring lands: the loops inside runtime's plugin/ and
-// supervision/ folders are still there.
+/// Run it alone with `cargo test -p clacks-tests --test module_graph`.
 #[test]
-#[ignore = "enabled once issue 9's restructuring lands"]
 fn workspace_modules_have_no_import_loops() {
     let crates = workspace_crates();
     assert!(

@@ -181,6 +181,9 @@ pub async fn serve_plugin(
                     pumps.retired.insert(private_pump);
                     cancel(&private_channel, &private_tag).await;
                     pumps.drain().await;
+                    // The channels must outlive the acks of what is still in service: an
+                    // ack on a closing channel is lost and the broker delivers the call again.
+                    state.settle.idle(state.config.shutdown_grace).await;
                     return Ok(());
                 }
             }
@@ -200,6 +203,9 @@ pub async fn serve_plugin(
                     cancel(&private_channel, &private_tag).await;
                     cancel(&shared_channel, &tag).await;
                     pumps.drain().await;
+                    // The channels must outlive the acks of what is still in service: an
+                    // ack on a closing channel is lost and the broker delivers the call again.
+                    state.settle.idle(state.config.shutdown_grace).await;
                     return Ok(());
                 }
                 changed = status.changed() => match changed {

@@ -170,26 +170,32 @@ impl PluginHandle {
         }
         let mut slot = self.inner.slot.subscribe();
         loop {
-            let current = slot.borrow_and_update().clone();
-            match (current.status, current.addr) {
-                (PluginStatus::Running, Some(addr)) => {
-                    let dispatch = Dispatch { call: call.clone() };
-                    match tokio::time::timeout_at(deadline, addr.send(dispatch)).await {
-                        Ok(Ok(result)) => return result,
-                        // The actor ended before serving this call: wait for its successor.
-                        Ok(Err(MailboxError::Closed)) => {}
-                        Ok(Err(MailboxError::Timeout)) | Err(_) => {
-                            return Err(CallError::timeout(&request.method))
-                        }
+            // Send while the slot is borrowed: cloning the slot (its recipient and status)
+            // on every call costs an allocation the hot path does not need.
+            let sent = {
+                let current = slot.borrow_and_update();
+                match (&current.status, &current.addr) {
+                    (PluginStatus::Running, Some(addr)) => {
+                        Some(addr.send(Dispatch { call: call.clone() }))
+                    }
+                    (PluginStatus::Failed(reason), _) => {
+                        return Err(CallError::unavailable(name, format!("failed: {reason}")))
+                    }
+                    (PluginStatus::Stopped(reason), _) => {
+                        return Err(CallError::unavailable(name, format!("stopped: {reason}")))
+                    }
+                    _ => None,
+                }
+            };
+            if let Some(sent) = sent {
+                match tokio::time::timeout_at(deadline, sent).await {
+                    Ok(Ok(result)) => return result,
+                    // The actor ended before serving this call: wait for its successor.
+                    Ok(Err(MailboxError::Closed)) => {}
+                    Ok(Err(MailboxError::Timeout)) | Err(_) => {
+                        return Err(CallError::timeout(&request.method))
                     }
                 }
-                (PluginStatus::Failed(reason), _) => {
-                    return Err(CallError::unavailable(name, format!("failed: {reason}")))
-                }
-                (PluginStatus::Stopped(reason), _) => {
-                    return Err(CallError::unavailable(name, format!("stopped: {reason}")))
-                }
-                _ => {}
             }
             match tokio::time::timeout_at(deadline, slot.changed()).await {
                 Ok(Ok(())) => {}

@@ -165,10 +165,6 @@ pub fn render(node: &Sources<'_>) -> String {
         header(&mut out, name, "counter", help);
         let _ = writeln!(out, "{name}{{node=\"{n}\"}} {value}");
     }
-    for (name, help, value) in &node.transport_counters {
-        header(&mut out, name, "counter", help);
-        let _ = writeln!(out, "{name}{{node=\"{n}\"}} {value}");
-    }
     header(
         &mut out,
         "clacks_event_subscriptions",
