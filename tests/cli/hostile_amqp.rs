@@ -1,8 +1,8 @@
 //! The AMQP rows of the hostile-input suite: a `clacks node` on the broker, attacked by a plain
 //! AMQP client publishing to the domain's exchanges. A forged `app_id` cannot inject SSE fields
-//! (the event is refused at receipt); the oversized body and the forged `NodeLeave` over the
-//! broker wait for the AMQP transport's side of issue 11 (`amqp.max_body` on delivery, trusted
-//! node events by `user_id`) and are ignored until it lands.
+//! (the event is refused at receipt); an oversized body is answered and acked (`amqp.max_body`);
+//! a forged `NodeLeave` from an account that is not a node's changes nothing (node-only events
+//! are believed by `user_id`).
 
 use crate::hostile::{envelope, open_stream, rpc, PingStream, WITHIN};
 use crate::raw_http;
@@ -172,7 +172,6 @@ async fn sse_injection_through_app_id_is_refused_at_receipt() {
 }
 
 #[actix_rt::test]
-#[ignore = "needs the AMQP body limit / trusted node events (lead)"]
 async fn oversized_amqp_body_is_answered_with_an_error_and_acked_never_redelivered() {
     let domain = domain("body");
     let node = amqp_node("body1", &domain);
@@ -240,7 +239,6 @@ fn rabbitmqctl(args: &[&str]) {
 }
 
 #[actix_rt::test]
-#[ignore = "needs the AMQP body limit / trusted node events (lead)"]
 async fn forged_node_leave_over_the_broker_changes_nothing() {
     let domain = domain("leave");
     // The nodes run under guest, declared their node account; the forger has an account of

@@ -105,6 +105,13 @@ impl AmqpConfig {
         self.node_users.iter().any(|u| u == user)
     }
 
+    /// True when a message published under `user` may carry events only nodes emit
+    /// (membership, statistics, supervision): a node account, or this node's own account
+    /// (when nodes and callers share one, as with `guest`, that trust is shared too).
+    pub fn may_publish_node_events(&self, user: Option<&str>) -> bool {
+        user.is_some_and(|u| u == self.user || self.is_node_user(u))
+    }
+
     /// The URL with its password hidden, for logs and messages.
     pub fn redacted_url(&self) -> String {
         redact(&self.url)

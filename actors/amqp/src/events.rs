@@ -4,6 +4,7 @@
 //! it at once; after a reconnect every live one is started again. Validation stays above the
 //! transport (the event bus validates on publish and on receipt).
 
+use clacks_runtime::events::is_node_only;
 use clacks_runtime::transport::{EventReceiver, RawEvent, EVENT_BUFFER};
 use clacks_runtime::Error;
 use futures_util::StreamExt;
@@ -181,6 +182,16 @@ impl EventLink {
         }
         while let Some(delivery) = consumer.next().await {
             let delivery = delivery?;
+            let publisher = text(delivery.properties.user_id());
+            if is_node_only(delivery.routing_key.as_str())
+                && !self.config.may_publish_node_events(publisher)
+            {
+                // Only nodes emit these; from a caller's account they are forgeries.
+                tracing::warn!(node = %node, user = ?publisher, event = %delivery.routing_key,
+                    "node-only event from an account that is not a node's; dropped");
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             let event = RawEvent {
                 name: delivery.routing_key.to_string(),
                 xml: Arc::from(String::from_utf8_lossy(&delivery.data).as_ref()),

@@ -26,6 +26,7 @@ use super::consumers::consume_no_ack;
 use super::direct_consumer::DirectConsumer;
 use super::error::{AmqpError, AmqpErrorKind};
 use super::link::Link;
+use super::properties;
 use super::state::NodeState;
 use super::{server, topology};
 
@@ -299,6 +300,12 @@ fn start_membership(
     tasks.spawn(async move {
         while let Some(delivery) = members.next().await {
             let delivery = delivery?;
+            let publisher = properties::text(delivery.properties.user_id());
+            if !state.config.may_publish_node_events(publisher) {
+                tracing::warn!(node = %state.config.node, user = ?publisher,
+                    event = %delivery.routing_key, "membership event from an account that is not a node's; ignored");
+                continue;
+            }
             match announcements::apply(&state, &delivery.data) {
                 Reaction::None => {}
                 Reaction::SendCapabilities => {
