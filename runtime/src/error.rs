@@ -38,6 +38,15 @@ pub enum ErrorKind {
         /// What happened.
         message: String,
     },
+    /// An ACL definition is wrong (a bad regular expression, right letter, scope, an unknown
+    /// or circular role) or an ACL change cannot be made.
+    Acl {
+        /// Where: the file path and entry (`acl["dc=example,dc=net"][0].acls[1].scope`), the
+        /// role or the entry id.
+        path: String,
+        /// What is wrong and what is allowed.
+        message: String,
+    },
 }
 
 /// The runtime error.
@@ -83,6 +92,15 @@ impl Error {
         .into()
     }
 
+    /// An ACL error about the definition at `path`.
+    pub fn acl(path: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorKind::Acl {
+            path: path.into(),
+            message: message.into(),
+        }
+        .into()
+    }
+
     /// The kind.
     pub fn kind(&self) -> &ErrorKind {
         &self.kind
@@ -110,6 +128,7 @@ impl fmt::Display for Error {
             ErrorKind::Transport { transport, message } => {
                 write!(f, "{transport} transport: {message}")
             }
+            ErrorKind::Acl { path, message } => write!(f, "acl {path}: {message}"),
         }
     }
 }

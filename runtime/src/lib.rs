@@ -10,6 +10,9 @@
 //! ## Layout
 //! From the bottom up; a module uses only modules above it in this list.
 //! - [`error`]: the crate's [`Error`] (config, node, actor, transport).
+//! - [`acl`]: the ACL model of the original (entries on bases with scopes and priorities,
+//!   roles, the JSON file format), its resolver and the [`AclEngine`](acl::AclEngine) with its
+//!   decision cache.
 //! - [`config`]: settings from `config/clacks.toml`, files, environment and flags.
 //! - [`call`]: what travels: [`CallRequest`](call::CallRequest), [`Params`](call::Params),
 //!   [`CallType`](call::CallType), [`CommandSpec`](call::CommandSpec),
@@ -50,6 +53,7 @@
 
 extern crate self as clacks_runtime;
 
+pub mod acl;
 pub mod call;
 pub mod codec;
 pub mod config;
