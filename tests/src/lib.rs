@@ -14,6 +14,8 @@
 //!   instantiated for a transport with [`conformance_suite!`].
 //! - [`process`]: `clacks node` as a child process (ready line, signals, kill on drop).
 //! - [`http`]: a small JSON-RPC-over-HTTP client for gateway tests.
+//! - [`slapd`]: the private OpenLDAP server of a test binary (the `clacks-test-slapd`
+//!   crate, shared with the object store's own tests and the benchmarks).
 //!
 //! ## Data flow
 //! ```text
@@ -32,3 +34,4 @@ pub mod conformance;
 pub mod http;
 pub mod probe;
 pub mod process;
+pub use clacks_test_slapd as slapd;

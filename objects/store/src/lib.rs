@@ -37,6 +37,7 @@ pub mod access;
 pub mod actor;
 pub mod error;
 pub mod event;
+pub mod ldap;
 pub mod shipped;
 pub mod sql;
 pub mod store;

@@ -1,7 +1,8 @@
 //! [`StoreDirectory`]: the model's [`Directory`] lookups (does a DN exist, is a value taken,
 //! the next ID of a pool) answered from the store, each on a connection of its own. A
 //! lookup the store cannot answer counts as "no" (and is logged); an ID pool that cannot be
-//! read is an error the filter reports.
+//! read is an error the filter reports. With a directory server, a value is also looked up
+//! there (its holders found by an escaped equality filter below the base).
 
 use clacks_objects::definition::Catalog;
 use clacks_objects::directory::Directory;
@@ -10,6 +11,7 @@ use serde_json::Value as Json;
 use std::sync::Arc;
 
 use super::rows;
+use crate::ldap::LdapDirectory;
 use crate::sql::schema::clacks_ids;
 use crate::sql::Pool;
 
@@ -21,12 +23,23 @@ pub const FIRST_ID: i64 = 1000;
 pub struct StoreDirectory {
     pool: Pool,
     catalog: Arc<Catalog>,
+    ldap: Option<(LdapDirectory, String)>,
 }
 
 impl StoreDirectory {
     /// Lookups on `pool`.
     pub fn new(pool: Pool, catalog: Arc<Catalog>) -> Self {
-        StoreDirectory { pool, catalog }
+        StoreDirectory {
+            pool,
+            catalog,
+            ldap: None,
+        }
+    }
+
+    /// The same lookups, also asking the directory server `ldap` below `base`.
+    pub fn with_ldap(mut self, ldap: LdapDirectory, base: &str) -> Self {
+        self.ldap = Some((ldap, base.to_owned()));
+        self
     }
 
     fn row_by_dn(&self, dn: &str) -> Option<rows::ObjectRow> {
@@ -65,14 +78,16 @@ impl Directory for StoreDirectory {
             if let Ok(n) = value.parse::<i64>() {
                 uuids.extend(rows::value_exists(&mut conn, attribute, &Json::from(n))?);
             }
+            let mut found: Vec<rows::ObjectRow> = Vec::new();
             for uuid in uuids {
-                if let Some(row) = rows::object_by_uuid(&mut conn, &uuid)? {
-                    if self.is_of_type(&row, object_type) {
-                        return Ok(true);
-                    }
+                found.extend(rows::object_by_uuid(&mut conn, &uuid)?);
+            }
+            if let Some((ldap, base)) = &self.ldap {
+                for dn in ldap.holders(base, attribute, value.as_bytes())? {
+                    found.extend(rows::object_by_dn(&mut conn, &dn)?);
                 }
             }
-            Ok(false)
+            Ok(found.iter().any(|row| self.is_of_type(row, object_type)))
         };
         lookup().unwrap_or_else(|e| {
             tracing::warn!(error = %e, "directory lookup failed");

@@ -22,6 +22,34 @@ pub fn escape_value(value: &str) -> String {
     out
 }
 
+/// The value of an RDN with its escapes (`\,`, `\2C`) undone.
+pub fn unescape_value(value: &str) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(value.len());
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 1 < bytes.len() {
+            let hex = value
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match hex {
+                Some(b) => {
+                    out.push(b);
+                    i += 3;
+                }
+                None => {
+                    out.push(bytes[i + 1]);
+                    i += 2;
+                }
+            }
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The position of the first unescaped `,` in `dn`.
 fn first_separator(dn: &str) -> Option<usize> {
     let mut escaped = false;
@@ -77,6 +105,7 @@ mod tests {
         let dn = format!("cn={},ou=people", escape_value("a,b"));
         assert_eq!(parent(&dn), "ou=people");
         assert_eq!(rdn(&dn), "cn=a\\,b");
+        assert_eq!(unescape_value("a\\,b\\2Cc"), "a,b,c");
     }
 
     #[test]

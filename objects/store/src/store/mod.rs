@@ -1,19 +1,24 @@
 //! [`ObjectStore`]: the object model on the SQL store. It reads objects (registry row,
 //! entry, values) into [`clacks_objects::model::ObjectInstance`]s, applies change sets under
 //! the model's rules, and executes the [`WritePlan`](clacks_objects::model::WritePlan) they
-//! imply in one database transaction: LDAP-backed parts go to the embedded entry store (DN,
-//! object classes, values), SQL-backed attributes to the SQL values, so a change spanning
-//! both lands in both or in neither.
+//! imply: LDAP-backed parts go to the directory server when one is configured
+//! ([`ObjectStore::with_ldap`]), else to the embedded entry store (DN, object classes,
+//! values) in the same database; SQL-backed attributes to the SQL values. Either way a
+//! change spanning both lands in both or in neither: on the embedded store it is one
+//! database transaction, with a directory see `ldap_part` (SQL transaction, the one LDAP
+//! operation last, commit, undo of the LDAP operation if the commit fails).
 //!
 //! Layout: `dn` (DN helpers), `rows` (rows on one connection), `query` (search queries),
 //! `directory` (the model's lookups on the store), `read` (get, search), `write` (create,
-//! update, remove), `moving` (move below another parent), `seed` (the base tree).
+//! update, remove), `moving` (move below another parent), `seed` (the base tree),
+//! `ldap_part` (the LDAP-backed part on a directory server, the two-backend write).
 //!
 //! No connection is held while the model runs: filters and conditions ask the store
 //! through [`StoreDirectory`], which takes its own.
 
 mod directory;
 pub mod dn;
+mod ldap_part;
 mod moving;
 pub mod query;
 mod read;
@@ -32,6 +37,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::error::Result;
+use crate::ldap::LdapDirectory;
 use crate::sql::{Pool, Target};
 
 /// An object as stored, its values in the attributes' types (after the in-filters).
@@ -112,6 +118,7 @@ pub struct ObjectStore {
     pool: Pool,
     catalog: Arc<Catalog>,
     base: String,
+    ldap: Option<LdapDirectory>,
 }
 
 impl ObjectStore {
@@ -121,7 +128,20 @@ impl ObjectStore {
             pool: Pool::new(target),
             catalog,
             base: base.to_owned(),
+            ldap: None,
         }
+    }
+
+    /// The same store with the LDAP-backed parts of objects on the directory server
+    /// `ldap` instead of the embedded entry store.
+    pub fn with_ldap(mut self, ldap: LdapDirectory) -> ObjectStore {
+        self.ldap = Some(ldap);
+        self
+    }
+
+    /// The directory server, when one is configured.
+    pub fn ldap(&self) -> Option<&LdapDirectory> {
+        self.ldap.as_ref()
     }
 
     /// The store at `target`, migrated (not seeded).
@@ -148,6 +168,10 @@ impl ObjectStore {
 
     /// The lookups filters and conditions make, on this store.
     pub fn directory(&self) -> StoreDirectory {
-        StoreDirectory::new(self.pool.clone(), self.catalog.clone())
+        let directory = StoreDirectory::new(self.pool.clone(), self.catalog.clone());
+        match &self.ldap {
+            Some(ldap) => directory.with_ldap(ldap.clone(), &self.base),
+            None => directory,
+        }
     }
 }

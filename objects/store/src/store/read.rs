@@ -7,8 +7,9 @@ use clacks_objects::value::Value;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
+use super::ldap_part::{entry_values, missing_entry};
 use super::query::{Candidate, Query};
-use super::rows::{self, ObjectRow};
+use super::rows::{self, ObjectRow, ENTRY_STORE};
 use super::{dn, ObjectStore, Page, Scope, StoredObject};
 use crate::error::{Error, Result};
 use crate::sql::Db;
@@ -17,6 +18,8 @@ use crate::sql::Db;
 pub(super) struct Loaded {
     pub row: ObjectRow,
     pub stored: BTreeMap<String, Vec<Value>>,
+    /// The directory entry as read, when the object lives in a directory server.
+    pub entry: Option<crate::ldap::DirEntry>,
 }
 
 impl ObjectStore {
@@ -30,11 +33,18 @@ impl ObjectStore {
         row.ok_or_else(|| Error::not_found(reference))
     }
 
-    /// The values of `row` from every store, decoded in their backend types.
+    /// The values of `row` from every store (the directory's entry for the LDAP-backed
+    /// part when a directory server is configured), decoded in their backend types.
     pub(super) fn load_rows(&self, conn: &mut Db, row: ObjectRow) -> Result<Loaded> {
-        let by_store = rows::values(conn, &row.uuid)?;
+        let mut by_store = rows::values(conn, &row.uuid)?;
         let extensions = row.extension_list();
         let object_type = ObjectType::resolve(&self.catalog, &row.object_type, &extensions)?;
+        let mut entry = None;
+        if let Some(ldap) = self.directory_for(&row.object_type) {
+            let found = ldap.read(&row.dn)?.ok_or_else(|| missing_entry(&row.dn))?;
+            by_store.insert(ENTRY_STORE.to_owned(), entry_values(&found, &object_type));
+            entry = Some(found);
+        }
         let mut stored: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for attrs in by_store.into_values() {
             for (name, values) in attrs {
@@ -44,14 +54,24 @@ impl ObjectStore {
                         .map(|v| slot.def.backend_type.from_json(v))
                         .collect::<std::result::Result<_, _>>()
                         .map_err(|e| {
-                            Error::backend("SQL", format!("stored value of '{name}': {e}"))
+                            let backend = if entry.is_some()
+                                && slot.def.backend == clacks_objects::definition::Backend::Ldap
+                            {
+                                crate::ldap::LDAP
+                            } else {
+                                "SQL"
+                            };
+                            Error::backend(
+                                backend,
+                                format!("stored value of '{name}' of '{}': {e}", row.dn),
+                            )
                         })?,
                     None => values.into_iter().map(json_value).collect(),
                 };
                 stored.entry(name).or_default().extend(decoded);
             }
         }
-        Ok(Loaded { row, stored })
+        Ok(Loaded { row, stored, entry })
     }
 
     /// The model's view of a loaded object (in-filters run).
@@ -167,12 +187,28 @@ pub struct Entry {
 }
 
 impl ObjectStore {
-    /// The entry-store entry with DN `dn`, if any.
+    /// The entry of the object with DN `dn` as its LDAP-backed part is stored: in the
+    /// directory server when one is configured (attributes the object's type defines, read
+    /// in their backend types), else in the embedded entry store; `None` when there is no
+    /// such object or entry.
     pub fn entry(&self, dn: &str) -> Result<Option<Entry>> {
         let mut conn = self.pool.get()?;
         let Some(row) = rows::object_by_dn(&mut conn, dn)? else {
             return Ok(None);
         };
+        if let Some(ldap) = self.directory_for(&row.object_type) {
+            drop(conn);
+            let Some(found) = ldap.read(&row.dn)? else {
+                return Ok(None);
+            };
+            let object_type =
+                ObjectType::resolve(&self.catalog, &row.object_type, &row.extension_list())?;
+            return Ok(Some(Entry {
+                dn: found.dn.clone(),
+                attributes: entry_values(&found, &object_type),
+                object_classes: found.object_classes,
+            }));
+        }
         let Some(object_classes) = rows::entry_classes(&mut conn, &row.uuid)? else {
             return Ok(None);
         };

@@ -19,20 +19,6 @@ fn base_type(rdn_attribute: &str) -> Option<&'static str> {
     })
 }
 
-fn unescape(value: &str) -> String {
-    let mut out = String::new();
-    let mut escaped = false;
-    for c in value.chars() {
-        if c == '\\' && !escaped {
-            escaped = true;
-            continue;
-        }
-        escaped = false;
-        out.push(c);
-    }
-    out
-}
-
 impl ObjectStore {
     /// Seeds the base tree; returns the DNs it created (none when all was there).
     pub fn seed(&self) -> Result<Vec<String>> {
@@ -55,7 +41,10 @@ impl ObjectStore {
                     ))
                 })?;
             let mut attrs = Map::new();
-            attrs.insert(attribute.to_owned(), Json::String(unescape(value)));
+            attrs.insert(
+                attribute.to_owned(),
+                Json::String(dn::unescape_value(value)),
+            );
             attrs.insert("description".to_owned(), json!("Clacks base"));
             let object = self.create_below(object_type, dn::parent(&base), &attrs, &[])?;
             if !dn::same(&object.dn, &base) {

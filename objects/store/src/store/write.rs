@@ -2,7 +2,9 @@
 //! remove. The model checks and computes everything first, without a connection; then one
 //! transaction re-checks the revision and executes the whole write plan — LDAP-backed parts
 //! in the entry store, SQL-backed attributes in the SQL values — so a write lands entirely
-//! or not at all. `Unique` attributes are checked against the other objects before.
+//! or not at all. With a directory server the LDAP-backed part is one LDAP operation made
+//! last inside that transaction (see `ldap_part`). `Unique` attributes are checked against
+//! the other objects before (in the directory too, when it holds the attribute).
 
 use clacks_objects::definition::Backend;
 use clacks_objects::model::{ChangeSet, ObjectInstance, WriteMode, WritePlan};
@@ -10,9 +12,11 @@ use clacks_objects::value::Value;
 use diesel::Connection;
 use serde_json::Value as Json;
 
+use super::ldap_part::{ldap_change, missing_entry, with_rdn_value};
 use super::rows::{self, ObjectRow, ENTRY_STORE, SQL_STORE};
 use super::{dn, ObjectStore, StoredObject};
 use crate::error::{Error, ErrorKind, Result};
+use crate::ldap::values::to_ldap;
 use crate::sql::Db;
 
 fn classes_of(params: &std::collections::BTreeMap<String, String>) -> Vec<String> {
@@ -32,12 +36,14 @@ fn to_json(values: &[Value]) -> Vec<Json> {
     values.iter().map(Value::to_json).collect()
 }
 
-/// Executes `plan` for object `uuid` at `dn` on `conn` (inside the caller's transaction).
-fn execute(conn: &mut Db, uuid: &str, dn: &str, plan: &WritePlan) -> Result<()> {
+/// Executes `plan` for object `uuid` at `dn` on `conn` (inside the caller's transaction);
+/// with `entries` false the LDAP-backed writes are left out (a directory server takes them).
+fn execute(conn: &mut Db, uuid: &str, dn: &str, plan: &WritePlan, entries: bool) -> Result<()> {
     let mut classes = rows::entry_classes(conn, uuid)?;
     let mut entry_changed = false;
     for write in &plan.writes {
         let store = match write.backend {
+            Backend::Ldap if !entries => continue,
             Backend::Ldap => ENTRY_STORE,
             Backend::Sql => SQL_STORE,
             Backend::Null => continue,
@@ -136,9 +142,23 @@ impl ObjectStore {
                 if !unique {
                     continue;
                 }
-                for value in to_json(&attribute.values) {
-                    let holders = rows::value_exists(conn, name, &value)?;
+                let in_directory = write.backend == Backend::Ldap && self.ldap.is_some();
+                for (json, value) in to_json(&attribute.values)
+                    .into_iter()
+                    .zip(&attribute.values)
+                {
+                    let mut holders = rows::value_exists(conn, name, &json)?;
+                    if let (true, Some(ldap)) = (in_directory, &self.ldap) {
+                        for holder in ldap.holders(&self.base, name, &to_ldap(value))? {
+                            match rows::object_by_dn(conn, &holder)? {
+                                Some(row) => holders.push(row.uuid),
+                                // Held by an entry Clacks did not make: taken all the same.
+                                None => holders.push(holder),
+                            }
+                        }
+                    }
                     if holders.iter().any(|h| h != uuid) {
+                        let value = json;
                         let mut err = Error::new(
                             ErrorKind::Refused,
                             format!("'{name}' refused (unique): another object has {value}"),
@@ -253,6 +273,35 @@ impl ObjectStore {
                 .unwrap_or_else(|_| "[]".to_owned()),
             revision: 1,
         };
+        if let Some(ldap) = self.directory_for(object_type) {
+            // The entry's entryUUID becomes the object's UUID, so that the directory's own
+            // change notices (BackendChange) name the object.
+            let change = ldap_change(&plan, &[]);
+            let attrs = with_rdn_value(&dn, change.attrs);
+            let made = self.two_phase(
+                &dn,
+                |conn, done| {
+                    if rows::object_by_dn(conn, &dn)?.is_some() {
+                        return Err(Error::new(
+                            ErrorKind::Conflict,
+                            format!("'{dn}' exists already"),
+                        ));
+                    }
+                    self.check_unique(conn, "", &plan, &instance)?;
+                    let uuid = ldap.add(&dn, &change.classes, &attrs)?;
+                    done();
+                    let row = ObjectRow {
+                        uuid: uuid.clone(),
+                        ..row
+                    };
+                    rows::insert_object(conn, &row)?;
+                    execute(conn, &uuid, &dn, &plan, false)?;
+                    Ok(uuid)
+                },
+                || ldap.delete(&dn),
+            )?;
+            return self.get(&made);
+        }
         let mut conn = self.pool.get()?;
         conn.transaction(|conn| {
             if rows::object_by_dn(conn, &dn)?.is_some() {
@@ -270,7 +319,7 @@ impl ObjectStore {
             {
                 rows::put_entry(conn, &uuid, &dn, &[])?;
             }
-            execute(conn, &uuid, &dn, &plan)
+            execute(conn, &uuid, &dn, &plan, true)
         })?;
         drop(conn);
         self.get(&uuid)
@@ -388,16 +437,35 @@ impl ObjectStore {
         let plan = instance.writes(&directory)?;
         let extensions: Vec<String> = instance.extensions().map(str::to_owned).collect();
         let row = &loaded.row;
-        let mut conn = self.pool.get()?;
-        conn.transaction(|conn| {
+        let bump = |conn: &mut Db| -> Result<()> {
             if !rows::bump_object(conn, &row.uuid, row.revision, &extensions)? {
                 return Err(Error::new(
                     ErrorKind::Conflict,
                     format!("stale revision: '{}' changed meanwhile", row.dn),
                 ));
             }
-            self.check_unique(conn, &row.uuid, &plan, &instance)?;
-            execute(conn, &row.uuid, &row.dn, &plan)
+            self.check_unique(conn, &row.uuid, &plan, &instance)
+        };
+        if let (Some(ldap), Some(entry)) = (self.directory_for(&row.object_type), &loaded.entry) {
+            let change = ldap_change(&plan, &entry.object_classes);
+            let mods = change.modifications();
+            self.two_phase(
+                &row.dn,
+                |conn, done| {
+                    bump(conn)?;
+                    execute(conn, &row.uuid, &row.dn, &plan, false)?;
+                    ldap.modify(&row.dn, &mods)?;
+                    done();
+                    Ok(())
+                },
+                || ldap.modify(&row.dn, &change.undo(entry)),
+            )?;
+            return self.get(&row.uuid);
+        }
+        let mut conn = self.pool.get()?;
+        conn.transaction(|conn| {
+            bump(conn)?;
+            execute(conn, &row.uuid, &row.dn, &plan, true)
         })?;
         drop(conn);
         self.get(&row.uuid)
@@ -411,8 +479,7 @@ impl ObjectStore {
             self.load_rows(&mut conn, row)?
         };
         let object = self.stored_object(&loaded)?;
-        let mut conn = self.pool.get()?;
-        conn.transaction(|conn| {
+        let childless = |conn: &mut Db| -> Result<()> {
             if !rows::children(conn, &object.dn)?.is_empty() {
                 return Err(Error::invalid(format!(
                     "'{}' has objects below it: remove them first",
@@ -420,7 +487,29 @@ impl ObjectStore {
                 )));
             }
             rows::delete_object(conn, &object.uuid)
-        })?;
+        };
+        if let Some(ldap) = self.directory_for(&object.object_type) {
+            let entry = loaded
+                .entry
+                .as_ref()
+                .ok_or_else(|| missing_entry(&object.dn))?;
+            self.two_phase(
+                &object.dn,
+                |conn, done| {
+                    childless(conn)?;
+                    ldap.delete(&object.dn)?;
+                    done();
+                    Ok(())
+                },
+                || {
+                    ldap.add(&object.dn, &entry.object_classes, &entry.attrs)
+                        .map(|_| ())
+                },
+            )?;
+            return Ok(object);
+        }
+        let mut conn = self.pool.get()?;
+        conn.transaction(|c| childless(c))?;
         Ok(object)
     }
 }
