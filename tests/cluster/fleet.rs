@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::deployed::Deployed;
+use super::deployed::{Deployed, Here};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

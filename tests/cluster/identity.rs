@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::deployed::Deployed;
+use super::deployed::{Deployed, Here};
 use super::{metric, SEC};
 
 /// A plugin restarted on n2 under load (several times): while it is down n2 cancels its

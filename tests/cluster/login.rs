@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::process::Command;
 use std::time::Duration;
 
-use super::deployed::Deployed;
+use super::deployed::{Deployed, Here};
 use super::BIN;
 
 #[test]

@@ -26,7 +26,7 @@ mod python;
 mod rolling;
 mod settling;
 
-use deployed::Deployed;
+use deployed::{Deployed, Here};
 
 /// `total` calls of `method` with `params`, `in_flight` at a time, each bounded by
 /// `timeout`: every outcome, in no particular order.
@@ -382,93 +382,49 @@ async fn bad_input_over_amqp_gets_error_replies_and_never_stalls_the_queue() {
     let _ = connection.close(200, "done".into()).await;
 }
 
-/// Nodes (node user) on a private broker with the deploy definitions, restarted under load
-/// from the caller user: they rebuild connection, channels and topology, and calls succeed
-/// again soon after the broker is back.
+/// Nodes (node user) on a private broker with the deploy definitions, the broker restarted
+/// three times under steady load from AMQP callers (caller user) and HTTP callers (the nodes'
+/// gateways): no call hangs past its deadline, every node is back in the domain after each
+/// `start_app` (the soak of issue 18; `cargo run -p clacks-benchmarks --bin soak` runs more
+/// and times the returns), and calls succeed again afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn broker_restart_mid_load_nodes_recover() {
+async fn broker_restarts_under_load_hang_no_call_and_every_node_returns() {
     use clacks_tests::broker::PrivateBroker;
+    use clacks_tests::soak::{soak, summary, SoakPlan};
     let broker = match PrivateBroker::start() {
         Ok(b) => b,
         Err(e) => panic!("cannot start a private RabbitMQ node: {e}"),
     };
     let domain = Deployed::on_private(&broker, "restart");
     let reconnect = [("CLACKS_AMQP__RECONNECT_MAX", "1")];
-    let _nodes: Vec<_> = ["n1", "n2"]
-        .map(|n| domain.chaos_node(n, "off", &reconnect))
+    let nodes: Vec<_> = ["n1", "n2"]
+        .map(|n| domain.chaos_node(n, "127.0.0.1:0", &reconnect))
         .into();
     let caller = domain.caller().await;
     domain.converged(&caller, &["n1", "n2"]).await;
-    let before = load(&caller, 200, 4, "chaos.work", json!([0]), 10 * SEC).await;
-    assert_eq!(failures(&before), BTreeMap::new());
-
-    let under_load = async {
-        let mut outcomes = Vec::new();
-        let mut caller = Some(caller);
-        let until = Instant::now() + 6 * SEC;
-        while Instant::now() < until {
-            let started = Instant::now();
-            let ok = match &caller {
-                Some(c) if c.connected() => c.call("chaos.work", json!([]), 3 * SEC).await.is_ok(),
-                _ => {
-                    // The broker dropped our connection too: connect again once it is back.
-                    caller = AmqpCaller::connect(&domain.caller_url(), &domain.domain)
-                        .await
-                        .ok();
-                    false
-                }
-            };
-            assert!(started.elapsed() < 5 * SEC, "a call hung past its deadline");
-            outcomes.push(ok);
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        (outcomes, caller)
+    caller.close().await;
+    let plan = SoakPlan {
+        iterations: 3,
+        ..SoakPlan::default()
     };
-    let restart = async {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let broker = &broker;
-        let stopped = tokio::task::block_in_place(|| broker.stop_app());
-        assert!(stopped, "stop_app");
-        tokio::time::sleep(SEC).await;
-        let started = tokio::task::block_in_place(|| broker.start_app());
-        assert!(started, "start_app");
-        Instant::now()
-    };
-    let ((outcomes, _), back_at) = tokio::join!(under_load, restart);
-    let failed = outcomes.iter().filter(|ok| !**ok).count();
-    println!(
-        "broker restart under load: {} calls, {failed} failed during the outage",
-        outcomes.len()
-    );
-    // After the broker's return every node is back within 10 s and calls succeed.
-    let mut recovered = None;
-    let mut caller = None;
-    while back_at.elapsed() < 10 * SEC {
-        if caller.is_none() {
-            caller = AmqpCaller::connect(&domain.caller_url(), &domain.domain)
-                .await
-                .ok();
-        }
-        if let Some(c) = &caller {
-            let outcomes = load(c, 20, 20, "chaos.work", json!([0]), 2 * SEC).await;
-            let nodes = c
-                .call("core.nodes", json!([]), 2 * SEC)
-                .await
-                .unwrap_or_default();
-            let served = shares(&outcomes).values().sum::<usize>();
-            if served == 20 && nodes.as_array().map_or(0, Vec::len) == 2 {
-                recovered = Some(back_at.elapsed());
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    let rows = soak(&broker, &domain, &nodes, &plan, true).await;
+    println!("{}", summary(&rows));
+    for (i, row) in rows.iter().enumerate() {
+        assert!(row.restarted, "iteration {i}: stop_app and start_app");
+        assert_eq!(
+            row.hung, 0,
+            "iteration {i}: no call hangs past its deadline: {row:?}"
+        );
+        assert!(
+            row.back_after.is_some(),
+            "iteration {i}: every node returns: {row:?}"
+        );
+        assert!(
+            row.answered > 0,
+            "iteration {i}: calls are answered: {row:?}"
+        );
     }
-    println!("recovered {recovered:?} after the broker returned");
-    assert!(
-        recovered.is_some(),
-        "nodes back in the domain within 10 s of the broker's return"
-    );
-    let caller = caller.expect("connected once recovered");
+    let caller = domain.caller().await;
     let after = load(&caller, 200, 4, "chaos.work", json!([0]), 10 * SEC).await;
     assert_eq!(failures(&after), BTreeMap::new());
     caller.close().await;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::deployed::Deployed;
+use super::deployed::{Deployed, Here};
 use super::SEC;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

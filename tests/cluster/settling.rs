@@ -13,7 +13,7 @@ use lapin::types::{AMQPValue, FieldTable};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-use super::deployed::Deployed;
+use super::deployed::{Deployed, Here};
 use super::{metric, SEC};
 
 /// The dead letter's header `name` as text.

@@ -1,6 +1,8 @@
 //! A private RabbitMQ node for tests that restart the broker: its own node name, port,
 //! distribution port, data and log directories, so the machine's shared broker is never
-//! disturbed. Stopped and removed when dropped.
+//! disturbed. Stopped and removed when dropped. Three of them joined make a
+//! [`BrokerCluster`] (the Erlang cookie is the one of the user the server runs as, shared by
+//! every node it starts).
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -147,6 +149,103 @@ impl PrivateBroker {
     /// `rabbitmqctl start_app`: the port opens again.
     pub fn start_app(&self) -> bool {
         self.ctl(&["start_app"]) && wait_port(self.port, true, Duration::from_secs(60))
+    }
+
+    /// The Erlang node name (`clacks-test-PID-PORT@localhost`).
+    pub fn node_name(&self) -> &str {
+        &self.node
+    }
+
+    /// Makes this (fresh) node a member of `seed`'s cluster: `stop_app`, `join_cluster`,
+    /// `start_app`. `Err` has rabbitmqctl's words.
+    pub fn join_cluster(&self, seed: &PrivateBroker) -> Result<(), String> {
+        for args in [
+            &["stop_app"][..],
+            &["join_cluster", seed.node.as_str()][..],
+            &["start_app"][..],
+        ] {
+            let out = self
+                .rabbitmqctl()
+                .args(args)
+                .output()
+                .map_err(|e| format!("rabbitmqctl: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "rabbitmqctl {} on {}: {}",
+                    args.join(" "),
+                    self.node,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        if wait_port(self.port, true, Duration::from_secs(60)) {
+            Ok(())
+        } else {
+            Err(format!("{} did not open its port after joining", self.node))
+        }
+    }
+}
+
+/// Memory one private broker node may take (the check before starting a cluster).
+const MIB_PER_BROKER_NODE: u64 = 512;
+
+/// The memory the kernel says is available, in MiB (`None` off Linux).
+fn available_mib() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
+/// Private broker nodes joined into one RabbitMQ cluster, the first being the seed; each
+/// node is stopped and removed when dropped.
+pub struct BrokerCluster {
+    /// The nodes, the seed first.
+    pub nodes: Vec<PrivateBroker>,
+}
+
+/// Why a cluster was not started.
+#[derive(Debug)]
+pub enum ClusterUnavailable {
+    /// The machine lacks the memory for the nodes: a test may skip, saying so.
+    Memory(String),
+    /// A node did not start or join: a test must fail.
+    Failed(String),
+}
+
+impl BrokerCluster {
+    /// Starts `size` private nodes at once and joins the others to the first.
+    pub fn start(size: usize) -> Result<BrokerCluster, ClusterUnavailable> {
+        let need = MIB_PER_BROKER_NODE * size as u64;
+        if let Some(have) = available_mib() {
+            if have < need {
+                return Err(ClusterUnavailable::Memory(format!(
+                    "a {size}-node broker cluster needs about {need} MiB of memory, {have} MiB \
+                     are available"
+                )));
+            }
+        }
+        let starting: Vec<_> = (0..size)
+            .map(|_| std::thread::spawn(PrivateBroker::start))
+            .collect();
+        let mut nodes = Vec::new();
+        let mut failed = Vec::new();
+        for handle in starting {
+            match handle.join() {
+                Ok(Ok(node)) => nodes.push(node),
+                Ok(Err(why)) => failed.push(why),
+                Err(_) => failed.push("a broker start panicked".to_owned()),
+            }
+        }
+        if !failed.is_empty() {
+            return Err(ClusterUnavailable::Failed(failed.join("; ")));
+        }
+        let cluster = BrokerCluster { nodes };
+        for node in &cluster.nodes[1..] {
+            node.join_cluster(&cluster.nodes[0])
+                .map_err(ClusterUnavailable::Failed)?;
+        }
+        Ok(cluster)
     }
 }
 

@@ -6,7 +6,11 @@
 //! ## Layout
 //! - [`probe`]: test plugins with predictable behaviour (`probe`, `flaky`).
 //! - [`amqp`]: the AMQP transport factory for tests and broker cleanup.
-//! - [`broker`]: a private RabbitMQ node for tests that restart the broker.
+//! - [`broker`]: a private RabbitMQ node for tests that restart the broker, and a private
+//!   cluster of them.
+//! - [`deployed`]: a domain with deploy/'s node and caller users on a broker, and its node
+//!   processes.
+//! - [`soak`]: broker restarts under steady load, measured per restart.
 //! - [`caller`]: a plain AMQP caller (any user, many calls in flight) for multi-process tests.
 //! - [`chaos_node`]: builds and finds the test-only `clacks-chaos-node` binary.
 //! - [`cluster`]: starting nodes of a domain on any transport ([`cluster::TransportFactory`]).
@@ -31,7 +35,9 @@ pub mod caller;
 pub mod chaos_node;
 pub mod cluster;
 pub mod conformance;
+pub mod deployed;
 pub mod http;
 pub mod probe;
 pub mod process;
+pub mod soak;
 pub use clacks_test_slapd as slapd;

@@ -12,6 +12,7 @@ use lapin::{Channel, Connection, ConnectionProperties, Consumer};
 use serde_json::{json, Value};
 use std::time::Duration;
 
+use super::brokers::{connect_any, CONNECT_TIMEOUT};
 use super::caller::{publish_request, routed, Reply};
 use super::config::{redact, user_of};
 use super::consumers::consume_no_ack;
@@ -39,12 +40,18 @@ impl AmqpClient {
             let what = format!("{what} {}", redact(url));
             move |e: lapin::Error| AmqpError::from(e).context(what)
         };
-        let connection = Connection::connect(
-            url,
-            ConnectionProperties::default().with_connection_name("clacks call".into()),
-        )
-        .await
-        .map_err(on("cannot reach the broker at"))?;
+        // Several addresses (a broker cluster): the first that answers. A list the settings
+        // would refuse is tried as one URL, and the broker library says what is wrong with it.
+        let addresses = clacks_runtime::config::broker_addresses(url)
+            .ok()
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| vec![url.to_owned()]);
+        let props = ConnectionProperties::default().with_connection_name("clacks call".into());
+        let (connection, _) = connect_any(&addresses, 0, CONNECT_TIMEOUT, |address| {
+            let props = props.clone();
+            async move { Connection::connect(&address, props).await }
+        })
+        .await?;
         let channel = connection
             .create_channel()
             .await

@@ -10,8 +10,12 @@ use std::time::Duration;
 /// AMQP settings of one node.
 #[derive(Debug, Clone)]
 pub struct AmqpConfig {
-    /// Broker URL (the password is never logged).
+    /// Broker URL (the password is never logged): the first of [`AmqpConfig::urls`].
     pub url: String,
+    /// Every broker address, in the order they are tried (the nodes of one broker cluster).
+    pub urls: Vec<String>,
+    /// Shared command queues are quorum queues (`amqp.queue_type = "quorum"`).
+    pub quorum: bool,
     /// The user in the URL: every message's `user_id`.
     pub user: String,
     /// Domain.
@@ -54,10 +58,9 @@ pub struct AmqpConfig {
 impl AmqpConfig {
     /// The AMQP settings of `settings` for node `node`; `None` when no broker is configured.
     pub fn from_settings(settings: &Settings, node: &str) -> Option<AmqpConfig> {
-        let url = settings.amqp.url.trim();
-        if url.is_empty() {
-            return None;
-        }
+        // Settings are validated when loaded; a list that does not split here is no broker.
+        let urls = config::broker_addresses(&settings.amqp.url).ok()?;
+        let url = urls.first()?.clone();
         let amqp = &settings.amqp;
         let domain = settings.node.domain.clone();
         let node_users = if amqp.node_users.is_empty() {
@@ -66,8 +69,10 @@ impl AmqpConfig {
             amqp.node_users.clone()
         };
         Some(AmqpConfig {
-            url: url.to_owned(),
-            user: user_of(url),
+            user: user_of(&url),
+            url,
+            urls,
+            quorum: amqp.queue_type == "quorum",
             domain,
             node: node.to_owned(),
             prefetch: amqp.prefetch,
@@ -112,9 +117,11 @@ impl AmqpConfig {
         user.is_some_and(|u| u == self.user || self.is_node_user(u))
     }
 
-    /// The URL with its password hidden, for logs and messages.
+    /// The URL with its password hidden, for logs and messages (every address, separated by
+    /// commas, when there are several).
     pub fn redacted_url(&self) -> String {
-        redact(&self.url)
+        let all: Vec<String> = self.urls.iter().map(|u| redact(u)).collect();
+        all.join(",")
     }
 }
 

@@ -18,6 +18,7 @@
 //! Leaves first; a module uses only modules above it.
 //! - [`config`]: [`AmqpConfig`], the broker URL's user, the password-free URL.
 //! - [`error`]: [`AmqpError`] with a typed kind (access refused, broker, ended).
+//! - [`brokers`]: connecting to the first of several broker addresses that answers.
 //! - [`topology`]: exchange and queue names, declarations. [`properties`]: message headers.
 //! - [`consumers`]: opening acked and no-ack consumers. [`direct_consumer`]: consumers whose
 //!   deliveries are handed on from lapin's I/O thread.
@@ -39,6 +40,7 @@
 #![warn(missing_docs)]
 
 pub mod announcements;
+pub mod brokers;
 pub mod caller;
 pub mod client;
 pub mod config;

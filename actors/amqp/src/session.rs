@@ -28,7 +28,7 @@ use super::error::{AmqpError, AmqpErrorKind};
 use super::link::Link;
 use super::properties;
 use super::state::NodeState;
-use super::{server, topology};
+use super::{brokers, server, topology};
 
 /// The tasks of one session; the first to end ends the session.
 type Tasks = JoinSet<Result<(), AmqpError>>;
@@ -43,10 +43,12 @@ pub async fn run(state: Arc<NodeState>) {
     let mut backoff = config.reconnect_min;
     let mut generation = 0u64;
     let mut joined_once = false;
+    // The broker address the next session tries first (after the one it last reached).
+    let mut next_address = 0usize;
     loop {
         generation += 1;
         let started = Instant::now();
-        let outcome = session(&state, generation).await;
+        let outcome = session(&state, generation, &mut next_address).await;
         joined_once |= state.link.has_joined(generation);
         state.link.set(None);
         state
@@ -100,10 +102,15 @@ async fn publish_membership(state: &NodeState, name: &str, xml: String) {
     }
 }
 
-async fn session(state: &Arc<NodeState>, generation: u64) -> Result<(), AmqpError> {
+async fn session(
+    state: &Arc<NodeState>,
+    generation: u64,
+    next_address: &mut usize,
+) -> Result<(), AmqpError> {
     let mut tasks = Tasks::new();
     let mut servers = Tasks::new();
-    let connection = connect(state).await?;
+    let (connection, at) = connect(state, *next_address).await?;
+    *next_address = at + 1;
     let mut link_events = connection.events_listener();
     open_replies(state, &connection, generation, &mut tasks).await?;
     let members = open_membership(state, &connection).await?;
@@ -114,8 +121,8 @@ async fn session(state: &Arc<NodeState>, generation: u64) -> Result<(), AmqpErro
     start_status(state, local, &mut tasks);
     state.link.set_joined(generation);
     let config = &state.config;
-    tracing::info!(node = %config.node, domain = %config.domain, url = %config.redacted_url(),
-        generation, "joined the domain over AMQP");
+    tracing::info!(node = %config.node, domain = %config.domain,
+        url = %super::config::redact(&config.urls[at]), generation, "joined the domain over AMQP");
 
     let mut subscribers_seen = 0usize;
     let mut added = state.events.watch_added();
@@ -180,15 +187,19 @@ async fn drain(state: &NodeState, servers: &mut Tasks) {
     }
 }
 
-/// Connects, opens the publishing channel in confirm mode and declares the domain.
-async fn connect(state: &NodeState) -> Result<Arc<Connection>, AmqpError> {
+/// Connects to the first broker address that answers, from address `start` on (see
+/// [`brokers`]); returns the connection and its address's index.
+async fn connect(state: &NodeState, start: usize) -> Result<(Arc<Connection>, usize), AmqpError> {
     let config = &state.config;
     let props = ConnectionProperties::default()
         .with_connection_name(format!("clacks {} {}", config.domain, config.node).into());
-    let connection = Connection::connect(&config.url, props).await.map_err(|e| {
-        AmqpError::from(e).context(format!("connecting to {}", config.redacted_url()))
-    })?;
-    Ok(Arc::new(connection))
+    let (connection, at) =
+        brokers::connect_any(&config.urls, start, brokers::CONNECT_TIMEOUT, |url| {
+            let props = props.clone();
+            async move { Connection::connect(&url, props).await }
+        })
+        .await?;
+    Ok((Arc::new(connection), at))
 }
 
 /// The reply queue and its consumer (replies are routed on lapin's I/O thread); once it runs,
@@ -204,7 +215,7 @@ async fn open_replies(
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
-    topology::declare_domain(&channel, &state.names).await?;
+    topology::declare_domain(&channel, &state.names, state.config.quorum).await?;
     let reply_channel = connection.create_channel().await?;
     let reply_queue = state.names.reply_queue(node);
     topology::declare_exclusive(&reply_channel, &reply_queue).await?;
@@ -263,7 +274,8 @@ async fn serve_plugins(
         return Err(ended("the link"));
     };
     for plugin in local.plugins.keys() {
-        topology::declare_plugin(&link.channel, &state.names, plugin, &state.config.node).await?;
+        let (node, quorum) = (&state.config.node, state.config.quorum);
+        topology::declare_plugin(&link.channel, &state.names, plugin, node, quorum).await?;
     }
     let mut opened = Vec::new();
     for (plugin, handle) in &local.plugins {

@@ -1,9 +1,18 @@
 //! The AMQP names of one domain (DESIGN.md §4) and their declarations. Every name starts with
 //! the domain, so one vhost can hold several domains and per-domain permissions are a regex.
+//!
+//! The shared queues (`D.command.P`, `D.command.dead`) are classic or quorum queues
+//! (`amqp.queue_type`). A quorum queue must be durable and can be neither exclusive nor
+//! auto-delete (nor take `x-max-priority` on this broker), so the per-connection queues
+//! (private, reply, event) stay classic whatever the setting. The crash-count rule needs no
+//! change: a quorum queue flags a returned message `redelivered` (and adds `x-delivery-count`)
+//! as a classic one flags it, and the rule counts in its own header on a re-published copy.
 
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, ExchangeKind};
+
+use super::error::AmqpError;
 
 /// Names of a domain's exchanges and queues.
 #[derive(Debug, Clone)]
@@ -73,8 +82,49 @@ impl Names {
     }
 }
 
+/// The arguments of a shared queue: `x-queue-type = quorum` for quorum queues, none for
+/// classic ones (the broker's default type).
+pub fn shared_arguments(quorum: bool) -> FieldTable {
+    let mut arguments = FieldTable::default();
+    if quorum {
+        arguments.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString("quorum".into()),
+        );
+    }
+    arguments
+}
+
+/// Declares durable shared queue `queue` as `amqp.queue_type` says; a queue of that name
+/// declared with another type is refused by the broker, and the error says how to fix it.
+async fn declare_shared(channel: &Channel, queue: &str, quorum: bool) -> Result<(), AmqpError> {
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..Default::default()
+            },
+            shared_arguments(quorum),
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let kind = if quorum { "quorum" } else { "classic" };
+            AmqpError::from(e).context(format!(
+                "declaring {queue} as a {kind} queue (amqp.queue_type); if the broker says its \
+                 arguments are inequivalent, the queue exists with another type: stop the \
+                 domain's nodes and remove its queues (clacks domain teardown) to change it"
+            ))
+        })
+}
+
 /// Declares the domain's exchanges and dead-letter queue (idempotent).
-pub async fn declare_domain(channel: &Channel, names: &Names) -> lapin::Result<()> {
+pub async fn declare_domain(
+    channel: &Channel,
+    names: &Names,
+    quorum: bool,
+) -> Result<(), AmqpError> {
     let durable = ExchangeDeclareOptions {
         durable: true,
         ..Default::default()
@@ -95,38 +145,20 @@ pub async fn declare_domain(channel: &Channel, names: &Names) -> lapin::Result<(
             FieldTable::default(),
         )
         .await?;
-    channel
-        .queue_declare(
-            names.dead_queue().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
-    Ok(())
+    declare_shared(channel, &names.dead_queue(), quorum).await
 }
 
-/// Declares a plugin's shared (durable) and this node's private (auto-delete) queue and binds
-/// both to the command exchange.
+/// Declares a plugin's shared (durable, classic or quorum) and this node's private
+/// (exclusive, auto-delete, classic) queue and binds both to the command exchange.
 pub async fn declare_plugin(
     channel: &Channel,
     names: &Names,
     plugin: &str,
     node: &str,
-) -> lapin::Result<()> {
+    quorum: bool,
+) -> Result<(), AmqpError> {
     let shared = names.shared_queue(plugin);
-    channel
-        .queue_declare(
-            shared.clone().into(),
-            QueueDeclareOptions {
-                durable: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await?;
+    declare_shared(channel, &shared, quorum).await?;
     channel
         .queue_bind(
             shared.into(),
@@ -148,7 +180,8 @@ pub async fn declare_plugin(
             QueueBindOptions::default(),
             FieldTable::default(),
         )
-        .await
+        .await?;
+    Ok(())
 }
 
 /// Declares an exclusive, auto-delete queue (one connection's replies or events); an empty
@@ -212,5 +245,15 @@ mod tests {
         assert_eq!(Names::private_key("core", "n1"), "core.n1");
         assert!(n.reply_queue("n1").starts_with("org.example.reply.n1."));
         assert_eq!(n.dead_queue(), "org.example.command.dead");
+    }
+
+    #[test]
+    fn only_quorum_shared_queues_carry_a_queue_type() {
+        assert!(shared_arguments(false).inner().is_empty());
+        let quorum = shared_arguments(true);
+        assert_eq!(
+            quorum.inner().get("x-queue-type"),
+            Some(&AMQPValue::LongString("quorum".into()))
+        );
     }
 }

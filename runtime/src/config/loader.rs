@@ -295,6 +295,44 @@ mod tests {
     }
 
     #[test]
+    fn broker_addresses_come_as_a_toml_list_or_a_comma_separated_string() {
+        let dir = std::env::temp_dir().join(format!("clacks-cfg-list-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "[amqp]\nurl = [\"amqp://u:p@a:5672/d\", \"amqp://u:p@b:5672/d\"]\nqueue_type = \"quorum\"\n",
+        )
+        .unwrap();
+        let s = load(Some(&file), env(&[]), &[]).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            super::super::broker_addresses(&s.amqp.url).unwrap(),
+            vec!["amqp://u:p@a:5672/d", "amqp://u:p@b:5672/d"]
+        );
+        assert_eq!(s.amqp.queue_type, "quorum");
+        let vars = env(&[("CLACKS_AMQP_URL", "amqp://u:p@a/d, amqp://u:p@b/d")]);
+        let s = load(None, vars, &[]).unwrap();
+        assert_eq!(
+            super::super::broker_addresses(&s.amqp.url).unwrap().len(),
+            2
+        );
+        let vars = env(&[("CLACKS_AMQP_URL", "amqp://u:p@a/d,amqp://w:p@b/d")]);
+        let err = load(None, vars, &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("CLACKS_AMQP_URL") && err.contains("address 2 of 2"),
+            "{err}"
+        );
+        let err = load(None, env(&[]), &[("amqp.queue_type", "stream".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("amqp.queue_type") && err.contains("quorum"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn listen_off_and_localhost_parse() {
         let s = load(None, env(&[]), &[("http.listen", "off".into())]).unwrap();
         assert_eq!(s.http_listen().unwrap(), super::super::HttpListen::Off);

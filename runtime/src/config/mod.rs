@@ -3,9 +3,11 @@
 //! environment variables and short forms, then explicit overrides (command-line flags). An
 //! error about a value set by an environment variable names the variable.
 
+mod brokers;
 mod loader;
 mod settings;
 
+pub use brokers::broker_addresses;
 pub use loader::{load, name_env_variable, DEFAULTS};
 pub use settings::{
     is_valid_name, redact_url, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings,

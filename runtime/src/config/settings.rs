@@ -52,8 +52,14 @@ pub struct NodeSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AmqpSettings {
-    /// Broker URL; empty means the in-process transport.
+    /// Broker URL, or several (the nodes of one broker cluster, tried in order) separated by
+    /// commas or given as a TOML list; empty means the in-process transport.
+    /// [`broker_addresses`](super::broker_addresses) splits and checks them.
+    #[serde(deserialize_with = "super::brokers::string_or_list")]
     pub url: String,
+    /// How shared command queues (`D.command.P`, `D.command.dead`) are declared: `classic`
+    /// or `quorum` (replicated over a broker cluster's nodes).
+    pub queue_type: String,
     /// Prefetch per plugin queue.
     pub prefetch: u16,
     /// Seconds between NodeStatus events.
@@ -295,12 +301,12 @@ impl Settings {
                 "letters, digits, '.', '-' and '_' (at most 64), not starting or ending with '.'",
             ));
         }
-        let url = self.amqp.url.trim();
-        if !(url.is_empty() || url.starts_with("amqp://") || url.starts_with("amqps://")) {
+        super::broker_addresses(&self.amqp.url)?;
+        if !matches!(self.amqp.queue_type.as_str(), "classic" | "quorum") {
             return Err(bad(
-                "amqp.url",
-                redact_url(url),
-                "an amqp:// or amqps:// URL, or empty for no broker",
+                "amqp.queue_type",
+                &self.amqp.queue_type,
+                "\"classic\" or \"quorum\"",
             ));
         }
         positive_seconds("amqp.confirm_timeout", self.amqp.confirm_timeout)?;
