@@ -1,7 +1,8 @@
 //! The `objects` plugin: the object model over RPC, stateless (any node may take the next
 //! call). `objects.types`, `describe`, `get`, `search`, `create`, `update`, `move`, `remove`, each an
 //! async command whose store work runs on a blocking worker. The store's backend runs as a
-//! supervised actor below the plugin (`plugins/objects/backends/sql`); while it is down every
+//! supervised actor below the plugin (`plugins/objects/backends/sql`, and
+//! `plugins/objects/backends/ldap` with a directory server); while one is down every
 //! command that needs it answers `-32004 backend` at once with `data.backend`. Every write
 //! publishes one `ObjectChanged` event.
 //!
@@ -37,6 +38,8 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub struct ObjectsPlugin {
     store: ObjectStore,
     status: BackendStatus,
+    /// The directory server's, when one is configured (`[objects] ldap_url`).
+    ldap_status: Option<BackendStatus>,
     events: EventBus,
     access: Arc<dyn ObjectAccess>,
     _backends: BackendsTree,
@@ -63,6 +66,9 @@ impl ObjectsPlugin {
         work: impl FnOnce(ObjectStore) -> clacks_object_store::Result<T> + Send + 'static,
     ) -> Result<T, CallError> {
         self.status.check().map_err(store_error)?;
+        if let Some(ldap) = &self.ldap_status {
+            ldap.check().map_err(store_error)?;
+        }
         let store = self.store.clone();
         blocking(move || work(store)).await
     }

@@ -1,10 +1,12 @@
 //! From the `[objects]` settings to a running plugin: the catalog (from `definition_dirs`,
 //! else the shipped definitions), the store target, and at every start the backend actor
 //! under `plugins/objects/backends`, which connects, migrates, seeds the base tree and then
-//! watches its server.
+//! watches its server. With `[objects] ldap_url` a second backend actor (`ldap`) watches the
+//! directory server; it seeds the base tree there once the SQL store is up.
 
 use clacks_object_store::access::ObjectAccess;
 use clacks_object_store::actor::{backend_child, BackendStatus, BackendsTree, Incarnations};
+use clacks_object_store::ldap::{LdapConfig, LdapDirectory, LdapPool, LDAP};
 use clacks_object_store::shipped::shipped_catalog;
 use clacks_object_store::sql::Target;
 use clacks_object_store::ObjectStore;
@@ -42,6 +44,18 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
     let schema = Some(settings.objects.store_schema.as_str()).filter(|s| !s.is_empty());
     let target = Target::parse(store, schema).map_err(|e| format!("objects.store: {e}"));
     let base = settings.objects.base.clone();
+    let o = &settings.objects;
+    let ldap = (!o.ldap_url.is_empty()).then(|| {
+        LdapConfig::new(
+            &o.ldap_url,
+            &o.ldap_bind_dn,
+            &o.ldap_bind_password,
+            &o.ldap_bind_password_file,
+            o.ldap_pool_size,
+            o.ldap_timeout,
+        )
+        .map_err(|e| e.message)
+    });
     let incarnations = Incarnations::default();
     PluginDef::new(move |ctx: &PluginContext| {
         let catalog = catalog
@@ -50,32 +64,81 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
         let target = target
             .clone()
             .map_err(|e| Error::config("objects.store", e))?;
-        let store = ObjectStore::new(target, catalog, &base);
+        let ldap = match &ldap {
+            Some(config) => {
+                let config = config
+                    .clone()
+                    .map_err(|e| Error::config("objects.ldap_url", e))?;
+                Some(LdapPool::new(config))
+            }
+            None => None,
+        };
+        let mut store = ObjectStore::new(target, catalog, &base);
+        if let Some(pool) = &ldap {
+            store = store.with_ldap(LdapDirectory::new(pool.clone()));
+        }
         let status = BackendStatus::new("SQL");
-        let prepare_store = store.clone();
         let seed = !base.is_empty();
-        let prepare = Arc::new(move || {
-            prepare_store.pool().migrate()?;
-            if seed {
-                let created = prepare_store.seed()?;
-                if !created.is_empty() {
-                    tracing::info!(created = ?created, "object base tree seeded");
+        let seeder = {
+            let store = store.clone();
+            move || -> clacks_object_store::Result<()> {
+                if seed {
+                    let created = store.seed()?;
+                    if !created.is_empty() {
+                        tracing::info!(created = ?created, "object base tree seeded");
+                    }
                 }
+                Ok(())
+            }
+        };
+        let migrate_store = store.clone();
+        let sql_seeds = ldap.is_none();
+        let sql_seeder = seeder.clone();
+        let prepare = Arc::new(move || {
+            migrate_store.pool().migrate()?;
+            if sql_seeds {
+                sql_seeder()?;
             }
             Ok(())
         });
-        let child = backend_child("sql", store.pool().clone(), status.clone(), prepare);
+        let mut children = vec![backend_child(
+            "sql",
+            store.pool().clone(),
+            status.clone(),
+            prepare,
+        )];
+        let mut statuses = vec![status.clone()];
+        let mut ldap_status = None;
+        if let Some(pool) = ldap {
+            let directory = BackendStatus::new(LDAP);
+            let sql = status.clone();
+            // The base tree goes into the directory and the registry: once SQL is up.
+            let prepare = Arc::new(move || {
+                let waited = std::time::Instant::now();
+                while !sql.is_up() {
+                    if waited.elapsed() > std::time::Duration::from_secs(10) {
+                        return sql.check();
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                seeder()
+            });
+            children.push(backend_child("ldap", pool, directory.clone(), prepare));
+            statuses.push(directory.clone());
+            ldap_status = Some(directory);
+        }
         let backends = BackendsTree::start(
             &ctx.tree,
             BACKENDS_PATH,
             SupervisorConfig::default(),
-            vec![child],
-            vec![status.clone()],
+            children,
+            statuses,
             &incarnations,
         );
         Ok(ObjectsPlugin {
             store,
             status,
+            ldap_status,
             events: ctx.events.clone(),
             access: access.clone(),
             _backends: backends,

@@ -210,6 +210,33 @@ pub struct ObjectSettings {
     /// The PostgreSQL schema of the store's tables (empty: the server's default).
     #[serde(default)]
     pub store_schema: String,
+    /// The directory server of the LDAP-backed parts of objects, `ldap://HOST:PORT/` or
+    /// `ldaps://…` (empty: the embedded entry store).
+    #[serde(default)]
+    pub ldap_url: String,
+    /// The DN the node binds as.
+    #[serde(default)]
+    pub ldap_bind_dn: String,
+    /// Its password (or `ldap_bind_password_file`).
+    #[serde(default)]
+    pub ldap_bind_password: String,
+    /// A file holding the password (its first line).
+    #[serde(default)]
+    pub ldap_bind_password_file: String,
+    /// Directory connections kept at most.
+    #[serde(default = "ldap_pool_size_default")]
+    pub ldap_pool_size: u32,
+    /// Seconds a connection attempt or one directory operation may take.
+    #[serde(default = "ldap_timeout_default")]
+    pub ldap_timeout: f64,
+}
+
+fn ldap_pool_size_default() -> u32 {
+    4
+}
+
+fn ldap_timeout_default() -> f64 {
+    5.0
 }
 
 /// `[plugins.NAME]`: the supervision keys, plus anything the plugin reads itself.

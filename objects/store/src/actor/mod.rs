@@ -21,7 +21,34 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::error::{Error, Result};
+use crate::ldap::LdapPool;
 use crate::sql::Pool;
+
+/// A backend's server, as its actor watches it: a round trip to it, and what to call it.
+pub trait Probe: Clone + Send + Sync + 'static {
+    /// Whether the server answers.
+    fn ping(&self) -> Result<()>;
+    /// The server, for logs (no password).
+    fn describe(&self) -> String;
+}
+
+impl Probe for Pool {
+    fn ping(&self) -> Result<()> {
+        Pool::ping(self)
+    }
+    fn describe(&self) -> String {
+        self.target().describe()
+    }
+}
+
+impl Probe for LdapPool {
+    fn ping(&self) -> Result<()> {
+        LdapPool::ping(self)
+    }
+    fn describe(&self) -> String {
+        LdapPool::describe(self)
+    }
+}
 
 /// How often a backend that is up checks its server.
 pub const PING_INTERVAL: Duration = Duration::from_millis(500);
@@ -42,10 +69,13 @@ pub fn backoff(failures: u32) -> Duration {
 /// incarnation as failed.
 pub type Prepare = Arc<dyn Fn() -> Result<()> + Send + Sync>;
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+async fn blocking<T: Send + 'static>(
+    backend: &str,
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| Error::backend("SQL", format!("worker: {e}")))?
+        .map_err(|e| Error::backend(backend, format!("worker: {e}")))?
 }
 
 /// Sleeps `d`, or less when stopped; true when stopped.
@@ -59,8 +89,14 @@ async fn sleep_or_stop(d: Duration, stop: &mut watch::Receiver<bool>) -> bool {
     }
 }
 
-/// The child spec of backend `id` on `pool`, reporting in `status`.
-pub fn backend_child(id: &str, pool: Pool, status: BackendStatus, prepare: Prepare) -> ChildSpec {
+/// The child spec of backend `id` watching `pool` (the SQL [`Pool`], an [`LdapPool`]),
+/// reporting in `status`.
+pub fn backend_child<P: Probe>(
+    id: &str,
+    pool: P,
+    status: BackendStatus,
+    prepare: Prepare,
+) -> ChildSpec {
     let failures = Arc::new(AtomicU32::new(0));
     ChildSpec::new(id, "backend", RestartType::Permanent, move |link| {
         let (path, table) = (link.path().to_owned(), link.context().table.clone());
@@ -74,7 +110,7 @@ pub fn backend_child(id: &str, pool: Pool, status: BackendStatus, prepare: Prepa
                     return;
                 }
                 let p = pool.clone();
-                match blocking(move || p.ping()).await {
+                match blocking(status.name(), move || p.ping()).await {
                     Ok(()) => break,
                     Err(e) => {
                         status.set_down(&e.to_string());
@@ -83,7 +119,7 @@ pub fn backend_child(id: &str, pool: Pool, status: BackendStatus, prepare: Prepa
                 }
             }
             let prep = prepare.clone();
-            if let Err(e) = blocking(move || prep()).await {
+            if let Err(e) = blocking(status.name(), move || prep()).await {
                 status.set_down(&e.to_string());
                 failures.fetch_add(1, Ordering::Relaxed);
                 guard.fail(format!("preparing the store: {e}"));
@@ -91,7 +127,7 @@ pub fn backend_child(id: &str, pool: Pool, status: BackendStatus, prepare: Prepa
             }
             failures.store(0, Ordering::Relaxed);
             status.set_up();
-            tracing::info!(backend = %status.name(), store = %pool.target().describe(), "backend up");
+            tracing::info!(backend = %status.name(), server = %pool.describe(), "backend up");
             loop {
                 if sleep_or_stop(PING_INTERVAL, &mut stop).await {
                     return;
@@ -102,7 +138,7 @@ pub fn backend_child(id: &str, pool: Pool, status: BackendStatus, prepare: Prepa
                     table.running(&path, None);
                 }
                 let p = pool.clone();
-                if let Err(e) = blocking(move || p.ping()).await {
+                if let Err(e) = blocking(status.name(), move || p.ping()).await {
                     status.set_down(&e.to_string());
                     failures.store(1, Ordering::Relaxed);
                     tracing::warn!(backend = %status.name(), error = %e, "backend lost its server");

@@ -3,7 +3,8 @@
 //! rustls.
 //!
 //! - [`LdapConfig`]: the `[objects] ldap_*` settings, checked.
-//! - `pool`: [`LdapPool`], r2d2-pooled connections, each bound as the configured DN;
+//! - `pool`: [`LdapPool`], reused connections, each bound as the configured DN, made on the
+//!   spot with one attempt (a server that is gone fails the call at once);
 //!   every operation has a time limit, so a server that stops answering fails the call
 //!   instead of hanging it.
 //! - `entries`: [`LdapDirectory`], what the store does on the directory: read an entry,
