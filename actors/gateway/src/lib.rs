@@ -2,7 +2,8 @@
 //!
 //! A supervised actor (`node/gateway`) serving the node over HTTP: `POST /rpc` (JSON-RPC 2.0,
 //! single or batch), `GET /events` (Server-Sent Events from the event bus, filtered by XPath),
-//! `GET /metrics` (Prometheus text), `GET /health` and `GET /ready`. [`gateway_child`] makes the
+//! `GET /metrics` (Prometheus text), `GET /health`, `GET /ready` and the web admin page at `/`.
+//! [`gateway_child`] makes the
 //! child spec the node's root supervisor runs: its start function serves on an already bound
 //! listener (so a restart never loses the port, and port 0 is resolved once), and the actor
 //! ends, reporting to its supervisor, when the server stops.
@@ -14,6 +15,7 @@
 //! - `metrics`: `/metrics`.
 //! - `peer`: noticing a client that went away.
 //! - `streams`: counting the SSE streams per client address and per node.
+//! - [`page`]: the web admin page at `/` (embedded assets) and the cross-site check on `/rpc`.
 //!
 //! ## Data flow
 //! ```text
@@ -26,6 +28,7 @@
 
 mod events;
 mod metrics;
+pub mod page;
 mod peer;
 mod routes;
 mod rpc;
@@ -149,6 +152,7 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
                 .route("/ready", web::get().to(routes::ready))
                 .route("/events", web::get().to(events::events))
                 .route("/metrics", web::get().to(metrics::metrics))
+                .configure(page::register)
         })
         .on_connect(|connection, extensions| {
             if let Some(peer) = peer::PeerSocket::of_connection(connection) {

@@ -72,6 +72,19 @@ fn too_slow(timeout: std::time::Duration, node: &str) -> HttpResponse {
     )
 }
 
+/// HTTP 403 for a call a browser sent from another site (see `page::origin`).
+fn cross_site(refused: super::page::origin::CrossSite, node: &str) -> HttpResponse {
+    tracing::warn!(node = %node, origin = %refused.origin, host = %refused.host,
+        "cross-site JSON-RPC request refused");
+    let error = CallError::new(RpcErrorKind::InvalidRequest, refused.to_string())
+        .with("reason", "cross_site")
+        .with("origin", refused.origin);
+    json_response(
+        StatusCode::FORBIDDEN,
+        &json_rpc::response(Value::Null, Err(error), node),
+    )
+}
+
 fn is_json(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
@@ -86,6 +99,9 @@ pub async fn rpc(
     mut payload: web::Payload,
     state: web::Data<GatewayState>,
 ) -> HttpResponse {
+    if let Err(refused) = super::page::origin::check_same_origin(&req) {
+        return cross_site(refused, state.node.name());
+    }
     if !is_json(&req) {
         let got = req
             .headers()

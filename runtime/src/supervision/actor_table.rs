@@ -38,7 +38,7 @@ pub struct ActorInfo {
     pub state: String,
     /// Restarts within the supervisor's intensity window.
     pub restarts: u32,
-    /// Restarts since the node started.
+    /// Restarts since the node started: after failures and by an admin (`core.restart`).
     pub total_restarts: u64,
     /// The intensity window in milliseconds.
     pub window_ms: u64,
@@ -133,6 +133,14 @@ impl ActorTable {
         entry.total_restarts += 1;
         prune(&mut entry.restarts, entry.window, now);
         entry.restarts.len() as u32
+    }
+
+    /// Records a restart of `path` an admin asked for: counted in the total, so the tree shows
+    /// it, but not in the intensity window, which measures failures.
+    pub fn restarted_by_admin(&self, path: &str) {
+        if let Some(entry) = self.write().get_mut(path) {
+            entry.total_restarts += 1;
+        }
     }
 
     /// Records that `path` ended: `Stopped` or `Failed` with the reason.
@@ -237,6 +245,18 @@ mod tests {
         assert_eq!(info.total_restarts, 2);
         assert_eq!(info.state, "restarting");
         assert_eq!(info.last_error.as_deref(), Some("boom"));
+    }
+
+    #[test]
+    fn an_admin_restart_counts_in_the_total_but_not_in_the_window() {
+        let table = ActorTable::default();
+        table.starting("n/a", "plugin", Duration::from_secs(60), None);
+        table.running("n/a", None);
+        table.restarted_by_admin("n/a");
+        table.restarted_by_admin("n/unknown");
+        let info = &table.snapshot()[0];
+        assert_eq!((info.restarts, info.total_restarts), (0, 1));
+        assert_eq!(info.last_error, None, "an admin restart is not a failure");
     }
 
     #[test]

@@ -427,6 +427,8 @@ impl Handler<ControlChild> for Supervisor {
         ctx.wait(
             wrap_future(stop).map(move |(), act: &mut Self, ctx: &mut Context<Self>| {
                 if msg.op == ControlOp::Restart {
+                    let path = act.child_path(msg.index);
+                    act.context.table.restarted_by_admin(&path);
                     act.start_child(msg.index, ctx, Some(reason));
                 }
                 let _ = done_tx.send(());
