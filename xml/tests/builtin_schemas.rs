@@ -31,6 +31,8 @@ fn examples() -> Vec<(&'static str, String, String, &'static str)> {
             "<Notification><Target>alice</Target><Title>t</Title></Notification>".into(), "missing required child element <Body>"),
         ("ObjectChanged", "<ObjectChanged><ModificationTime>now</ModificationTime><ChangeType>modify</ChangeType></ObjectChanged>".into(),
             "<ObjectChanged><ChangeType>modify</ChangeType></ObjectChanged>".into(), "<ModificationTime>"),
+        ("BackendChange", "<BackendChange><DN>uid=jd,ou=people,dc=example,dc=net</DN><ModificationTime>now</ModificationTime><ChangeType>modify</ChangeType></BackendChange>".into(),
+            "<BackendChange><DN>uid=jd</DN><ChangeType>modify</ChangeType></BackendChange>".into(), "<ModificationTime>"),
         ("UserSession", "<UserSession><Id>c</Id><User><Name>alice</Name><Name>bob</Name></User></UserSession>".into(),
             "<UserSession><Id>c</Id><User><Login>alice</Login></User></UserSession>".into(), "expected one of <Name> or the end of <User>"),
         ("ActorStarted", format!("<ActorStarted>{actor}<Restarts>0</Restarts><Timestamp>{TS}</Timestamp></ActorStarted>"),

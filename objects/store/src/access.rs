@@ -37,6 +37,13 @@ pub trait ObjectAccess: Send + Sync {
     fn may_read(&self, caller: &str, object_type: &str, attribute: &str) -> bool;
     /// Whether `caller` may write `attribute` of objects of `object_type`.
     fn may_write(&self, caller: &str, object_type: &str, attribute: &str) -> bool;
+    /// Whether `objects.search` may show `caller` the object `dn` of `object_type` at all
+    /// (the search drops it otherwise; what it shows of it is up to [`may_read`](Self::may_read)).
+    /// Everything, unless an implementation says otherwise.
+    fn may_find(&self, caller: &str, object_type: &str, dn: &str) -> bool {
+        let _ = (caller, object_type, dn);
+        true
+    }
 }
 
 /// Allows everything (until the ACL issue).

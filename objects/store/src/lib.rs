@@ -13,9 +13,13 @@
 //! - [`sql`]: store URLs, the connection over SQLite and PostgreSQL, the pool, the embedded
 //!   migrations (`migrations/`), the table definitions.
 //! - [`store`]: [`ObjectStore`]: get, search ([`store::query`]), create, update, remove,
+//!   a definition's method as the command call `objects.call` dispatches ([`store::MethodCall`]),
 //!   the model's directory lookups on the store, the seeded base tree.
 //! - [`access`]: [`access::ObjectAccess`], the object-level authorisation the RPC asks
 //!   ([`access::AllowAll`] until the ACL issue).
+//! - [`index`]: the object index `objects.search` reads, kept current on writes,
+//!   `BackendChange` events and at start ([`index::ReindexReport`]).
+//! - [`relation`]: the ObjectHandler backend (relations such as group membership).
 //! - [`shipped`]: the definitions shipped in `objects/definitions/`, compiled in.
 //! - [`event`]: the `ObjectChanged` event of every write.
 //! - [`actor`]: the backend actor ([`actor::backend_child`]) and the
@@ -37,7 +41,9 @@ pub mod access;
 pub mod actor;
 pub mod error;
 pub mod event;
+pub mod index;
 pub mod ldap;
+pub mod relation;
 pub mod shipped;
 pub mod sql;
 pub mod store;

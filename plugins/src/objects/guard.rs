@@ -3,6 +3,7 @@
 //! refused (`-32003`) before anything is written.
 
 use clacks_object_store::access::{Action, ObjectAccess};
+use clacks_object_store::index::IndexedObject;
 use clacks_object_store::store::query::Query;
 use clacks_object_store::{Error, ErrorKind, StoredObject};
 use serde_json::Value;
@@ -39,6 +40,21 @@ impl Guard {
         object
     }
 
+    /// The same for an object from the index.
+    pub fn readable_indexed(&self, mut object: IndexedObject) -> IndexedObject {
+        let t = object.object_type.clone();
+        object
+            .attrs
+            .retain(|name, _| self.access.may_read(&self.caller, &t, name));
+        object
+    }
+
+    /// Whether a search shows the caller `object` at all.
+    pub fn findable(&self, object: &IndexedObject) -> bool {
+        self.access
+            .may_find(&self.caller, &object.object_type, &object.dn)
+    }
+
     /// Refuses a search that tests an attribute the caller may not read (of any type: a
     /// query is not bound to one), so values cannot be probed through queries.
     pub fn query(&self, query: &Query, object_types: &[String]) -> Result<(), Error> {
@@ -49,6 +65,23 @@ impl Guard {
             {
                 return Err(forbidden(
                     format!("{} may not search by '{name}'", self.caller),
+                    Some(name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses passing the values of `attributes` (of `object_type`) anywhere unless the
+    /// caller may read each of them.
+    pub fn reads(&self, object_type: &str, attributes: &[String]) -> Result<(), Error> {
+        for name in attributes {
+            if !self.access.may_read(&self.caller, object_type, name) {
+                return Err(forbidden(
+                    format!(
+                        "{} may not read '{name}' of type {object_type}",
+                        self.caller
+                    ),
                     Some(name),
                 ));
             }

@@ -1,12 +1,17 @@
 //! The `objects` plugin: the object model over RPC, stateless (any node may take the next
-//! call). `objects.types`, `describe`, `get`, `search`, `create`, `update`, `move`, `remove`, each an
-//! async command whose store work runs on a blocking worker. The store's backend runs as a
+//! call). `objects.types`, `describe`, `get`, `search`, `create`, `update`, `move`, `remove`,
+//! `call` (a definition's method) and `reindex`, each an async command whose store work runs
+//! on a blocking worker. `search` reads the object index, which every write here updates
+//! after it lands (with the objects related to the written one), `BackendChange` events
+//! from outside writers refresh ([`index`](clacks_object_store::index)), and each start of the
+//! backend rebuilds. The store's backend runs as a
 //! supervised actor below the plugin (`plugins/objects/backends/sql`, and
 //! `plugins/objects/backends/ldap` with a directory server); while one is down every
 //! command that needs it answers `-32004 backend` at once with `data.backend`. Every write
 //! publishes one `ObjectChanged` event.
 //!
-//! Layout: `mod.rs` (the commands), `setup` (settings → catalog, store, backend actor),
+//! Layout: `mod.rs` (the commands), `setup` (settings → catalog, store, backend actor,
+//! `BackendChange` subscription),
 //! `guard` (object-level authorisation per call), `reply` (store errors → call errors).
 
 mod guard;
@@ -17,8 +22,9 @@ use clacks_object_store::actor::{BackendStatus, BackendsTree};
 use clacks_object_store::event::{object_changed, ChangeType};
 use clacks_object_store::store::query::Query;
 use clacks_object_store::{ObjectStore, Scope, StoredObject};
-use clacks_runtime::call::{CallContext, CallError};
+use clacks_runtime::call::{CallContext, CallError, CallRequest, Params};
 use clacks_runtime::config::Settings;
+use clacks_runtime::dispatch::Dispatcher;
 use clacks_runtime::events::EventBus;
 use clacks_runtime::plugin::plugin;
 use clacks_runtime::serde_json::{json, Map, Value};
@@ -42,7 +48,23 @@ pub struct ObjectsPlugin {
     ldap_status: Option<BackendStatus>,
     events: EventBus,
     access: Arc<dyn ObjectAccess>,
+    calls: Dispatcher,
     _backends: BackendsTree,
+    _changes: Option<clacks_runtime::events::Subscription>,
+}
+
+/// Brings the index up to date after a write that landed: the write stands even when this
+/// fails (the next start or `objects.reindex` repairs the index), so it is logged, not
+/// returned.
+fn index_after(store: &ObjectStore, object: &StoredObject, previous: Option<&str>, removed: bool) {
+    let done = if removed {
+        store.index_removed(object)
+    } else {
+        store.index_written(object, previous)
+    };
+    if let Err(e) = done {
+        tracing::warn!(dn = %object.dn, error = %e, "object index not updated after a write");
+    }
 }
 
 impl ObjectsPlugin {
@@ -134,8 +156,9 @@ impl ObjectsPlugin {
     /// The objects in `scope` (`base`, `one`, `sub`) of `base` matching `query` (the
     /// original's find form: `{"_type": "User", "sn": "Doe"}` with `$in`, `$regex`, `$gt`,
     /// `$lt`, `$and`, `$or`, `$not`; values match literally), by DN, `limit` per page (100,
-    /// at most 1000); `cursor` continues where the previous page ended. Returns
-    /// `{"objects": [...], "cursor": TEXT|null}`.
+    /// at most 1000); `cursor` continues where the previous page ended. Runs on the object
+    /// index (searchable attributes: all but binary ones) and leaves out what the caller may
+    /// not find or read. Returns `{"objects": [...], "cursor": TEXT|null}`.
     #[command]
     #[allow(clippy::too_many_arguments)] // the RPC's own parameters, as the protocol names them
     async fn search(
@@ -162,13 +185,18 @@ impl ObjectsPlugin {
             .map(|t| t.name.clone())
             .collect();
         guard.query(&query, &types).map_err(store_error)?;
+        let finder = guard.clone();
         let page = self
-            .run(move |store| store.search(&base, scope, &query, limit, cursor.as_deref()))
+            .run(move |store| {
+                store.index_search(&base, scope, &query, limit, cursor.as_deref(), |o| {
+                    finder.findable(o)
+                })
+            })
             .await?;
         let objects: Vec<Value> = page
             .objects
             .into_iter()
-            .map(|o| guard.readable(o).to_json(attrs.as_deref()))
+            .map(|o| guard.readable_indexed(o).to_json(attrs.as_deref()))
             .collect();
         Ok(json!({"objects": objects, "cursor": page.cursor}))
     }
@@ -189,7 +217,11 @@ impl ObjectsPlugin {
         guard.action(&r#type, Action::Create).map_err(store_error)?;
         guard.writes(&r#type, &attrs).map_err(store_error)?;
         let object = self
-            .run(move |store| store.create(&r#type, &parent, &attrs, &extensions))
+            .run(move |store| {
+                let object = store.create(&r#type, &parent, &attrs, &extensions)?;
+                index_after(&store, &object, None, false);
+                Ok(object)
+            })
             .await?;
         self.changed(&object, ChangeType::Add);
         Ok(guard.readable(object).to_json(None))
@@ -211,7 +243,9 @@ impl ObjectsPlugin {
         let object = self
             .run(move |store| {
                 guard.changes(&store.get(&r#ref)?.object_type, &changes)?;
-                store.update_json(&r#ref, &changes, if_revision)
+                let object = store.update_json(&r#ref, &changes, if_revision)?;
+                index_after(&store, &object, None, false);
+                Ok(object)
             })
             .await?;
         self.changed(&object, ChangeType::Modify);
@@ -231,8 +265,11 @@ impl ObjectsPlugin {
         let reader = guard.clone();
         let object = self
             .run(move |store| {
-                guard.action(&store.get(&r#ref)?.object_type, Action::Move)?;
-                store.move_to(&r#ref, &parent)
+                let before = store.get(&r#ref)?;
+                guard.action(&before.object_type, Action::Move)?;
+                let object = store.move_to(&r#ref, &parent)?;
+                index_after(&store, &object, Some(&before.dn), false);
+                Ok(object)
             })
             .await?;
         self.changed(&object, ChangeType::Move);
@@ -247,10 +284,60 @@ impl ObjectsPlugin {
         let object = self
             .run(move |store| {
                 guard.action(&store.get(&r#ref)?.object_type, Action::Remove)?;
-                store.remove(&r#ref)
+                let object = store.remove(&r#ref)?;
+                index_after(&store, &object, None, true);
+                Ok(object)
             })
             .await?;
         self.changed(&object, ChangeType::Delete);
         Ok(reader.readable(object).to_json(None))
+    }
+
+    /// Runs method `method` of `ref`'s definition (`<Methods>`): the command it names, with
+    /// its `CommandParameters` filled from `args` (the method's parameters by name, converted
+    /// to their types, defaults filled in), the object's attribute values and its `dn`; the
+    /// command runs as the caller. Returns the command's result. A method the object's type
+    /// lacks, or an unknown, missing or mistyped parameter, is refused (`-32602`); a command no
+    /// node serves answers `-32601`, naming it.
+    #[command]
+    async fn call(
+        &self,
+        ctx: &CallContext,
+        r#ref: String,
+        method: String,
+        args: Option<Map<String, Value>>,
+    ) -> Result<Value, CallError> {
+        let guard = self.guard(ctx);
+        let args = args.unwrap_or_default();
+        let name = method.clone();
+        let prepared = self
+            .run(move |store| store.method_call(&r#ref, &name, &args))
+            .await?;
+        guard
+            .reads(&prepared.object.object_type, &prepared.reads)
+            .map_err(store_error)?;
+        tracing::debug!(dn = %prepared.object.dn, method = %method, command = %prepared.call.command, "object method");
+        let request = CallRequest::new(
+            prepared.call.command.clone(),
+            Params::Positional(prepared.args_json()),
+        )
+        .with_caller(ctx.caller());
+        let request = match ctx.remaining() {
+            Some(left) => request.with_timeout(left),
+            None => request,
+        };
+        self.calls.call(request).await.map_err(|e| {
+            e.with("object", prepared.object.dn.clone())
+                .with("object_method", method.clone())
+        })
+    }
+
+    /// Rebuilds the object index: every object re-read from its backends and compared with
+    /// its index rows. Returns the counts: `{"objects", "updated", "unchanged", "dropped",
+    /// "failed", "errors", "millis"}`.
+    #[command]
+    async fn reindex(&self) -> Result<Value, CallError> {
+        let report = self.run(|store| store.reindex()).await?;
+        Ok(report.to_json())
     }
 }

@@ -1,17 +1,21 @@
 //! From the `[objects]` settings to a running plugin: the catalog (from `definition_dirs`,
 //! else the shipped definitions), the store target, and at every start the backend actor
-//! under `plugins/objects/backends`, which connects, migrates, seeds the base tree and then
-//! watches its server. With `[objects] ldap_url` a second backend actor (`ldap`) watches the
-//! directory server; it seeds the base tree there once the SQL store is up.
+//! under `plugins/objects/backends`, which connects, migrates, seeds the base tree, rebuilds
+//! the object index and then watches its server; and the subscription to `BackendChange`
+//! events, each of which re-reads the object it names into the index. With `[objects]
+//! ldap_url` a second backend actor (`ldap`) watches the directory server; it seeds the base
+//! tree there once the SQL store is up.
 
 use clacks_object_store::access::ObjectAccess;
 use clacks_object_store::actor::{backend_child, BackendStatus, BackendsTree, Incarnations};
+use clacks_object_store::index::change::Announced;
 use clacks_object_store::ldap::{LdapConfig, LdapDirectory, LdapPool, LDAP};
 use clacks_object_store::shipped::shipped_catalog;
 use clacks_object_store::sql::Target;
 use clacks_object_store::ObjectStore;
 use clacks_objects::definition::Catalog;
 use clacks_runtime::config::Settings;
+use clacks_runtime::events::{Event, EventBus, Subscription};
 use clacks_runtime::supervision::SupervisorConfig;
 use clacks_runtime::{Error, PluginContext, PluginDef};
 use std::sync::Arc;
@@ -94,10 +98,14 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
         let migrate_store = store.clone();
         let sql_seeds = ldap.is_none();
         let sql_seeder = seeder.clone();
+        // The index is rebuilt at every start of the backend that comes up last (catching up
+        // on whatever changed while this node was away): SQL alone, or the directory.
+        let index_store = store.clone();
         let prepare = Arc::new(move || {
             migrate_store.pool().migrate()?;
             if sql_seeds {
                 sql_seeder()?;
+                index_store.reindex()?;
             }
             Ok(())
         });
@@ -112,6 +120,7 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
         if let Some(pool) = ldap {
             let directory = BackendStatus::new(LDAP);
             let sql = status.clone();
+            let ldap_index_store = store.clone();
             // The base tree goes into the directory and the registry: once SQL is up.
             let prepare = Arc::new(move || {
                 let waited = std::time::Instant::now();
@@ -121,7 +130,8 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
                     }
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                seeder()
+                seeder()?;
+                ldap_index_store.reindex().map(drop)
             });
             children.push(backend_child("ldap", pool, directory.clone(), prepare));
             statuses.push(directory.clone());
@@ -135,13 +145,63 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
             statuses,
             &incarnations,
         );
+        let changes = subscribe_changes(&ctx.events, &store, &status);
         Ok(ObjectsPlugin {
             store,
             status,
             ldap_status,
             events: ctx.events.clone(),
             access: access.clone(),
+            calls: ctx.calls.clone(),
             _backends: backends,
+            _changes: changes,
         })
     })
+}
+
+/// Re-reads the object a `BackendChange` event names into the index, on a blocking worker.
+fn on_backend_change(event: &Event, store: &ObjectStore, status: &BackendStatus) {
+    let announced = match event.element().map(|e| Announced::from_element(&e)) {
+        Some(Ok(a)) => a,
+        Some(Err(e)) => {
+            tracing::warn!(origin = %event.origin, error = %e, "BackendChange ignored");
+            return;
+        }
+        None => return,
+    };
+    if status.check().is_err() {
+        tracing::warn!(change = ?announced, "BackendChange while the backend is down: the next start reindexes");
+        return;
+    }
+    let store = store.clone();
+    let work = move || match store.index_announced(&announced) {
+        Ok(done) => tracing::debug!(change = ?announced, done = ?done, "BackendChange indexed"),
+        Err(e) => tracing::warn!(change = ?announced, error = %e, "BackendChange not indexed"),
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => drop(handle.spawn_blocking(work)),
+        Err(_) => work(),
+    }
+}
+
+/// The subscription to `BackendChange` events (none, logged, when the bus refuses it).
+fn subscribe_changes(
+    events: &EventBus,
+    store: &ObjectStore,
+    status: &BackendStatus,
+) -> Option<Subscription> {
+    let (store, status) = (store.clone(), status.clone());
+    let subscribed = events.subscribe_detached(
+        vec!["BackendChange".to_owned()],
+        None,
+        &clacks_xml::Namespaces::default(),
+        move |event| on_backend_change(event, &store, &status),
+    );
+    match subscribed {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "no BackendChange subscription: outside changes reach the index at the next start or objects.reindex");
+            None
+        }
+    }
 }

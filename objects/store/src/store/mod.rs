@@ -9,7 +9,7 @@
 //! operation last, commit, undo of the LDAP operation if the commit fails).
 //!
 //! Layout: `dn` (DN helpers), `rows` (rows on one connection), `query` (search queries),
-//! `directory` (the model's lookups on the store), `read` (get, search), `write` (create,
+//! `directory` (the model's lookups on the store), `method` (`objects.call`), `read` (get, search), `write` (create,
 //! update, remove), `moving` (move below another parent), `seed` (the base tree),
 //! `ldap_part` (the LDAP-backed part on a directory server, the two-backend write).
 //!
@@ -19,6 +19,7 @@
 mod directory;
 pub mod dn;
 mod ldap_part;
+mod method;
 mod moving;
 pub mod query;
 mod read;
@@ -27,7 +28,9 @@ mod seed;
 mod write;
 
 pub use directory::StoreDirectory;
+pub use method::MethodCall;
 pub use read::Entry;
+pub(crate) use rows::set_values as replace_values;
 pub use rows::{ENTRY_STORE, SQL_STORE};
 
 use clacks_objects::definition::Catalog;

@@ -94,6 +94,34 @@ impl Query {
         }
     }
 
+    /// The literal lookups every match must pass: for each attribute (or `_type`,
+    /// `_extensions`) tested by equality or `$in` in the query's top-level conjunction, the
+    /// values one of which it must hold. An index may start from these; the query itself
+    /// still decides.
+    pub fn lookups(&self) -> Vec<(&str, Vec<&Json>)> {
+        let mut out = Vec::new();
+        if let Query::And(parts) = self {
+            for part in parts {
+                match part {
+                    Query::And(_) => out.extend(part.lookups()),
+                    Query::Field(field, tests) if field != "dn" => {
+                        for TestBox(t) in tests {
+                            match t {
+                                Test::Equals(v) => out.push((field.as_str(), vec![v])),
+                                Test::In(items) => {
+                                    out.push((field.as_str(), items.iter().collect()))
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
     /// Whether `c` matches.
     pub fn matches(&self, c: &Candidate<'_>) -> bool {
         match self {
@@ -161,7 +189,8 @@ fn tests(field: &str, value: &Json) -> Result<Vec<TestBox>> {
     Ok(out)
 }
 
-fn text(v: &Json) -> String {
+/// A value as the query compares it literally: text as is, numbers and truth values as JSON.
+pub fn value_text(v: &Json) -> String {
     match v {
         Json::String(s) => s.clone(),
         other => other.to_string(),
@@ -169,13 +198,13 @@ fn text(v: &Json) -> String {
 }
 
 fn equal(a: &Json, b: &Json) -> bool {
-    a == b || text(a) == text(b)
+    a == b || value_text(a) == value_text(b)
 }
 
 fn order(a: &Json, b: &Json) -> Option<std::cmp::Ordering> {
     match (a.as_f64(), b.as_f64()) {
         (Some(x), Some(y)) => x.partial_cmp(&y),
-        _ => Some(text(a).cmp(&text(b))),
+        _ => Some(value_text(a).cmp(&value_text(b))),
     }
 }
 
@@ -183,7 +212,7 @@ fn passes(test: &Test, v: &Json) -> bool {
     match test {
         Test::Equals(want) => equal(v, want),
         Test::In(items) => items.iter().any(|i| equal(v, i)),
-        Test::Regex(re) => re.is_match(&text(v)),
+        Test::Regex(re) => re.is_match(&value_text(v)),
         Test::Greater(limit) => order(v, limit) == Some(std::cmp::Ordering::Greater),
         Test::Less(limit) => order(v, limit) == Some(std::cmp::Ordering::Less),
     }
@@ -252,6 +281,36 @@ mod tests {
             .unwrap_or_default();
         names.sort();
         assert_eq!(names, vec!["sn", "uid"]);
+    }
+
+    #[test]
+    fn lookups_come_from_the_top_level_conjunction_only() {
+        let q = Query::parse(&json!({
+            "_type": "User",
+            "uid": {"$in": ["a", "b"]},
+            "$and": [{"sn": "Doe"}],
+            "$or": [{"cn": "x"}, {"cn": "y"}],
+            "$not": {"mail": "z"},
+            "gecos": {"$regex": "^A"},
+            "dn": "uid=a"
+        }));
+        let mut found: Vec<String> = q
+            .map(|q| {
+                q.lookups()
+                    .iter()
+                    .map(|(f, v)| format!("{f}={v:?}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                "_type=[String(\"User\")]",
+                "sn=[String(\"Doe\")]",
+                "uid=[String(\"a\"), String(\"b\")]"
+            ]
+        );
     }
 
     #[test]

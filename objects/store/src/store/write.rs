@@ -6,7 +6,7 @@
 //! last inside that transaction (see `ldap_part`). `Unique` attributes are checked against
 //! the other objects before (in the directory too, when it holds the attribute).
 
-use clacks_objects::definition::Backend;
+use clacks_objects::definition::{Backend, Catalog};
 use clacks_objects::model::{ChangeSet, ObjectInstance, WriteMode, WritePlan};
 use clacks_objects::value::Value;
 use diesel::Connection;
@@ -38,7 +38,14 @@ fn to_json(values: &[Value]) -> Vec<Json> {
 
 /// Executes `plan` for object `uuid` at `dn` on `conn` (inside the caller's transaction);
 /// with `entries` false the LDAP-backed writes are left out (a directory server takes them).
-fn execute(conn: &mut Db, uuid: &str, dn: &str, plan: &WritePlan, entries: bool) -> Result<()> {
+fn execute(
+    conn: &mut Db,
+    catalog: &Catalog,
+    uuid: &str,
+    dn: &str,
+    plan: &WritePlan,
+    entries: bool,
+) -> Result<()> {
     let mut classes = rows::entry_classes(conn, uuid)?;
     let mut entry_changed = false;
     for write in &plan.writes {
@@ -47,15 +54,18 @@ fn execute(conn: &mut Db, uuid: &str, dn: &str, plan: &WritePlan, entries: bool)
             Backend::Ldap => ENTRY_STORE,
             Backend::Sql => SQL_STORE,
             Backend::Null => continue,
-            Backend::ObjectHandler => {
-                if write.attributes.is_empty() {
-                    continue;
-                }
+            Backend::ObjectHandler if !entries && !write.attributes.is_empty() => {
+                // The related objects live on the directory server, outside this transaction.
                 let names: Vec<&str> = write.attributes.keys().map(String::as_str).collect();
                 return Err(Error::invalid(format!(
-                    "the ObjectHandler backend is not available yet: cannot write {}",
+                    "ObjectHandler relations are kept on the embedded entry store only, not yet \
+                     on a directory server: cannot write {}",
                     names.join(", ")
                 )));
+            }
+            Backend::ObjectHandler => {
+                crate::relation::write(conn, catalog, uuid, write)?;
+                continue;
             }
         };
         if write.backend == Backend::Ldap {
@@ -295,7 +305,7 @@ impl ObjectStore {
                         ..row
                     };
                     rows::insert_object(conn, &row)?;
-                    execute(conn, &uuid, &dn, &plan, false)?;
+                    execute(conn, &self.catalog, &uuid, &dn, &plan, false)?;
                     Ok(uuid)
                 },
                 || ldap.delete(&dn),
@@ -319,7 +329,7 @@ impl ObjectStore {
             {
                 rows::put_entry(conn, &uuid, &dn, &[])?;
             }
-            execute(conn, &uuid, &dn, &plan, true)
+            execute(conn, &self.catalog, &uuid, &dn, &plan, true)
         })?;
         drop(conn);
         self.get(&uuid)
@@ -453,7 +463,7 @@ impl ObjectStore {
                 &row.dn,
                 |conn, done| {
                     bump(conn)?;
-                    execute(conn, &row.uuid, &row.dn, &plan, false)?;
+                    execute(conn, &self.catalog, &row.uuid, &row.dn, &plan, false)?;
                     ldap.modify(&row.dn, &mods)?;
                     done();
                     Ok(())
@@ -465,7 +475,7 @@ impl ObjectStore {
         let mut conn = self.pool.get()?;
         conn.transaction(|conn| {
             bump(conn)?;
-            execute(conn, &row.uuid, &row.dn, &plan, true)
+            execute(conn, &self.catalog, &row.uuid, &row.dn, &plan, true)
         })?;
         drop(conn);
         self.get(&row.uuid)

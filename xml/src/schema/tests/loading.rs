@@ -171,6 +171,7 @@ fn builtin_set_knows_every_event() {
         "Inventory",
         "Notification",
         "ObjectChanged",
+        "BackendChange",
         "UserSession",
         "ActorStarted",
         "ActorRestarted",
@@ -182,5 +183,5 @@ fn builtin_set_knows_every_event() {
     ] {
         assert!(set.has_event(name), "{name}");
     }
-    assert_eq!(set.event_names().len(), 19, "{:?}", set.event_names());
+    assert_eq!(set.event_names().len(), 20, "{:?}", set.event_names());
 }

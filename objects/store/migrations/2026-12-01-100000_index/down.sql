@@ -1,0 +1,2 @@
+DROP TABLE clacks_index_values;
+DROP TABLE clacks_index_objects;
