@@ -3,8 +3,7 @@
 //! `--headless=new` and `--no-sandbox` (Chromium refuses to run as root otherwise), waits that
 //! poll a JavaScript condition instead of sleeping, and screenshots saved as test artifacts.
 
-use fantoccini::{Client, ClientBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
+use super::webdriver::Session;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -17,7 +16,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// The running `chromedriver` and the one browser session.
 pub struct Browser {
-    pub client: Client,
+    pub session: Session,
     driver: Child,
 }
 
@@ -61,37 +60,31 @@ impl Browser {
             .unwrap_or_else(|e| {
                 panic!("cannot start {program} ({e}): install chromium and chromium-driver (.ci/prepare does)")
             });
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({"args": [
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {"args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1280,1000", "--no-first-run", "--disable-extensions",
-            ]}),
-        );
+            ]},
+        });
         let url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
-        let client = loop {
-            let attempt = ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await;
-            match attempt {
-                Ok(client) => break client,
-                Err(e) if started.elapsed() < Duration::from_secs(20) => {
-                    let _ = e;
+        // The driver needs a moment to listen: retry until it answers.
+        let session = loop {
+            match Session::open(&url, capabilities.clone()).await {
+                Ok(session) => break session,
+                Err(_) if started.elapsed() < Duration::from_secs(20) => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => panic!("no WebDriver session from {program} on {url}: {e}"),
             }
         };
-        Browser { client, driver }
+        Browser { session, driver }
     }
 
     /// Ends the session (Chromium quits) and the driver.
     pub async fn quit(mut self) {
-        let client = self.client.clone();
-        if let Err(e) = client.close().await {
+        if let Err(e) = self.session.close().await {
             eprintln!("web_page: closing the browser session failed: {e}");
         }
         let _ = self.driver.kill();
@@ -100,7 +93,7 @@ impl Browser {
 
     /// Runs `script` (a function body; `arguments` are `args`) in the page.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client
+        self.session
             .execute(script, args)
             .await
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
@@ -155,7 +148,7 @@ impl Browser {
     /// Saves a PNG of what the browser shows as `NAME.png` in [`artifacts_dir`]; returns the path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let path = artifacts_dir().join(format!("{name}.png"));
-        match self.client.screenshot().await {
+        match self.session.screenshot().await {
             Ok(png) => {
                 if let Err(e) = std::fs::write(&path, png) {
                     eprintln!("web_page: cannot write {}: {e}", path.display());

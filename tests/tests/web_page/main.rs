@@ -11,6 +11,7 @@
 //! `target/artifacts/web/`); a failed wait saves one too (`timeout-*.png`).
 //!
 //! - `browser`: chromedriver, the session, waits and screenshots.
+//! - `webdriver`: the WebDriver commands used, over `awc`.
 //! - `page`: the node under test and what scenarios share.
 //! - `domain`, `commands`, `events`, `charts`, `cross_site`: the scenarios.
 
@@ -21,6 +22,7 @@ mod cross_site;
 mod domain;
 mod events;
 mod page;
+mod webdriver;
 
 use futures_util::future::LocalBoxFuture;
 use futures_util::FutureExt;

@@ -69,7 +69,7 @@ impl Page {
                 .await;
         } else {
             let url = format!("{}/#{view}", self.base);
-            if let Err(e) = self.browser.client.goto(&url).await {
+            if let Err(e) = self.browser.session.goto(&url).await {
                 panic!("cannot open {url}: {e}");
             }
         }
