@@ -13,6 +13,7 @@ mod events;
 mod hostile;
 mod hostile_amqp;
 mod objects;
+mod objects_rpc;
 mod raw_http;
 mod shell;
 

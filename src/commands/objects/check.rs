@@ -8,28 +8,15 @@
 
 use clacks_objects::definition::{describe, Catalog};
 use clacks_objects::error::{Error, ErrorKind};
-use clap::{Args, Subcommand};
+use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
 
 use crate::exit::{fail, Exit};
 
-/// Arguments of `clacks objects`.
-#[derive(Args, Debug)]
-pub struct ObjectsArgs {
-    #[command(subcommand)]
-    command: ObjectsCommand,
-}
-
-#[derive(Subcommand, Debug)]
-enum ObjectsCommand {
-    /// Load object definitions offline and print every fault as FILE:LINE: message.
-    Check(CheckArgs),
-}
-
 /// Arguments of `clacks objects check`.
 #[derive(Args, Debug)]
-struct CheckArgs {
+pub struct CheckArgs {
     /// Print the resolved model (or the faults) as JSON.
     #[arg(long)]
     json: bool,
@@ -39,13 +26,6 @@ struct CheckArgs {
     /// Definition folders (their *.xml files) or files; default: objects.definition_dirs.
     #[arg(value_name = "DIR|FILE")]
     paths: Vec<PathBuf>,
-}
-
-/// Runs `clacks objects`.
-pub fn run(args: ObjectsArgs) -> Exit {
-    match args.command {
-        ObjectsCommand::Check(args) => check(args),
-    }
 }
 
 fn fault_json(e: &Error) -> serde_json::Value {
@@ -64,7 +44,8 @@ fn configured_dirs(config: Option<&std::path::Path>) -> Result<Vec<PathBuf>, Str
     Ok(settings.objects.definition_dirs)
 }
 
-fn check(args: CheckArgs) -> Exit {
+/// Runs `clacks objects check`.
+pub fn check(args: CheckArgs) -> Exit {
     let paths = if args.paths.is_empty() {
         match configured_dirs(args.config.as_deref()) {
             Ok(dirs) => dirs,
