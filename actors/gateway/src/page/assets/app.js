@@ -625,7 +625,7 @@ function addStatistics(xml) {
 // One chart per command: bars of calls (errors in red over them) per interval, and a line of
 // the p95 latency on its own scale.
 function chart(method, points) {
-  const W = 320, H = 120, left = 34, right = 34, top = 8, bottom = 18;
+  const W = 330, H = 120, left = 34, right = 54, top = 8, bottom = 18;
   const plotW = W - left - right, plotH = H - top - bottom;
   const maxCalls = Math.max(1, ...points.map((p) => p.calls));
   const maxLatency = Math.max(0.001, ...points.map((p) => p.p95));
