@@ -5,13 +5,17 @@
 //! PostgreSQL in production — holding every object's registry row (UUID, DN, type,
 //! extensions, revision), the SQL backend's attribute values, and, while no LDAP server is
 //! configured, the LDAP-backed parts as an embedded entry store (the same DN tree, object
-//! classes and attribute values). A node runs the store's connection under a supervised
-//! backend actor that reports whether the backend is up.
+//! classes and attribute values). With a directory server ([`ldap`],
+//! [`ObjectStore::with_ldap`]) the LDAP-backed parts live there instead, and a write that
+//! touches both lands in both or in neither (see `store/ldap_part.rs`). A node runs each
+//! backend's connections under a supervised backend actor that reports whether it is up.
 //!
 //! ## Layout
 //! - [`error`]: the crate's [`Error`] (backend, refused, not found, conflict, invalid).
 //! - [`sql`]: store URLs, the connection over SQLite and PostgreSQL, the pool, the embedded
 //!   migrations (`migrations/`), the table definitions.
+//! - [`ldap`]: the LDAP backend: settings, connection pool, directory operations (paged
+//!   search, add, modify, modrdn, delete), value conversion, filter escaping.
 //! - [`store`]: [`ObjectStore`]: get, search ([`store::query`]), create, update, remove,
 //!   a definition's method as the command call `objects.call` dispatches ([`store::MethodCall`]),
 //!   the model's directory lookups on the store, the seeded base tree.
@@ -22,7 +26,7 @@
 //! - [`relation`]: the ObjectHandler backend (relations such as group membership).
 //! - [`shipped`]: the definitions shipped in `objects/definitions/`, compiled in.
 //! - [`event`]: the `ObjectChanged` event of every write.
-//! - [`actor`]: the backend actor ([`actor::backend_child`]) and the
+//! - [`actor`]: the backend actor ([`actor::backend_child`], for SQL and LDAP) and the
 //!   [`actor::BackendStatus`] commands consult before touching a backend.
 //!
 //! ## Data flow

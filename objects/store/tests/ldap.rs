@@ -549,3 +549,37 @@ fn refused_input_leaves_slapd_untouched_and_values_match_literally() {
         .update_json(&group.uuid, &json!({"add": {"memberUid": ["ref"]}}), None)
         .expect("the real member");
 }
+
+#[test]
+fn seeding_registers_the_entries_a_directory_has_already() {
+    let db = TempDb::new("adopt_slapd");
+    let base = "dc=adopt,dc=net";
+    let people = format!("ou=people,{base}");
+    PrivateSlapd::shared()
+        .ldapadd(&format!(
+            "dn: {base}\nobjectClass: domain\ndc: adopt\n\ndn: {people}\nobjectClass: organizationalUnit\nou: people\n"
+        ))
+        .expect("ldapadd");
+    let store = on_slapd(&db, base);
+    let created = store.seed().expect("seed");
+    assert!(
+        !created.iter().any(|d| d == base || *d == people),
+        "{created:?}"
+    );
+    assert!(
+        created.iter().any(|d| d.starts_with("ou=groups")),
+        "{created:?}"
+    );
+    let registered = store.get(base).expect("the base is an object");
+    assert_eq!(registered.object_type, "Domain");
+    let user = store
+        .create(
+            "User",
+            &people,
+            &attrs(json!({"uid": "ad", "givenName": "A", "sn": "D"})),
+            &[],
+        )
+        .expect("a user below the adopted container");
+    assert!(slapd_view(&user.dn).is_some());
+    assert!(store.seed().expect("again").is_empty());
+}

@@ -2,6 +2,8 @@
 //! (its type chosen by the base's first RDN: `dc` Domain, `o` Organization, `ou`
 //! OrganizationalUnit, `c` Country, `l` Locality) and the `ou=people`, `ou=groups` and
 //! `ou=devices` containers below it, each only when its type is defined and it is missing.
+//! With a directory server, an entry of the tree that the directory has already (a
+//! directory Clacks is pointed at) is registered as it is, not written.
 
 use serde_json::{json, Map, Value as Json};
 
@@ -19,7 +21,38 @@ fn base_type(rdn_attribute: &str) -> Option<&'static str> {
     })
 }
 
+fn base_type_of(base: &str) -> String {
+    let attribute = dn::rdn(base).split_once('=').map_or("", |(a, _)| a);
+    base_type(attribute).unwrap_or_default().to_owned()
+}
+
 impl ObjectStore {
+    /// Registers the directory's entry `dn` as an object of `object_type` (its entryUUID
+    /// as UUID) when a directory server holds the type and has the entry; false otherwise.
+    fn adopt(&self, dn: &str, object_type: &str) -> Result<bool> {
+        let Some(ldap) = self.directory_for(object_type) else {
+            return Ok(false);
+        };
+        let Some(entry) = ldap.read(dn)? else {
+            return Ok(false);
+        };
+        let uuid = entry
+            .uuid
+            .ok_or_else(|| Error::backend(crate::ldap::LDAP, format!("'{dn}' has no entryUUID")))?;
+        let row = rows::ObjectRow {
+            uuid,
+            dn: entry.dn,
+            parent: dn::parent(dn).to_owned(),
+            object_type: object_type.to_owned(),
+            extensions: "[]".to_owned(),
+            revision: 1,
+        };
+        let mut conn = self.pool.get()?;
+        rows::insert_object(&mut conn, &row)?;
+        tracing::info!(dn = %row.dn, object_type, "registered an entry the directory had");
+        Ok(true)
+    }
+
     /// Seeds the base tree; returns the DNs it created (none when all was there).
     pub fn seed(&self) -> Result<Vec<String>> {
         let mut created = Vec::new();
@@ -28,7 +61,7 @@ impl ObjectStore {
             let mut conn = self.pool.get()?;
             Ok(rows::object_by_dn(&mut conn, dn)?.is_some())
         };
-        if !exists(&base)? {
+        if !exists(&base)? && !self.adopt(&base, &base_type_of(&base))? {
             let rdn = dn::rdn(&base);
             let (attribute, value) = rdn
                 .split_once('=')
@@ -63,7 +96,7 @@ impl ObjectStore {
                 continue;
             };
             let dn = format!("{fixed},{base}");
-            if !exists(&dn)? {
+            if !exists(&dn)? && !self.adopt(&dn, container)? {
                 created.push(self.create_below(container, &base, &Map::new(), &[])?.dn);
             }
         }
