@@ -58,8 +58,12 @@ pub async fn start(
 /// Deletes the durable queues (`D.command.P` for each plugin, `D.command.dead`) and the
 /// exchanges of `domain`.
 pub async fn remove_domain(domain: &str, plugins: &[&str]) {
-    let Ok(connection) = Connection::connect(&broker_url(), ConnectionProperties::default()).await
-    else {
+    remove_domain_at(&broker_url(), domain, plugins).await;
+}
+
+/// [`remove_domain`] on the broker at `url`.
+pub async fn remove_domain_at(url: &str, domain: &str, plugins: &[&str]) {
+    let Ok(connection) = Connection::connect(url, ConnectionProperties::default()).await else {
         return;
     };
     if let Ok(channel) = connection.create_channel().await {

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Print RabbitMQ definitions for one Clacks domain, for `rabbitmqctl import_definitions`.
 
-    deploy/rabbitmq/domain-definitions.py DOMAIN NODE_PASSWORD CALLER_PASSWORD > domain.json
+    deploy/rabbitmq/domain-definitions.py DOMAIN NODE_PASSWORD CALLER_PASSWORD [classic|quorum] > domain.json
     rabbitmqctl import_definitions domain.json
+
+The last argument is the nodes' amqp.queue_type (default classic): D.command.dead is declared
+with it, since the broker refuses a node's declaration of a queue of another type.
 
 The domain gets its own vhost (named like the domain) and two users:
   DOMAIN-node    nodes: run plugins, consume command queues, publish replies and events
@@ -33,10 +36,17 @@ def password_hash(password: str) -> str:
 
 
 def main(argv):
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         sys.stderr.write(__doc__)
         return 2
-    domain, node_password, caller_password = argv[1:]
+    domain, node_password, caller_password = argv[1:4]
+    queue_type = argv[4] if len(argv) == 5 else "classic"
+    if queue_type not in ("classic", "quorum"):
+        sys.stderr.write(f"domain-definitions: queue type '{queue_type}' is not 'classic' or 'quorum' (amqp.queue_type)\n")
+        return 2
+    # D.command.dead is declared here as the nodes declare it (amqp.queue_type): the broker
+    # refuses a declaration whose type differs from the queue's.
+    dead_arguments = {"x-queue-type": "quorum"} if queue_type == "quorum" else {}
     if not re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*", domain):
         sys.stderr.write(f"domain-definitions: '{domain}' is not a domain name (letters, digits, '.', '-', '_')\n")
         return 2
@@ -75,7 +85,7 @@ def main(argv):
         ],
         "queues": [
             {"name": f"{domain}.command.dead", "vhost": domain, "durable": True,
-             "auto_delete": False, "arguments": {}},
+             "auto_delete": False, "arguments": dead_arguments},
         ],
         "bindings": [],
     }

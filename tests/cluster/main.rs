@@ -3,7 +3,8 @@
 //! the fault-injection plugin) and every call comes from the caller user, as an application's
 //! would: load balancing by competing consumers, a node killed mid-load, a plugin failing on one
 //! node, CUMULATIVE with a frozen node, bad input on the command queues, a broker restart, a
-//! call that kills every node taking it. Other files: [`deployed`] (the domain and its users),
+//! call that kills every node taking it. Other files: [`clustered`] (a three-node broker
+//! cluster with quorum queues), [`deployed`] (the domain and its users),
 //! [`settling`] (refused replies, dead letters), [`rolling`] (SIGTERM restarts under load),
 //! [`identity`] (copies under the node user, `x-clacks-caller`), [`login`] (refused and
 //! unreachable brokers), [`fleet`] and [`python`].
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
+mod clustered;
 mod deployed;
 mod fleet;
 mod identity;

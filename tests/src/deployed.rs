@@ -41,29 +41,26 @@ const QUICK: [(&str, &str); 2] = [
 impl Deployed {
     /// Creates domain `it.TEST-PID` on the local broker; nodes run `bin` (`clacks`).
     pub fn on_local(bin: &str, test: &str) -> Deployed {
-        Deployed::import(
-            bin,
-            test,
-            vec![5672],
-            Arc::new(|| Command::new("rabbitmqctl")),
-        )
+        let ctl = Arc::new(|| Command::new("rabbitmqctl"));
+        Deployed::import(bin, test, vec![5672], ctl, "classic")
     }
 
     /// Creates domain `it.TEST-PID` on a private broker.
     pub fn on_private_broker(bin: &str, broker: &PrivateBroker, test: &str) -> Deployed {
         let ctl = Arc::new(broker.rabbitmqctl_maker());
-        Deployed::import(bin, test, vec![broker.port()], ctl)
+        Deployed::import(bin, test, vec![broker.port()], ctl, "classic")
     }
 
-    /// Creates domain `it.TEST-PID` on a private broker cluster; nodes list every broker
-    /// node's address, in the cluster's order.
+    /// Creates domain `it.TEST-PID` on a private broker cluster, its dead-letter queue a
+    /// quorum queue (nodes on it run with `amqp.queue_type = "quorum"`); nodes list every
+    /// broker node's address, in the cluster's order.
     pub fn on_cluster(bin: &str, cluster: &BrokerCluster, test: &str) -> Deployed {
         let ctl = Arc::new(cluster.nodes[0].rabbitmqctl_maker());
         let ports = cluster.nodes.iter().map(PrivateBroker::port).collect();
-        Deployed::import(bin, test, ports, ctl)
+        Deployed::import(bin, test, ports, ctl, "quorum")
     }
 
-    fn import(bin: &str, test: &str, ports: Vec<u16>, ctl: Ctl) -> Deployed {
+    fn import(bin: &str, test: &str, ports: Vec<u16>, ctl: Ctl, queue_type: &str) -> Deployed {
         let domain = format!("it.{test}-{}", std::process::id());
         let dir = std::env::temp_dir().join(format!("clacks-{domain}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -81,7 +78,7 @@ impl Deployed {
             "/../deploy/rabbitmq/domain-definitions.py"
         );
         let out = Command::new("python3")
-            .args([script, &deployed.domain, "node-pw", "caller-pw"])
+            .args([script, &deployed.domain, "node-pw", "caller-pw", queue_type])
             .output()
             .expect("python3 runs");
         assert!(

@@ -239,3 +239,55 @@ async fn calls_beyond_the_in_flight_limit_get_busy() {
     ping_still_answers(&url).await;
     node.shutdown().await;
 }
+
+/// `http.in_flight` bounds the calls the gateway has in service, whatever the plugin's own
+/// limit: one call more is answered -32001 at once naming the setting, the accepted ones are
+/// served, and once they are done the gateway accepts again (the permits come back).
+#[actix_rt::test]
+async fn calls_beyond_the_gateway_in_flight_bound_get_busy_at_once() {
+    let overrides = [("http.in_flight", "3"), ("plugins.probe.in_flight", "64")];
+    let (node, url) = node_with_gateway("g9", &overrides, vec![]);
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"probe.sleep","params":[400]}"#;
+    let started = std::time::Instant::now();
+    let answers = futures_util::future::join_all((0..12).map(|_| post(&url, JSON, body))).await;
+    let busy: Vec<_> = answers
+        .iter()
+        .filter(|a| a.body["error"]["code"] == json!(-32001))
+        .collect();
+    let served = answers
+        .iter()
+        .filter(|a| a.body.get("result").is_some())
+        .count();
+    assert_eq!(busy.len() + served, 12, "every call answered");
+    // Without the bound all 12 would be served (the plugin takes 64); a request that reached
+    // a slow machine's gateway after the first calls ended may be served too.
+    assert!(
+        served >= 1 && busy.len() >= 6,
+        "{served} served, {} busy",
+        busy.len()
+    );
+    assert_eq!(
+        busy[0].body["error"]["data"]["setting"],
+        json!("http.in_flight")
+    );
+    println!(
+        "12 calls, http.in_flight 3: {served} served, {} busy in {:?}",
+        busy.len(),
+        started.elapsed()
+    );
+    // A batch counts element by element.
+    let batch = format!("[{body},{body},{body},{body}]");
+    let answer = post(&url, JSON, batch).await;
+    let codes: Vec<i64> = answer.body.as_array().map_or(vec![], |a| {
+        a.iter()
+            .map(|v| v["error"]["code"].as_i64().unwrap_or(0))
+            .collect()
+    });
+    assert_eq!(
+        codes.iter().filter(|c| **c == -32001).count(),
+        1,
+        "{codes:?}"
+    );
+    ping_still_answers(&url).await;
+    node.shutdown().await;
+}

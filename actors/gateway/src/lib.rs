@@ -63,6 +63,8 @@ pub struct GatewayConfig {
     pub sse_per_address: usize,
     /// Most open `GET /events` streams on the node.
     pub sse_per_node: usize,
+    /// Most JSON-RPC calls in service at once (`http.in_flight`).
+    pub in_flight: usize,
     /// Time a client has to send a request's head.
     pub header_timeout: Duration,
     /// Time a client has to send a request's body.
@@ -79,6 +81,7 @@ impl GatewayConfig {
             max_batch: http.max_batch,
             sse_per_address: http.sse_per_address,
             sse_per_node: http.sse_per_node,
+            in_flight: http.in_flight,
             header_timeout: Settings::seconds(http.header_timeout),
             body_timeout: Settings::seconds(http.body_timeout),
         }
@@ -137,6 +140,7 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
             node: node.clone(),
             max_body: config.max_body,
             max_batch: config.max_batch,
+            calls: std::sync::Arc::new(tokio::sync::Semaphore::new(config.in_flight)),
             body_timeout: config.body_timeout,
             user: config.user.clone(),
             closing: closing_rx,

@@ -21,6 +21,8 @@ pub struct GatewayState {
     pub max_body: usize,
     /// Most requests in one batch (`http.max_batch`).
     pub max_batch: usize,
+    /// One permit per call in service (`http.in_flight`).
+    pub calls: std::sync::Arc<tokio::sync::Semaphore>,
     /// Time a client has to send the body (`http.body_timeout`).
     pub body_timeout: std::time::Duration,
     /// The identity of HTTP callers.
@@ -153,6 +155,7 @@ pub async fn rpc(
         .and_then(|v| v.trim().parse::<u64>().ok());
     let limits = super::rpc::BodyLimits {
         max_batch: state.max_batch,
+        calls: &state.calls,
     };
     match serve_body(&state.node, &state.user, deadline_ms, &body, limits).await {
         Some(answer) => json_response(StatusCode::OK, &answer),

@@ -1,7 +1,9 @@
 //! Serving one JSON-RPC body: single requests, batches (run concurrently) and notifications
 //! (run, never answered). Every element gets its own answer or error, so one bad element of a
 //! batch never spoils the others. A batch over `http.max_batch` is refused whole, before any
-//! of it runs, with one -32600 naming the setting.
+//! of it runs, with one -32600 naming the setting. Every call holds one of `http.in_flight`
+//! permits while in service; a call finding none is answered -32001 busy at once (naming the
+//! setting), so a flood beyond the node's capacity costs a refusal, not a waiting call.
 
 use clacks_runtime::call::{CallError, RpcErrorKind};
 use clacks_runtime::codec::json_rpc::{self, Incoming, Refused, RpcRequest};
@@ -11,9 +13,20 @@ use serde_json::Value;
 
 /// Limits on one body beyond its size.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimits {
+pub struct BodyLimits<'a> {
     /// Most requests in one batch.
     pub max_batch: usize,
+    /// The gateway's calls in service (`http.in_flight` permits).
+    pub calls: &'a tokio::sync::Semaphore,
+}
+
+/// The -32001 answer to a call beyond `http.in_flight`.
+fn gateway_busy() -> CallError {
+    CallError::new(
+        RpcErrorKind::Busy,
+        "busy: this node's gateway has http.in_flight calls in service; retry later",
+    )
+    .with("setting", "http.in_flight")
 }
 
 /// The -32600 refusal of a batch over `max_batch`.
@@ -37,11 +50,13 @@ pub async fn serve_body(
     user: &str,
     deadline_ms: Option<u64>,
     body: &[u8],
-    limits: BodyLimits,
+    limits: BodyLimits<'_>,
 ) -> Option<Value> {
     match json_rpc::parse_body(body) {
         Err(error) => Some(json_rpc::response(Value::Null, Err(error), node.name())),
-        Ok(Incoming::Single(message)) => serve_message(node, user, deadline_ms, message).await,
+        Ok(Incoming::Single(message)) => {
+            serve_message(node, user, deadline_ms, message, limits.calls).await
+        }
         Ok(Incoming::Batch(messages)) if messages.len() > limits.max_batch => {
             let error = batch_too_large(messages.len(), limits.max_batch);
             Some(json_rpc::response(Value::Null, Err(error), node.name()))
@@ -50,7 +65,7 @@ pub async fn serve_body(
             let answers = join_all(
                 messages
                     .into_iter()
-                    .map(|message| serve_message(node, user, deadline_ms, message)),
+                    .map(|message| serve_message(node, user, deadline_ms, message, limits.calls)),
             )
             .await;
             let answers: Vec<Value> = answers.into_iter().flatten().collect();
@@ -64,12 +79,18 @@ async fn serve_message(
     user: &str,
     deadline_ms: Option<u64>,
     message: Result<RpcRequest, Refused>,
+    calls: &tokio::sync::Semaphore,
 ) -> Option<Value> {
     let request = match message {
         Ok(request) => request,
         Err(refused) => return Some(refused.response(node.name())),
     };
     let RpcRequest { id, mut call } = request;
+    // Held until the call's outcome is known; a notification beyond the bound is dropped.
+    let Ok(_permit) = calls.try_acquire() else {
+        tracing::debug!(node = %node.name(), method = %call.method, "gateway busy (http.in_flight)");
+        return Some(json_rpc::response(id?, Err(gateway_busy()), node.name()));
+    };
     call.caller = user.to_owned();
     call.deadline_ms = call.deadline_ms.or(deadline_ms);
     let method = call.method.clone();

@@ -110,6 +110,8 @@ pub struct HttpSettings {
     pub sse_per_address: usize,
     /// Most open `GET /events` streams on this node.
     pub sse_per_node: usize,
+    /// Most JSON-RPC calls the gateway has in service at once.
+    pub in_flight: usize,
     /// Seconds a client has to send a request's head (slow-loris guard).
     pub header_timeout: f64,
     /// Seconds a client has to send a request's body.
@@ -380,6 +382,7 @@ impl Settings {
             ("http.max_batch", self.http.max_batch),
             ("http.sse_per_address", self.http.sse_per_address),
             ("http.sse_per_node", self.http.sse_per_node),
+            ("http.in_flight", self.http.in_flight),
             ("events.max_depth", self.events.max_depth),
             ("events.max_attributes", self.events.max_attributes),
             ("events.max_name_length", self.events.max_name_length),
