@@ -3,7 +3,8 @@
 //! announced with a `BackendChange` event is found by `objects.search` with its new value
 //! within a second; `objects.reindex` reports what it did; the search leaves out objects the
 //! caller may not find; a definition's methods run the commands they name, with clear errors
-//! for unknown methods, bad parameters and commands nobody serves.
+//! for unknown methods, bad parameters and commands nobody serves. The first test again with
+//! the LDAP-backed parts in this binary's private slapd, changed there with `ldapmodify`.
 
 use clacks_plugins::objects::{Action, AllowAll, ObjectAccess, ObjectsPlugin};
 use clacks_runtime::call::{CallError, RpcErrorKind};
@@ -354,4 +355,75 @@ async fn methods_run_their_commands_and_search_leaves_out_what_the_caller_may_no
     drop(cluster);
     remove_store(&store);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[actix_rt::test]
+async fn an_entry_changed_directly_in_slapd_and_announced_is_found_within_a_second() {
+    let slapd = clacks_tests::slapd::PrivateSlapd::shared();
+    let url = slapd.url();
+    let base = "dc=indexed,dc=net";
+    let people = "ou=people,dc=indexed,dc=net";
+    let db = temp("slapd").with_extension("sqlite");
+    remove_store(&db);
+    let store = format!("sqlite://{}", db.display());
+    let overrides = [
+        ("objects.base", base),
+        ("objects.store", store.as_str()),
+        ("objects.ldap_url", url.as_str()),
+        ("objects.ldap_bind_dn", clacks_tests::slapd::ADMIN_DN),
+        (
+            "objects.ldap_bind_password",
+            clacks_tests::slapd::ADMIN_PASSWORD,
+        ),
+    ];
+    let domain = format!("objidx-slapd-{}", std::process::id());
+    let settings = clacks_tests::cluster::settings(&domain, &overrides);
+    let cluster = Cluster::start(
+        &LocalFactory::default(),
+        &domain,
+        &["o"],
+        &overrides,
+        move |_, b| {
+            b.plugin(clacks_plugins::events::EventsPlugin::definition())
+                .plugin(ObjectsPlugin::definition(&settings))
+        },
+    )
+    .await;
+    until_up(&cluster, "objects.get", json!([base])).await;
+    let user = call(
+        &cluster,
+        "objects.create",
+        json!({"type": "User", "parent": people, "attrs": {"uid": "sd", "givenName": "Sl", "sn": "Apd"}}),
+    )
+    .await;
+    let dn = user["dn"].as_str().unwrap_or_default().to_owned();
+    slapd
+        .ldapmodify(&format!(
+            "dn: {dn}\nchangetype: modify\nreplace: sn\nsn: Directly\n"
+        ))
+        .unwrap_or_else(|e| panic!("ldapmodify: {e}"));
+    let query = json!({"base": base, "scope": "sub", "query": {"sn": "Directly"}});
+    assert!(dns(&call(&cluster, "objects.search", query.clone()).await).is_empty());
+    let event = format!(
+        "<Event xmlns=\"http://www.gonicus.de/Events\"><BackendChange><DN>{dn}</DN>\
+         <ModificationTime>2026-12-01T10:00:00Z</ModificationTime><ChangeType>modify</ChangeType>\
+         </BackendChange></Event>"
+    );
+    let announced = Instant::now();
+    call(&cluster, "events.publish", json!([event])).await;
+    let mut found = Vec::new();
+    while announced.elapsed() < Duration::from_secs(1) {
+        found = dns(&call(&cluster, "objects.search", query.clone()).await);
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(found, vec![dn], "not found within a second");
+    eprintln!(
+        "slapd BackendChange to search hit: {} ms",
+        announced.elapsed().as_millis()
+    );
+    drop(cluster);
+    remove_store(&db);
 }
