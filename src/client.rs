@@ -9,7 +9,8 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use crate::exit::Exit;
-use clacks_amqp::AmqpClient;
+use clacks_amqp::{AmqpClient, LinkSecurity, Mechanism};
+use clacks_tls::ClientTls;
 
 /// Where and how to call.
 #[derive(Debug, Clone)]
@@ -22,6 +23,10 @@ pub struct Client {
     pub domain: String,
     /// Call deadline.
     pub timeout: Duration,
+    /// TLS: the CA file servers must chain to, a client certificate (https://, amqps://).
+    pub tls: Option<ClientTls>,
+    /// SASL mechanism over AMQP.
+    pub mechanism: Mechanism,
 }
 
 /// What can go wrong, with the exit code it maps to.
@@ -84,9 +89,7 @@ impl Client {
         // Give the node the deadline, and ourselves a little longer, so a node-side timeout
         // arrives as a typed error instead of a cut connection.
         let deadline = clacks_runtime::call::unix_millis_now() + self.timeout.as_millis() as u64;
-        let client = awc::Client::builder()
-            .timeout(self.timeout + Duration::from_secs(2))
-            .finish();
+        let client = self.http_client()?;
         let sent = client
             .post(&self.url)
             .insert_header(("content-type", "application/json"))
@@ -128,6 +131,40 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The HTTP client: over https:// it trusts the CA file of `--ca` only (and presents
+    /// `--cert`); `--ca` with http:// is refused rather than ignored.
+    fn http_client(&self) -> Result<awc::Client, ClientError> {
+        let usage = |m: String| ClientError::Other(Exit::Usage, m);
+        let https = self.url.starts_with("https://");
+        let builder = awc::Client::builder().timeout(self.timeout + Duration::from_secs(2));
+        match (&self.tls, https) {
+            (None, false) => Ok(builder.finish()),
+            (None, true) => Err(usage(format!(
+                "{} uses TLS: give the CA file its certificate chains to with --ca",
+                clacks_runtime::config::redact_url(&self.url)
+            ))),
+            (Some(_), false) => Err(usage(format!(
+                "--ca is for https:// (or amqps://) URLs; {} is not",
+                clacks_runtime::config::redact_url(&self.url)
+            ))),
+            (Some(tls), true) => {
+                let config = tls.rustls_config().map_err(|e| usage(e.to_string()))?;
+                let connector = awc::Connector::new().rustls_0_23(std::sync::Arc::new(config));
+                Ok(builder.connector(connector).finish())
+            }
+        }
+    }
+
+    /// TLS and SASL of the AMQP link.
+    fn link_security(&self) -> LinkSecurity {
+        LinkSecurity {
+            tls: self.tls.clone(),
+            mechanism: self.mechanism,
+        }
+    }
+}
+
 /// A [`Client`] that stays connected: over AMQP the broker connection is opened on the first
 /// call and kept (and opened anew after it broke); over HTTP each call is one request.
 pub struct Session {
@@ -143,7 +180,12 @@ impl Session {
             return Ok(());
         };
         if self.amqp.is_none() {
-            let connected = AmqpClient::connect(url, &self.client.domain)
+            let security = self.client.link_security();
+            // A wrong file or flag is a usage error, not an unreachable broker.
+            if let Err(e) = security.check(url, "--amqp") {
+                return Err(ClientError::Other(Exit::Usage, e.to_string()));
+            }
+            let connected = AmqpClient::connect_secured(url, &self.client.domain, &security)
                 .await
                 .map_err(|e| ClientError::Other(Exit::Unreachable, e.to_string()))?;
             self.amqp = Some(connected);

@@ -35,7 +35,7 @@ pub async fn start(
     all.extend(overrides.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let settings = config::load(None, Vec::<(String, String)>::new(), &all)
         .unwrap_or_else(|e| panic!("bench settings: {e}"));
-    let Some(amqp) = AmqpConfig::from_settings(&settings, name) else {
+    let Ok(Some(amqp)) = AmqpConfig::from_settings(&settings, name) else {
         panic!("bench node {name}: no broker configured")
     };
     let transport: Arc<dyn Transport> = Arc::new(AmqpTransport::new(amqp));

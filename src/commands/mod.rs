@@ -18,6 +18,8 @@ use clap::Args;
 use std::time::Duration;
 
 use crate::client::Client;
+use clacks_amqp::Mechanism;
+use clacks_tls::ClientTls;
 
 /// How client commands reach a node.
 #[derive(Args, Debug, Clone)]
@@ -34,6 +36,20 @@ pub struct Target {
     /// Give up after this many seconds (exit code 4).
     #[arg(long, default_value_t = 30.0, value_parser = parse_timeout)]
     pub timeout: f64,
+    /// The CA file (PEM) the server's certificate must chain to: for https:// and amqps://
+    /// (the only trust anchor; no system store).
+    #[arg(long, env = "CLACKS_CA", value_name = "FILE")]
+    pub ca: Option<std::path::PathBuf>,
+    /// A client certificate (PEM) to present, with --key.
+    #[arg(long, env = "CLACKS_CERT", value_name = "FILE", requires = "key")]
+    pub cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) of --cert.
+    #[arg(long, env = "CLACKS_KEY", value_name = "FILE", requires = "cert")]
+    pub key: Option<std::path::PathBuf>,
+    /// SASL mechanism over AMQP: plain (the URL's user and password) or external (the
+    /// client certificate's common name is the user).
+    #[arg(long, default_value = "plain", value_parser = ["plain", "external"])]
+    pub mechanism: String,
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -51,6 +67,14 @@ impl Target {
             amqp: self.amqp.clone().filter(|u| !u.trim().is_empty()),
             domain: self.domain.clone(),
             timeout: Duration::from_secs_f64(self.timeout),
+            tls: self.ca.as_ref().map(|ca| {
+                let tls = ClientTls::new(ca, "--ca");
+                match (&self.cert, &self.key) {
+                    (Some(cert), Some(key)) => tls.with_identity((cert, "--cert"), (key, "--key")),
+                    _ => tls,
+                }
+            }),
+            mechanism: Mechanism::parse(&self.mechanism).unwrap_or_default(),
         }
     }
 }

@@ -132,7 +132,10 @@ impl NodeRunner {
         }
         let name = settings.node_name();
         let gateway = GatewayConfig::from_settings(&settings.http);
-        let amqp = AmqpConfig::from_settings(&settings, &name);
+        let amqp = match AmqpConfig::from_settings(&settings, &name) {
+            Ok(amqp) => amqp,
+            Err(e) => return fail(Exit::Usage, sources.name_env_variable(e)),
+        };
         let mut builder = NodeBuilder::new(settings.clone())
             .name(name)
             .plugins(plugins);

@@ -25,7 +25,7 @@ pub fn broker_url() -> String {
 /// status, eviction and reconnection so tests stay short.
 pub fn test_config(url: &str, domain: &str, node: &str) -> AmqpConfig {
     let settings = crate::cluster::settings(domain, &[("amqp.url", url)]);
-    let Some(defaults) = AmqpConfig::from_settings(&settings, node) else {
+    let Ok(Some(defaults)) = AmqpConfig::from_settings(&settings, node) else {
         panic!("test node {node}: the broker URL {url} gives no AMQP settings")
     };
     AmqpConfig {

@@ -2,7 +2,10 @@
 //! distribution port, data and log directories, so the machine's shared broker is never
 //! disturbed. Stopped and removed when dropped. Three of them joined make a
 //! [`BrokerCluster`] (the Erlang cookie is the one of the user the server runs as, shared by
-//! every node it starts).
+//! every node it starts). [`PrivateBroker::start_tls`] adds a TLS
+//! listener on another loopback port, with client certificates checked against a CA and SASL
+//! `EXTERNAL` (the `rabbitmq_auth_mechanism_ssl` plugin, the certificate's common name as the
+//! user), all in the private node's own configuration file.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -13,8 +16,21 @@ use std::time::{Duration, Instant};
 pub struct PrivateBroker {
     node: String,
     port: u16,
+    tls_port: Option<u16>,
     dir: PathBuf,
     env: Vec<(String, String)>,
+}
+
+/// The TLS listener of a private broker: its certificate and key, and the CA its clients'
+/// certificates must chain to (a client without one logs in with a password).
+#[derive(Debug, Clone)]
+pub struct BrokerTls {
+    /// CA bundle for client certificates.
+    pub ca: PathBuf,
+    /// The broker's certificate.
+    pub cert: PathBuf,
+    /// Its key.
+    pub key: PathBuf,
 }
 
 fn free_port() -> Option<u16> {
@@ -48,7 +64,20 @@ fn wait_port(port: u16, up: bool, within: Duration) -> bool {
 impl PrivateBroker {
     /// Starts a broker on a free loopback port; `Err` says why it could not.
     pub fn start() -> Result<PrivateBroker, String> {
+        Self::start_with(None)
+    }
+
+    /// Starts a broker with a TLS listener too (on its own free loopback port).
+    pub fn start_tls(tls: &BrokerTls) -> Result<PrivateBroker, String> {
+        Self::start_with(Some(tls))
+    }
+
+    fn start_with(tls: Option<&BrokerTls>) -> Result<PrivateBroker, String> {
         let port = free_port().ok_or("no free port pair for a private broker")?;
+        let tls_port = match tls {
+            Some(_) => Some(free_port().ok_or("no free port for a TLS listener")?),
+            None => None,
+        };
         let node = format!("clacks-test-{}-{port}@localhost", std::process::id());
         let dir = std::env::temp_dir().join(format!("clacks-rabbit-{port}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -56,12 +85,30 @@ impl PrivateBroker {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        std::fs::write(dir.join("enabled_plugins"), "[].\n").map_err(|e| e.to_string())?;
-        std::fs::write(
-            dir.join("rabbitmq.conf"),
-            format!("listeners.tcp.local = 127.0.0.1:{port}\nloopback_users = none\n"),
-        )
-        .map_err(|e| e.to_string())?;
+        let mut conf = format!("listeners.tcp.local = 127.0.0.1:{port}\nloopback_users = none\n");
+        let mut plugins = "[].\n";
+        if let (Some(tls), Some(tls_port)) = (tls, tls_port) {
+            // verify_peer without fail_if_no_peer_cert: a certificate that is presented must
+            // chain to the CA; a client without one may still log in with a password.
+            conf.push_str(&format!(
+                "listeners.ssl.local = 127.0.0.1:{tls_port}\n\
+                 ssl_options.cacertfile = {}\n\
+                 ssl_options.certfile = {}\n\
+                 ssl_options.keyfile = {}\n\
+                 ssl_options.verify = verify_peer\n\
+                 ssl_options.fail_if_no_peer_cert = false\n\
+                 auth_mechanisms.1 = PLAIN\n\
+                 auth_mechanisms.2 = AMQPLAIN\n\
+                 auth_mechanisms.3 = EXTERNAL\n\
+                 ssl_cert_login_from = common_name\n",
+                tls.ca.display(),
+                tls.cert.display(),
+                tls.key.display(),
+            ));
+            plugins = "[rabbitmq_auth_mechanism_ssl].\n";
+        }
+        std::fs::write(dir.join("enabled_plugins"), plugins).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("rabbitmq.conf"), conf).map_err(|e| e.to_string())?;
         // The server script runs as the rabbitmq user, which must own its directories.
         let _ = Command::new("chown")
             .args(["-R", "rabbitmq:rabbitmq"])
@@ -93,10 +140,12 @@ impl PrivateBroker {
         let broker = PrivateBroker {
             node,
             port,
+            tls_port,
             dir,
             env,
         };
-        if !started.success() || !wait_port(port, true, Duration::from_secs(90)) {
+        let tls_up = || tls_port.is_none_or(|p| wait_port(p, true, Duration::from_secs(30)));
+        if !started.success() || !wait_port(port, true, Duration::from_secs(90)) || !tls_up() {
             return Err(format!(
                 "private broker {} did not start (see {})",
                 broker.node,
@@ -114,6 +163,11 @@ impl PrivateBroker {
     /// The loopback port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The loopback port of its TLS listener (started with [`PrivateBroker::start_tls`]).
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls_port
     }
 
     /// `rabbitmqctl` aimed at this node (its name and environment); add the arguments.

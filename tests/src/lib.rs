@@ -11,6 +11,7 @@
 //! - [`deployed`]: a domain with deploy/'s node and caller users on a broker, and its node
 //!   processes.
 //! - [`soak`]: broker restarts under steady load, measured per restart.
+//! - [`certs`]: test certificates (two CAs, servers, clients) generated with rcgen.
 //! - [`caller`]: a plain AMQP caller (any user, many calls in flight) for multi-process tests.
 //! - [`chaos_node`]: builds and finds the test-only `clacks-chaos-node` binary.
 //! - [`cluster`]: starting nodes of a domain on any transport ([`cluster::TransportFactory`]).
@@ -32,6 +33,7 @@
 pub mod amqp;
 pub mod broker;
 pub mod caller;
+pub mod certs;
 pub mod chaos_node;
 pub mod cluster;
 pub mod conformance;

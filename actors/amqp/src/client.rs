@@ -14,10 +14,11 @@ use std::time::Duration;
 
 use super::brokers::{connect_any, CONNECT_TIMEOUT};
 use super::caller::{publish_request, routed, Reply};
-use super::config::{redact, user_of};
+use super::config::redact;
 use super::consumers::consume_no_ack;
 use super::error::AmqpError;
 use super::properties::{self, text};
+use super::security::LinkSecurity;
 use super::topology::{self, Names};
 
 const DIRECT_REPLY_TO: &str = "amq.rabbitmq.reply-to";
@@ -36,6 +37,16 @@ impl AmqpClient {
     /// Connects to `url` for `domain`. The error says which broker could not be reached, and
     /// whether it refused our credentials ([`AmqpError::can_be_recovered`] is false then).
     pub async fn connect(url: &str, domain: &str) -> Result<AmqpClient, AmqpError> {
+        Self::connect_secured(url, domain, &LinkSecurity::default()).await
+    }
+
+    /// Connects to `url` for `domain` with `security` (TLS against a CA file, a client
+    /// certificate, SASL `external`).
+    pub async fn connect_secured(
+        url: &str,
+        domain: &str,
+        security: &LinkSecurity,
+    ) -> Result<AmqpClient, AmqpError> {
         let on = |what: &str| {
             let what = format!("{what} {}", redact(url));
             move |e: lapin::Error| AmqpError::from(e).context(what)
@@ -46,10 +57,16 @@ impl AmqpClient {
             .ok()
             .filter(|a| !a.is_empty())
             .unwrap_or_else(|| vec![url.to_owned()]);
+        let user = security.user(&addresses[0]).map_err(|e| {
+            AmqpError::from(lapin::Error::from(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                e.to_string(),
+            )))
+        })?;
         let props = ConnectionProperties::default().with_connection_name("clacks call".into());
         let (connection, _) = connect_any(&addresses, 0, CONNECT_TIMEOUT, |address| {
             let props = props.clone();
-            async move { Connection::connect(&address, props).await }
+            async move { security.connect(&address, props).await }
         })
         .await?;
         let channel = connection
@@ -68,7 +85,7 @@ impl AmqpClient {
             channel,
             replies,
             names: Names::new(domain),
-            user: user_of(url),
+            user,
             node_less_name: format!("clacks-call-{}", std::process::id()),
         })
     }

@@ -1,11 +1,14 @@
 //! The AMQP settings of one node ([`AmqpConfig`], read from `[amqp]` and `[calls]`), and the
-//! broker URL's parts a node needs: the user (every message's `user_id`) and a form safe to
-//! log (password hidden).
+//! broker URL's parts a node needs: the user (every message's `user_id`: the URL's, or the
+//! client certificate's under SASL `external`) and a form safe to log (password hidden).
 
 use clacks_runtime::codec::wire::{self, BodyCodec};
 use clacks_runtime::config::{self, Settings};
 use clacks_runtime::Error;
 use std::time::Duration;
+
+pub use super::security::user_of;
+use super::security::LinkSecurity;
 
 /// AMQP settings of one node.
 #[derive(Debug, Clone)]
@@ -16,7 +19,8 @@ pub struct AmqpConfig {
     pub urls: Vec<String>,
     /// Shared command queues are quorum queues (`amqp.queue_type = "quorum"`).
     pub quorum: bool,
-    /// The user in the URL: every message's `user_id`.
+    /// The user the broker knows the link as (the URL's, or under SASL `external` the client
+    /// certificate's common name): every message's `user_id`.
     pub user: String,
     /// Domain.
     pub domain: String,
@@ -53,14 +57,24 @@ pub struct AmqpConfig {
     pub departed_ttl: Duration,
     /// Largest call body accepted from a queue, in bytes.
     pub max_body: usize,
+    /// TLS and SASL of the link (`amqp.ca_file`, `cert_file`, `key_file`, `mechanism`).
+    pub security: LinkSecurity,
 }
 
 impl AmqpConfig {
     /// The AMQP settings of `settings` for node `node`; `None` when no broker is configured.
-    pub fn from_settings(settings: &Settings, node: &str) -> Option<AmqpConfig> {
+    /// The TLS files are read now: a wrong one (or a mechanism the files cannot serve) is a
+    /// configuration error naming the key.
+    pub fn from_settings(settings: &Settings, node: &str) -> Result<Option<AmqpConfig>, Error> {
         // Settings are validated when loaded; a list that does not split here is no broker.
-        let urls = config::broker_addresses(&settings.amqp.url).ok()?;
-        let url = urls.first()?.clone();
+        let Ok(urls) = config::broker_addresses(&settings.amqp.url) else {
+            return Ok(None);
+        };
+        let Some(url) = urls.first().cloned() else {
+            return Ok(None);
+        };
+        let security = LinkSecurity::from_settings(settings)?;
+        let user = security.user(&url)?;
         let amqp = &settings.amqp;
         let domain = settings.node.domain.clone();
         let node_users = if amqp.node_users.is_empty() {
@@ -68,8 +82,8 @@ impl AmqpConfig {
         } else {
             amqp.node_users.clone()
         };
-        Some(AmqpConfig {
-            user: user_of(&url),
+        Ok(Some(AmqpConfig {
+            user,
             url,
             urls,
             quorum: amqp.queue_type == "quorum",
@@ -89,7 +103,8 @@ impl AmqpConfig {
             shutdown_grace: Settings::seconds(amqp.shutdown_grace),
             departed_ttl: Settings::seconds(amqp.departed_ttl),
             max_body: amqp.max_body,
-        })
+            security,
+        }))
     }
 
     /// Node `node` of `domain` on the broker at `url`, every other setting at its default
@@ -101,7 +116,7 @@ impl AmqpConfig {
             ("node.domain", domain.to_owned()),
         ];
         let settings = config::load(None, std::iter::empty(), &overrides)?;
-        Self::from_settings(&settings, node)
+        Self::from_settings(&settings, node)?
             .ok_or_else(|| Error::config("amqp.url", "no broker URL given"))
     }
 
@@ -123,38 +138,6 @@ impl AmqpConfig {
         let all: Vec<String> = self.urls.iter().map(|u| redact(u)).collect();
         all.join(",")
     }
-}
-
-/// The user part of an AMQP URL (`guest` when absent, as the broker assumes).
-pub fn user_of(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or("");
-    match authority.rsplit_once('@') {
-        Some((userinfo, _)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            percent_decode(user)
-        }
-        None => "guest".to_owned(),
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            if let Ok(v) = u8::from_str_radix(hex, 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `amqp://user:***@host/vhost`: the URL with its password hidden.

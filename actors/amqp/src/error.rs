@@ -13,6 +13,9 @@ pub enum AmqpErrorKind {
     /// The broker refused the login or the permission (`ACCESS_REFUSED`, or a SASL failure):
     /// retrying with the same credentials cannot help.
     AccessRefused(lapin::Error),
+    /// A TLS certificate was not trusted: the broker's by us (not from the CA file), or ours
+    /// by the broker (from another CA, or none): retrying cannot help either.
+    Certificate(lapin::Error),
     /// The broker could not be reached, or the connection or a channel failed.
     Broker(lapin::Error),
     /// A consumer or task the session needs ended (the broker cancelled it, or it panicked).
@@ -49,7 +52,10 @@ impl AmqpError {
     /// True when trying again later may succeed (the broker is away or restarting); false
     /// when the broker refused our credentials or permissions.
     pub fn can_be_recovered(&self) -> bool {
-        !matches!(self.kind, AmqpErrorKind::AccessRefused(_))
+        !matches!(
+            self.kind,
+            AmqpErrorKind::AccessRefused(_) | AmqpErrorKind::Certificate(_)
+        )
     }
 }
 
@@ -70,6 +76,8 @@ impl From<lapin::Error> for AmqpError {
     fn from(error: lapin::Error) -> Self {
         let kind = if is_access_refused(&error) {
             AmqpErrorKind::AccessRefused(error)
+        } else if clacks_tls::is_certificate_error(&error) {
+            AmqpErrorKind::Certificate(error)
         } else {
             AmqpErrorKind::Broker(error)
         };
@@ -84,6 +92,7 @@ impl fmt::Display for AmqpError {
         }
         match &self.kind {
             AmqpErrorKind::AccessRefused(e) => write!(f, "access refused by the broker: {e}"),
+            AmqpErrorKind::Certificate(e) => write!(f, "TLS certificate not trusted: {e}"),
             AmqpErrorKind::Broker(e) => write!(f, "{e}"),
             AmqpErrorKind::Ended(what) => write!(f, "{what} ended"),
         }
@@ -93,7 +102,9 @@ impl fmt::Display for AmqpError {
 impl std::error::Error for AmqpError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            AmqpErrorKind::AccessRefused(e) | AmqpErrorKind::Broker(e) => Some(e),
+            AmqpErrorKind::AccessRefused(e)
+            | AmqpErrorKind::Certificate(e)
+            | AmqpErrorKind::Broker(e) => Some(e),
             AmqpErrorKind::Ended(_) => None,
         }
     }

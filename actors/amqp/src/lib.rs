@@ -16,6 +16,8 @@
 //!
 //! ## Layout
 //! Leaves first; a module uses only modules above it.
+//! - [`security`]: TLS (`amqps://`, CA file, client certificate) and SASL (`plain`,
+//!   `external`) of a link, and connecting with them.
 //! - [`config`]: [`AmqpConfig`], the broker URL's user, the password-free URL.
 //! - [`error`]: [`AmqpError`] with a typed kind (access refused, broker, ended).
 //! - [`brokers`]: connecting to the first of several broker addresses that answers.
@@ -55,6 +57,7 @@ pub mod link_actor;
 pub mod load;
 pub mod properties;
 pub mod redelivery;
+pub mod security;
 pub mod server;
 pub mod session;
 pub mod settle;
@@ -66,4 +69,5 @@ pub mod transport;
 pub use client::AmqpClient;
 pub use config::{redact, user_of, AmqpConfig};
 pub use error::{AmqpError, AmqpErrorKind};
+pub use security::{LinkSecurity, Mechanism};
 pub use transport::AmqpTransport;

@@ -196,7 +196,8 @@ async fn connect(state: &NodeState, start: usize) -> Result<(Arc<Connection>, us
     let (connection, at) =
         brokers::connect_any(&config.urls, start, brokers::CONNECT_TIMEOUT, |url| {
             let props = props.clone();
-            async move { Connection::connect(&url, props).await }
+            let security = &config.security;
+            async move { security.connect(&url, props).await }
         })
         .await?;
     Ok((Arc::new(connection), at))

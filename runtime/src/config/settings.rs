@@ -88,6 +88,15 @@ pub struct AmqpSettings {
     pub departed_ttl: f64,
     /// Largest call body a node accepts from its queues, in bytes.
     pub max_body: usize,
+    /// PEM CA bundle the broker's certificate must chain to (`amqps://`); empty: no TLS.
+    pub ca_file: String,
+    /// PEM client certificate presented to the broker; empty: none.
+    pub cert_file: String,
+    /// PEM private key of `cert_file`.
+    pub key_file: String,
+    /// SASL mechanism: `plain` (the URL's user and password) or `external` (the client
+    /// certificate's common name is the user).
+    pub mechanism: String,
 }
 
 /// `[http]`
