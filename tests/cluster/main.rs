@@ -7,7 +7,8 @@
 //! cluster with quorum queues), [`deployed`] (the domain and its users),
 //! [`settling`] (refused replies, dead letters), [`rolling`] (SIGTERM restarts under load),
 //! [`identity`] (copies under the node user, `x-clacks-caller`), [`login`] (refused and
-//! unreachable brokers), [`fleet`] and [`python`].
+//! unreachable brokers), [`partition`] (black-holed and cut links, heartbeats), [`fleet`] and
+//! [`python`].
 
 use clacks_runtime::call::CallError;
 use clacks_tests::caller::AmqpCaller;
@@ -24,6 +25,7 @@ mod deployed;
 mod fleet;
 mod identity;
 mod login;
+mod partition;
 mod python;
 mod rolling;
 mod settling;

@@ -122,6 +122,13 @@ impl Deployed {
         all.join(",")
     }
 
+    /// The node user's URL on the broker reached at `host:port` (a fault proxy, another
+    /// network namespace's address).
+    pub fn node_url_at(&self, host: &str, port: u16) -> String {
+        let d = &self.domain;
+        format!("amqp://{d}-node:node-pw@{host}:{port}/{d}")
+    }
+
     /// The caller user's URL (the first broker address).
     pub fn caller_url(&self) -> String {
         self.caller_url_at(0)
@@ -155,27 +162,51 @@ impl Deployed {
     /// `clacks-chaos-node` NAME: a node with the fault-injection plugin, at most 2 restarts of
     /// it, and its journal in the domain's folder ([`Deployed::journal`]).
     pub fn chaos_node(&self, name: &str, http: &str, env: &[(&str, &str)]) -> NodeProcess {
+        self.chaos_node_with(None, name, http, &self.node_url(), env)
+    }
+
+    /// `clacks-chaos-node` NAME as [`Deployed::chaos_node`] starts it, run through `wrapper`
+    /// (`ip netns exec NS`; the binary itself when `None`) and reaching the broker at `url`.
+    pub fn chaos_node_with(
+        &self,
+        wrapper: Option<Command>,
+        name: &str,
+        http: &str,
+        url: &str,
+        env: &[(&str, &str)],
+    ) -> NodeProcess {
         let journal = self.file("journal").display().to_string();
         let mut all = vec![
             ("CLACKS_PLUGINS__CHAOS__MAX_RESTARTS", "2"),
             ("CLACKS_PLUGINS__CHAOS__JOURNAL", journal.as_str()),
         ];
         all.extend_from_slice(env);
-        let command = Command::new(chaos_node_bin(&self.bin.display().to_string()));
-        self.start(command, name, http, &all)
+        let bin = chaos_node_bin(&self.bin.display().to_string());
+        let command = match wrapper {
+            Some(mut wrapper) => {
+                wrapper.arg(bin);
+                wrapper
+            }
+            None => Command::new(bin),
+        };
+        self.start_at(command, name, http, url, &all)
     }
 
-    fn start(
+    fn start(&self, command: Command, name: &str, http: &str, env: &[(&str, &str)]) -> NodeProcess {
+        self.start_at(command, name, http, &self.node_url(), env)
+    }
+
+    fn start_at(
         &self,
         mut command: Command,
         name: &str,
         http: &str,
+        url: &str,
         env: &[(&str, &str)],
     ) -> NodeProcess {
-        let url = self.node_url();
         command
             .args(["--name", name, "--log", "warn"])
-            .args(["--http", http, "--domain", &self.domain, "--amqp", &url])
+            .args(["--http", http, "--domain", &self.domain, "--amqp", url])
             .env_remove("RUST_LOG")
             .envs(QUICK)
             .envs(env.iter().copied());
@@ -185,7 +216,7 @@ impl Deployed {
         .unwrap_or_else(|seen| panic!("node {name} printed no ready line; stderr: {seen:?}"));
         let user = self.node_user();
         assert!(
-            node.amqp().contains(&format!("{user}:***@127.0.0.1:")),
+            node.amqp().contains(&format!("{user}:***@")),
             "{name} runs as the node user: {:?}",
             node.ready
         );

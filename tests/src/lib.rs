@@ -17,6 +17,8 @@
 //! - [`cluster`]: starting nodes of a domain on any transport ([`cluster::TransportFactory`]).
 //! - [`conformance`]: the transport conformance suite, one async function per property,
 //!   instantiated for a transport with [`conformance_suite!`].
+//! - [`fault_proxy`]: a TCP proxy between a node and the broker that delays, black-holes
+//!   or cuts (RST) its connections, for partition tests.
 //! - [`process`]: `clacks node` as a child process (ready line, signals, kill on drop).
 //! - [`http`]: a small JSON-RPC-over-HTTP client for gateway tests.
 //! - [`slapd`]: the private OpenLDAP server of a test binary (the `clacks-test-slapd`
@@ -38,6 +40,7 @@ pub mod chaos_node;
 pub mod cluster;
 pub mod conformance;
 pub mod deployed;
+pub mod fault_proxy;
 pub mod http;
 pub mod probe;
 pub mod process;

@@ -41,6 +41,8 @@ pub struct AmqpConfig {
     pub reconnect_min: Duration,
     /// Reconnection back-off cap.
     pub reconnect_max: Duration,
+    /// The heartbeat interval asked of the broker, in seconds (`amqp.heartbeat`).
+    pub heartbeat: u16,
     /// Encoding of the calls this node sends (JSON or bincode); replies come in the
     /// request's, and both are read.
     pub codec: &'static dyn BodyCodec,
@@ -96,6 +98,7 @@ impl AmqpConfig {
             default_timeout: Settings::seconds(settings.calls.timeout),
             reconnect_min: Settings::seconds(amqp.reconnect_min),
             reconnect_max: Settings::seconds(amqp.reconnect_max),
+            heartbeat: u16::try_from(amqp.heartbeat).unwrap_or(u16::MAX),
             codec: wire::by_name(&amqp.codec).unwrap_or(&wire::JsonCodec),
             node_users,
             confirm_timeout: Settings::seconds(amqp.confirm_timeout),
@@ -132,12 +135,37 @@ impl AmqpConfig {
         user.is_some_and(|u| u == self.user || self.is_node_user(u))
     }
 
+    /// The URL the node connects to broker address `url` with: `heartbeat=` set to
+    /// [`heartbeat`](Self::heartbeat) (replacing one the URL may carry), which is how lapin
+    /// negotiates it with the broker.
+    pub fn connection_url(&self, url: &str) -> String {
+        with_heartbeat(url, self.heartbeat)
+    }
+
+    /// How long the link may stay silent before either side gives it up: two heartbeat
+    /// intervals (the broker closes the connection then, lapin too).
+    pub fn silence_limit(&self) -> Duration {
+        Duration::from_secs(2 * u64::from(self.heartbeat))
+    }
+
     /// The URL with its password hidden, for logs and messages (every address, separated by
     /// commas, when there are several).
     pub fn redacted_url(&self) -> String {
         let all: Vec<String> = self.urls.iter().map(|u| redact(u)).collect();
         all.join(",")
     }
+}
+
+/// `url` with its `heartbeat` query parameter set to `seconds` (any other parameter kept).
+pub fn with_heartbeat(url: &str, seconds: u16) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("heartbeat="))
+        .collect();
+    let heartbeat = format!("heartbeat={seconds}");
+    params.push(&heartbeat);
+    format!("{base}?{}", params.join("&"))
 }
 
 /// `amqp://user:***@host/vhost`: the URL with its password hidden.
@@ -158,5 +186,23 @@ mod tests {
             redact("amqp://node1:s3cret@h:5672/dom"),
             "amqp://node1:***@h:5672/dom"
         );
+    }
+
+    #[test]
+    fn the_heartbeat_setting_goes_into_the_connection_url_replacing_the_urls_own() {
+        assert_eq!(
+            with_heartbeat("amqp://u:p@h:5672/dom", 2),
+            "amqp://u:p@h:5672/dom?heartbeat=2"
+        );
+        assert_eq!(
+            with_heartbeat("amqp://h/%2f?heartbeat=60&frame_max=8192", 5),
+            "amqp://h/%2f?frame_max=8192&heartbeat=5"
+        );
+        let mut config = AmqpConfig::new("amqp://u:p@h:5672/dom", "dom", "n1").unwrap();
+        assert_eq!(config.heartbeat, 10, "the documented default");
+        config.heartbeat = 1;
+        let uri: lapin::uri::AMQPUri = config.connection_url(&config.url).parse().unwrap();
+        assert_eq!(uri.query.heartbeat, Some(1));
+        assert_eq!(config.silence_limit(), Duration::from_secs(2));
     }
 }

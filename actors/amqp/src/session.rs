@@ -197,6 +197,7 @@ async fn connect(state: &NodeState, start: usize) -> Result<(Arc<Connection>, us
         brokers::connect_any(&config.urls, start, brokers::CONNECT_TIMEOUT, |url| {
             let props = props.clone();
             let security = &config.security;
+            let url = config.connection_url(&url);
             async move { security.connect(&url, props).await }
         })
         .await?;

@@ -279,6 +279,31 @@ mod tests {
     }
 
     #[test]
+    fn amqp_heartbeat_is_whole_seconds_from_1_to_3600() {
+        let with = |value: &str| load(None, env(&[]), &[("amqp.heartbeat", value.into())]);
+        assert_eq!(with("2").unwrap().amqp.heartbeat, 2);
+        assert_eq!(load(None, env(&[]), &[]).unwrap().amqp.heartbeat, 10);
+        for wrong in ["0", "3601"] {
+            let text = with(wrong).unwrap_err().to_string();
+            assert!(
+                text.contains("amqp.heartbeat")
+                    && text.contains(wrong)
+                    && text.contains("1 to 3600"),
+                "{text}"
+            );
+        }
+        for wrong in ["1.5", "soon", "-1"] {
+            let text = with(wrong).unwrap_err().to_string();
+            assert!(text.contains("heartbeat"), "{wrong}: {text}");
+        }
+        let from_env = load(None, env(&[("CLACKS_AMQP__HEARTBEAT", "0")]), &[]).unwrap_err();
+        assert!(
+            from_env.to_string().contains("CLACKS_AMQP__HEARTBEAT"),
+            "{from_env}"
+        );
+    }
+
+    #[test]
     fn unknown_key_in_file_is_an_error() {
         let dir = std::env::temp_dir().join(format!("clacks-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -72,6 +72,9 @@ pub struct AmqpSettings {
     pub reconnect_min: f64,
     /// Reconnection back-off cap, seconds.
     pub reconnect_max: f64,
+    /// AMQP heartbeat interval asked of the broker, whole seconds (1 to 3600): either side
+    /// closes a connection it has heard nothing on for two intervals.
+    pub heartbeat: u32,
     /// Body encoding of the calls this node sends: `json` or `bincode` (replies come in the
     /// request's encoding; every node reads both).
     pub codec: String,
@@ -370,6 +373,13 @@ impl Settings {
         positive_seconds("amqp.eviction", self.amqp.eviction)?;
         positive_seconds("amqp.reconnect_min", self.amqp.reconnect_min)?;
         positive_seconds("amqp.reconnect_max", self.amqp.reconnect_max)?;
+        if !(1..=3600).contains(&self.amqp.heartbeat) {
+            return Err(bad(
+                "amqp.heartbeat",
+                self.amqp.heartbeat,
+                "whole seconds from 1 to 3600",
+            ));
+        }
         if self.amqp.max_deliveries == 0 {
             return Err(bad("amqp.max_deliveries", 0, "at least 1"));
         }
