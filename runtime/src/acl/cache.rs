@@ -108,7 +108,6 @@ impl DecisionCache {
     pub fn len(&self) -> usize {
         self.table.read().unwrap_or_else(|p| p.into_inner()).len
     }
-
 }
 
 #[cfg(test)]

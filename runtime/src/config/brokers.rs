@@ -7,7 +7,6 @@
 
 use serde::{Deserialize, Deserializer};
 
-use super::settings::redact_url;
 use crate::Error;
 
 /// Reads `amqp.url` from a string or a list of strings (joined with `,`).
@@ -99,6 +98,25 @@ pub fn broker_addresses(url: &str) -> Result<Vec<String>, Error> {
         }
     }
     Ok(addresses.into_iter().map(str::to_owned).collect())
+}
+
+/// `scheme://user:***@host/path`: a URL with its password hidden, for messages and logs. Text
+/// that is no URL with credentials comes back unchanged.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, None), |(a, p)| (a, Some(p)));
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    let user = userinfo.split(':').next().unwrap_or("");
+    match path {
+        Some(path) => format!("{scheme}://{user}:***@{host}/{path}"),
+        None => format!("{scheme}://{user}:***@{host}"),
+    }
 }
 
 #[cfg(test)]

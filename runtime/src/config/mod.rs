@@ -7,9 +7,9 @@ mod brokers;
 mod loader;
 mod settings;
 
-pub use brokers::broker_addresses;
+pub use brokers::{broker_addresses, redact_url};
 pub use loader::{load, name_env_variable, DEFAULTS};
 pub use settings::{
-    is_valid_name, redact_url, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings,
+    is_valid_name, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings,
     LogSettings, NodeSettings, PluginSettings, Settings, StatsSettings, SupervisionSettings,
 };

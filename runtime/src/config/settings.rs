@@ -283,25 +283,6 @@ pub enum HttpListen {
     At(SocketAddr),
 }
 
-/// `scheme://user:***@host/path`: a URL with its password hidden, for messages and logs. Text
-/// that is no URL with credentials comes back unchanged.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, None), |(a, p)| (a, Some(p)));
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
-    };
-    let user = userinfo.split(':').next().unwrap_or("");
-    match path {
-        Some(path) => format!("{scheme}://{user}:***@{host}/{path}"),
-        None => format!("{scheme}://{user}:***@{host}"),
-    }
-}
-
 fn bad(key: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
     Error::config(key, format!("value \"{value}\" is not allowed: {allowed}"))
 }
