@@ -23,7 +23,7 @@
 //!   ([`access::AllowAll`] until the ACL issue).
 //! - [`index`]: the object index `objects.search` reads, kept current on writes,
 //!   `BackendChange` events and at start ([`index::ReindexReport`]).
-//! - [`relation`]: the ObjectHandler backend (relations such as group membership).
+//! - [`store::relation`]: the ObjectHandler backend (relations such as group membership).
 //! - [`shipped`]: the definitions shipped in `objects/definitions/`, compiled in.
 //! - [`event`]: the `ObjectChanged` event of every write.
 //! - [`actor`]: the backend actor ([`actor::backend_child`], for SQL and LDAP) and the
@@ -47,7 +47,7 @@ pub mod error;
 pub mod event;
 pub mod index;
 pub mod ldap;
-pub mod relation;
+
 pub mod shipped;
 pub mod sql;
 pub mod store;

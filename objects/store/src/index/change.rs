@@ -71,7 +71,7 @@ impl ObjectStore {
             let before = self.indexed(reference)?;
             let done = self.index_refresh(reference)?;
             if let Ok(object) = self.get(reference) {
-                for uuid in crate::relation::related(self, &object, before.as_ref())? {
+                for uuid in super::related::related(self, &object, before.as_ref())? {
                     self.index_refresh(&uuid)?;
                 }
             }

@@ -2,7 +2,7 @@
 //! every object, whatever backends hold them, in two tables of the SQL store —
 //! `clacks_index_objects` (DN, parent, type, extensions, the revision indexed, the attributes
 //! as `objects.get` shows them) and `clacks_index_values` (each value as text, for lookups).
-//! `objects.search` reads only the index ([`search`]); binary values are not indexed.
+//! `objects.search` reads only the index (`search`); binary values are not indexed.
 //!
 //! How it stays current:
 //! - every write made through Clacks re-reads the object afterwards and puts it
@@ -10,7 +10,7 @@
 //! - an outside writer announces its change with a `BackendChange` event (UUID or DN, NewDN
 //!   after a rename); every node re-reads that object from its backend ([`change`]);
 //! - at every start of the backend (and by `objects.reindex`) every object is re-read and
-//!   compared with its index rows ([`reindex`]): rows that differ are replaced, rows of
+//!   compared with its index rows (`reindex`): rows that differ are replaced, rows of
 //!   objects that are gone are dropped.
 //!
 //! How a node that missed changes catches up: index rows carry the object's revision and
@@ -25,6 +25,7 @@
 
 pub mod change;
 mod reindex;
+mod related;
 pub mod rows;
 pub mod schema;
 mod search;
@@ -37,8 +38,8 @@ use diesel::Connection;
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
+use self::related::related;
 use crate::error::{ErrorKind, Result};
-use crate::relation;
 use crate::store::{dn, ObjectStore, StoredObject};
 use rows::IndexRow;
 
@@ -190,7 +191,7 @@ impl ObjectStore {
     pub fn index_written(&self, object: &StoredObject, previous: Option<&str>) -> Result<()> {
         let before = self.indexed(&object.uuid)?;
         self.index_put(object)?;
-        let mut again = relation::related(self, object, before.as_ref())?;
+        let mut again = related(self, object, before.as_ref())?;
         if let Some(old) = previous.filter(|old| !dn::same(old, &object.dn)) {
             let mut conn = self.pool().get()?;
             for row in rows::all(&mut conn)? {
@@ -209,7 +210,7 @@ impl ObjectStore {
     pub fn index_removed(&self, object: &StoredObject) -> Result<()> {
         let before = self.indexed(&object.uuid)?;
         self.index_drop(&object.uuid)?;
-        for uuid in relation::related(self, object, before.as_ref())? {
+        for uuid in related(self, object, before.as_ref())? {
             self.index_refresh(&uuid)?;
         }
         Ok(())

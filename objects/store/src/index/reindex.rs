@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use super::rows;
 use crate::error::{Error, Result};
-use crate::relation::relations;
 use crate::sql::schema::clacks_objects;
+use crate::store::relation::relations;
 use crate::store::{ObjectStore, SQL_STORE};
 
 /// How often the pass logs its progress.

@@ -23,6 +23,7 @@ mod method;
 mod moving;
 pub mod query;
 mod read;
+pub mod relation;
 mod rows;
 mod seed;
 mod write;

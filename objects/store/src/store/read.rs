@@ -45,7 +45,7 @@ impl ObjectStore {
             by_store.insert(ENTRY_STORE.to_owned(), entry_values(&found, &object_type));
             entry = Some(found);
         }
-        crate::relation::load(conn, &self.catalog, &object_type, &mut by_store)?;
+        super::relation::load(conn, &self.catalog, &object_type, &mut by_store)?;
         let mut stored: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for attrs in by_store.into_values() {
             for (name, values) in attrs {

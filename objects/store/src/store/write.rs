@@ -64,7 +64,7 @@ fn execute(
                 )));
             }
             Backend::ObjectHandler => {
-                crate::relation::write(conn, catalog, uuid, write)?;
+                super::relation::write(conn, catalog, uuid, write)?;
                 continue;
             }
         };
