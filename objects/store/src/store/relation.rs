@@ -26,7 +26,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::sql::schema::{clacks_objects, clacks_values};
 use crate::sql::Db;
 use crate::store::query::value_text;
-use crate::store::{ObjectStore, StoredObject, ENTRY_STORE, SQL_STORE};
+use crate::store::{ENTRY_STORE, SQL_STORE};
 
 /// One relation, read from a part's ObjectHandler parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
