@@ -9,7 +9,7 @@
 //! - Writing ([`write()`]): adding a value adds the object's `match` value to that foreign
 //!   object's `fmatch`, removing one removes it (and bumps the foreign object's revision),
 //!   on the caller's connection, inside the write's transaction: both sides or neither.
-//! - Indexing ([`related`]): which other objects a write changed the view of, so the index
+//! - Indexing (`index::related`): which other objects a write changed the view of, so the index
 //!   re-reads them too.
 //!
 //! Parameters without the `fmatch=match` part (PosixGroup's `memberUid="PosixUser:uid,"`)
