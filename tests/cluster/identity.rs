@@ -42,8 +42,12 @@ async fn hand_backs_under_the_node_user_keep_the_caller_and_the_nodes_channel() 
         })
         .collect();
     // Each restart takes the plugin down for a moment: n2 cancels its shared-queue consumer,
-    // and what reaches it meanwhile is handed back. Several, so some deliveries surely do.
-    for _ in 0..6 {
+    // and what reaches it meanwhile is handed back. Several, so some deliveries surely do; on
+    // a loaded machine a few restarts may catch none, so go on (bounded) until one did.
+    for round in 0..20 {
+        if round >= 6 && metric(n2.url(), "clacks_amqp_hand_backs_total") > 0 {
+            break;
+        }
         tokio::time::sleep(Duration::from_millis(300)).await;
         let restarted = caller
             .call_on(
