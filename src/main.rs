@@ -62,6 +62,8 @@ enum Command {
     Objects(commands::objects::ObjectsArgs),
     /// The calls the domain gave up on: `dead-letters list`, `dead-letters replay ID…`.
     DeadLetters(commands::dead_letters::DeadLettersArgs),
+    /// ACLs: `acl check USER TOPIC RIGHTS` says who may do what, and which entry decided.
+    Acl(commands::acl::AclArgs),
     /// Administer a domain on its broker: `domain teardown` removes its durable queues and exchanges.
     Domain(commands::domain::DomainArgs),
 }
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Objects(args) => commands::objects::run(args),
         Command::DeadLetters(args) => commands::dead_letters::run(args),
         Command::Domain(args) => commands::domain::run(args),
+        Command::Acl(args) => commands::acl::run(args),
     };
     exit.into()
 }

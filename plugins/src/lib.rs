@@ -4,6 +4,8 @@
 //! adds with `NodeBuilder::plugin`.
 //!
 //! ## Layout
+//! - [`acl`]: `acl.list`, `roles`, `add`, `remove`, `add_role`, `remove_role`, `check`: the
+//!   domain's ACL set at run time, the same on every node (`AclChanged` events).
 //! - [`core`]: `core.ping`, `describe` (OpenRPC), `nodes`, `departed`, `actor_tree`
 //!   (CUMULATIVE), `restart`, `stop`, `dead_letters`, `replay_dead_letters`: every node runs it.
 //! - [`host`]: `host.facts`, `load`, `disks`, `interfaces`: real facts of the machine.
@@ -20,6 +22,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acl;
 pub mod core;
 pub mod events;
 pub mod host;
@@ -35,6 +38,7 @@ use clacks_runtime::PluginDef;
 pub fn standard(settings: &Settings) -> Vec<PluginDef> {
     vec![
         core::CorePlugin::definition(),
+        acl::AclPlugin::definition(settings),
         host::HostPlugin::definition(),
         events::EventsPlugin::definition(),
         stats::StatsPlugin::definition(),

@@ -1,5 +1,6 @@
 //! One file per subcommand, plus the options every client command shares.
 
+pub mod acl;
 pub mod call;
 pub mod dead_letters;
 pub mod describe;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
+mod acl;
 mod amqp_admin;
 mod events;
 mod hostile;

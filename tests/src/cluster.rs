@@ -48,9 +48,12 @@ impl TransportFactory for LocalFactory {
     }
 }
 
-/// Settings for a test node: defaults with `domain` and `overrides` (dotted keys).
+/// Settings for a test node: defaults with `domain`, the harness ACL set
+/// ([`harness_file`](crate::acl::harness_file)) and `overrides` (dotted keys).
 pub fn settings(domain: &str, overrides: &[(&str, &str)]) -> Settings {
-    let mut all: Vec<(&str, String)> = vec![("node.domain", domain.to_owned())];
+    let acl_file = crate::acl::harness_file().display().to_string();
+    let mut all: Vec<(&str, String)> =
+        vec![("node.domain", domain.to_owned()), ("acl.file", acl_file)];
     all.extend(overrides.iter().map(|(k, v)| (*k, (*v).to_owned())));
     match config::load(None, Vec::<(String, String)>::new(), &all) {
         Ok(s) => s,

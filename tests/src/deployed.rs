@@ -208,6 +208,7 @@ impl Deployed {
             .args(["--name", name, "--log", "warn"])
             .args(["--http", http, "--domain", &self.domain, "--amqp", url])
             .env_remove("RUST_LOG")
+            .env("CLACKS_ACL__FILE", crate::acl::harness_file())
             .envs(QUICK)
             .envs(env.iter().copied());
         let node = NodeProcess::launch(command, name, |line| {

@@ -4,6 +4,8 @@
 //! library holds what they share.
 //!
 //! ## Layout
+//! - [`acl`]: the ACL set test nodes run with (callers of the existing tests may do what
+//!   they test).
 //! - [`probe`]: test plugins with predictable behaviour (`probe`, `flaky`).
 //! - [`amqp`]: the AMQP transport factory for tests and broker cleanup.
 //! - [`broker`]: a private RabbitMQ node for tests that restart the broker, and a private
@@ -32,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+pub mod acl;
 pub mod amqp;
 pub mod broker;
 pub mod caller;

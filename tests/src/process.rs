@@ -30,8 +30,8 @@ fn is_ready_line(line: &str) -> bool {
 }
 
 impl NodeProcess {
-    /// Starts `bin node --name NAME --log warn ARGS…` with `env`, waiting up to 30 s for the
-    /// ready line.
+    /// Starts `bin node --name NAME --log warn ARGS…` with `env` (and the harness ACL set,
+    /// `CLACKS_ACL__FILE`, unless `env` names another), waiting up to 30 s for the ready line.
     pub fn start(bin: &str, name: &str, args: &[&str], env: &[(&str, &str)]) -> NodeProcess {
         let mut command = Command::new(bin);
         command.arg("node");
@@ -59,6 +59,7 @@ impl NodeProcess {
             .args(["--name", name, "--log", "warn"])
             .args(args)
             .env_remove("RUST_LOG")
+            .env("CLACKS_ACL__FILE", crate::acl::harness_file())
             .envs(env.iter().copied());
         match NodeProcess::launch(command, name, is_ready_line) {
             Ok(node) => node,

@@ -49,6 +49,10 @@ fn examples() -> Vec<(&'static str, String, String, &'static str)> {
             format!("<PhoneCall><CallId>1</CallId><Caller>Alice</Caller><Callee>100</Callee><Extension>100</Extension><State>ringing</State><Timestamp>{TS}</Timestamp></PhoneCall>"), "'Alice' does not match the pattern"),
         ("PhoneStatistics", format!("<PhoneStatistics><Node>node-a</Node><Start>{TS}</Start><IntervalMs>60000</IntervalMs><Extension><Number>100</Number><Calls>3</Calls><Answered>2</Answered><Missed>1</Missed><DurationP50>30</DurationP50><DurationP95>60</DurationP95><DurationP99>90</DurationP99></Extension></PhoneStatistics>"),
             format!("<PhoneStatistics><Node>node a</Node><Start>{TS}</Start><IntervalMs>60000</IntervalMs></PhoneStatistics>"), "'node a' does not match the pattern"),
+        ("Audit", format!("<Audit><User>mallory</User><Topic>org.clacks.command.core.stop</Topic><Right>x</Right><Decision>denied</Decision><Node>node-a</Node><Timestamp>{TS}</Timestamp></Audit>"),
+            format!("<Audit><User>mallory</User><Topic>t</Topic><Right>xq</Right><Decision>denied</Decision><Node>node-a</Node><Timestamp>{TS}</Timestamp></Audit>"), "'xq' does not match the pattern"),
+        ("AclChanged", format!("<AclChanged><Node>node-a</Node><Revision>3</Revision><Origin>node-a</Origin><Set>{{}}</Set><Timestamp>{TS}</Timestamp></AclChanged>"),
+            format!("<AclChanged><Node>node-a</Node><Revision>-1</Revision><Origin>node-a</Origin><Timestamp>{TS}</Timestamp></AclChanged>"), "-1"),
     ]
 }
 

@@ -26,6 +26,7 @@
 use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{HttpRequest, HttpResponse};
+use clacks_runtime::acl::Rights;
 use clacks_runtime::call::{CallError, RpcErrorKind};
 use clacks_runtime::events::{Event, Subscription};
 use clacks_xml::Namespaces;
@@ -180,6 +181,29 @@ pub async fn events(
         Ok(r) => r,
         Err(e) => return bad_request(e.with_node_default(state.node.name())),
     };
+    // Subscribing needs `r` on every event's topic (all the node knows, when none is named).
+    let names: Vec<String> = if request.names.is_empty() {
+        let schemas = state.node.event_bus().schemas();
+        schemas
+            .set()
+            .event_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    } else {
+        request.names.clone()
+    };
+    let acl = state.node.acl();
+    for name in &names {
+        let topic = acl.event_topic(name);
+        if let Err(e) = state.node.authorize(&state.user, &topic, Rights::READ) {
+            return HttpResponse::Forbidden()
+                .content_type("application/json")
+                .body(
+                    json!({"error": e.with_node_default(state.node.name()).to_json()}).to_string(),
+                );
+        }
+    }
     let address = req
         .peer_addr()
         .map_or(IpAddr::from([0, 0, 0, 0]), |a| a.ip());

@@ -12,8 +12,10 @@
 //!
 //! Layout: `mod.rs` (the commands), `setup` (settings → catalog, store, backend actor,
 //! `BackendChange` subscription),
+//! `acl_access` (object authorisation from the node's ACLs),
 //! `guard` (object-level authorisation per call), `reply` (store errors → call errors).
 
+mod acl_access;
 mod guard;
 mod reply;
 mod setup;
@@ -30,6 +32,7 @@ use clacks_runtime::plugin::plugin;
 use clacks_runtime::serde_json::{json, Map, Value};
 use clacks_runtime::PluginDef;
 
+pub use acl_access::AclAccess;
 pub use clacks_object_store::access::{Action, AllowAll, ObjectAccess};
 use guard::Guard;
 use reply::{blocking, store_error};
@@ -69,14 +72,15 @@ fn index_after(store: &ObjectStore, object: &StoredObject, previous: Option<&str
 
 impl ObjectsPlugin {
     /// The plugin for the node's `[objects]` settings: definitions from `definition_dirs` (the
-    /// shipped ones when empty), objects in `store` under `base`.
+    /// shipped ones when empty), objects in `store` under `base`, every read and write asked
+    /// of the node's ACLs ([`AclAccess`]).
     pub fn definition(settings: &Settings) -> PluginDef {
-        setup::definition(settings, Arc::new(clacks_object_store::access::AllowAll))
+        setup::definition(settings, None)
     }
 
-    /// The same plugin asking `access` before every read and write.
+    /// The same plugin asking `access` before every read and write instead.
     pub fn definition_with_access(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginDef {
-        setup::definition(settings, access)
+        setup::definition(settings, Some(access))
     }
 
     fn guard(&self, ctx: &CallContext) -> Guard {

@@ -37,8 +37,9 @@ fn catalog(settings: &Settings) -> Result<Arc<Catalog>, String> {
     })
 }
 
-/// The plugin definition asking `access` (see [`ObjectsPlugin::definition`]).
-pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginDef {
+/// The plugin definition asking `access`, or the node's ACLs without one (see
+/// [`ObjectsPlugin::definition`]).
+pub fn definition(settings: &Settings, access: Option<Arc<dyn ObjectAccess>>) -> PluginDef {
     let catalog = catalog(settings);
     let store = if settings.objects.store.is_empty() {
         "sqlite::memory:"
@@ -151,7 +152,9 @@ pub fn definition(settings: &Settings, access: Arc<dyn ObjectAccess>) -> PluginD
             status,
             ldap_status,
             events: ctx.events.clone(),
-            access: access.clone(),
+            access: access
+                .clone()
+                .unwrap_or_else(|| Arc::new(super::AclAccess::new(ctx.acl.clone()))),
             calls: ctx.calls.clone(),
             _backends: backends,
             _changes: changes,

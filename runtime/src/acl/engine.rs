@@ -96,6 +96,12 @@ impl AclEngine {
         self.state().generation
     }
 
+    /// True when some action of the current set has options: only then do checks need the
+    /// call's arguments (callers skip building them otherwise).
+    pub fn uses_options(&self) -> bool {
+        self.state().has_options
+    }
+
     /// Decisions in the cache.
     pub fn cached(&self) -> usize {
         self.inner.cache.len()

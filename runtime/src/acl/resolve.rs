@@ -94,6 +94,36 @@ impl Decision {
     }
 }
 
+impl Decision {
+    /// The JSON form `acl.check` answers and `clacks acl check --json` prints:
+    /// `{"allowed", "verdict" (admin, granted, reset, no_entry, outside_root), "entry"
+    /// ({"base", "id", "scope", "via": [{"role", "entry"}]} or null), "message"}`.
+    pub fn to_json(&self) -> Value {
+        let verdict = match &self.verdict {
+            Verdict::Admin => "admin",
+            Verdict::Granted(_) => "granted",
+            Verdict::Reset(_) => "reset",
+            Verdict::NoEntry => "no_entry",
+            Verdict::OutsideRoot(_) => "outside_root",
+        };
+        let entry = self.decider().map_or(Value::Null, |d| {
+            serde_json::json!({
+                "base": d.base,
+                "id": d.entry,
+                "scope": d.scope.as_str(),
+                "via": d.via.iter().map(|(role, id)| serde_json::json!({"role": role, "entry": id}))
+                    .collect::<Vec<_>>(),
+            })
+        });
+        serde_json::json!({
+            "allowed": self.allowed(),
+            "verdict": verdict,
+            "entry": entry,
+            "message": self.to_string(),
+        })
+    }
+}
+
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.verdict {

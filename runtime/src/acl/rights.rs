@@ -74,6 +74,16 @@ impl Rights {
         Rights(self.0 | other.0)
     }
 
+    /// The union, in constant contexts.
+    pub const fn union_const(self, other: Rights) -> Rights {
+        Rights(self.0 | other.0)
+    }
+
+    /// True when the two sets share a right.
+    pub fn intersects(self, other: Rights) -> bool {
+        self.0 & other.0 != 0
+    }
+
     /// The raw bits (cache keys).
     pub fn bits(self) -> u8 {
         self.0

@@ -196,6 +196,16 @@ impl CallError {
         .with("reason", reason)
     }
 
+    /// `-32003 forbidden`: the ACLs refuse `right` on topic `path` (`data.path`, `data.right`).
+    pub fn forbidden(path: &str, right: &str) -> Self {
+        CallError::new(
+            RpcErrorKind::Forbidden,
+            format!("forbidden: the ACLs do not grant {right:?} on {path}"),
+        )
+        .with("path", path)
+        .with("right", right)
+    }
+
     /// The kind.
     pub fn kind(&self) -> RpcErrorKind {
         self.kind

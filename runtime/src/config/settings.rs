@@ -33,6 +33,9 @@ pub struct Settings {
     /// `[objects]`
     #[serde(default)]
     pub objects: ObjectSettings,
+    /// `[acl]`
+    #[serde(default)]
+    pub acl: AclSettings,
     /// `[plugins.NAME]`
     #[serde(default)]
     pub plugins: BTreeMap<String, PluginSettings>,
@@ -253,6 +256,42 @@ fn ldap_timeout_default() -> f64 {
     5.0
 }
 
+/// `[acl]`: who may do what (the ACL set's file, root base, admins and groups).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AclSettings {
+    /// The ACL set in the original's JSON format: read at start, rewritten on every change.
+    /// Empty: kept in memory only (a joining node still loads the domain's current set).
+    #[serde(default)]
+    pub file: String,
+    /// The ACL root: the base commands are checked against and the top of every walk up.
+    /// Empty: `objects.base`.
+    #[serde(default)]
+    pub base: String,
+    /// Users allowed everything, whatever the set says.
+    #[serde(default)]
+    pub admins: Vec<String>,
+    /// The embedded default (no broker, HTTP on loopback or off) treats `http.user`, its local
+    /// caller, as an admin; a broker-backed node never does.
+    #[serde(default = "enabled_by_default")]
+    pub local_admin: bool,
+    /// `%NAME` members: group name → user names.
+    #[serde(default)]
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for AclSettings {
+    fn default() -> Self {
+        AclSettings {
+            file: String::new(),
+            base: String::new(),
+            admins: Vec::new(),
+            local_admin: true,
+            groups: BTreeMap::new(),
+        }
+    }
+}
+
 /// `[plugins.NAME]`: the supervision keys, plus anything the plugin reads itself.
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct PluginSettings {
@@ -419,6 +458,18 @@ impl Settings {
             }
         }
         self.stats_interval()?;
+        if let Some(admin) = self.acl.admins.iter().find(|a| a.trim().is_empty()) {
+            return Err(bad("acl.admins", admin, "user names, not empty"));
+        }
+        for (group, users) in &self.acl.groups {
+            if group.is_empty() || users.iter().any(|u| u.trim().is_empty()) {
+                return Err(bad(
+                    &format!("acl.groups.{group}"),
+                    users.join(","),
+                    "a named group of non-empty user names",
+                ));
+            }
+        }
         for (name, plugin) in &self.plugins {
             if !is_valid_name(name, false) {
                 return Err(bad(
@@ -465,6 +516,42 @@ impl Settings {
         } else {
             1.0
         })
+    }
+
+    /// True for the embedded default: no broker, and HTTP on loopback or off.
+    pub fn is_embedded(&self) -> bool {
+        self.amqp.url.trim().is_empty()
+            && match self.http_listen() {
+                Ok(HttpListen::Off) => true,
+                Ok(HttpListen::At(addr)) => addr.ip().is_loopback(),
+                Err(_) => false,
+            }
+    }
+
+    /// The ACL engine's settings: domain, root (`acl.base`, else `objects.base`), admins
+    /// (plus `http.user` on the embedded default with `acl.local_admin`) and groups.
+    pub fn acl_config(&self) -> crate::acl::AclConfig {
+        let root = if self.acl.base.trim().is_empty() {
+            self.objects.base.clone()
+        } else {
+            self.acl.base.clone()
+        };
+        let mut admins: std::collections::BTreeSet<String> =
+            self.acl.admins.iter().cloned().collect();
+        if self.acl.local_admin && self.is_embedded() {
+            admins.insert(self.http.user.clone());
+        }
+        crate::acl::AclConfig {
+            domain: self.node.domain.clone(),
+            root,
+            admins,
+            groups: self
+                .acl
+                .groups
+                .iter()
+                .map(|(g, users)| (g.clone(), users.iter().cloned().collect()))
+                .collect(),
+        }
     }
 
     /// `stats.interval` as a duration.

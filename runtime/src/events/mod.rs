@@ -11,6 +11,7 @@
 //! supervision broadcast → node/events/supervision → ActorStarted/… events on the bus
 //! ```
 //!
+//! - `audit`: the `Audit` event of ACL decisions and the sink publishing it.
 //! - [`bus`]: [`EventBus`], publish and subscribe.
 //! - [`check`](mod@check): parsing and validation shared by both directions; the `-32005` error.
 //! - [`schemas`]: built-in plus `events.schema_dirs` schemas, with their origins.
@@ -25,6 +26,7 @@
 //! - [`counters`]: the bus counters behind `/metrics`.
 //! - [`trusted`]: [`NODE_ONLY_EVENTS`], the events callers may not publish.
 
+mod audit;
 pub mod bus;
 pub mod check;
 mod core;
@@ -39,6 +41,7 @@ mod subscription_tree;
 mod supervision_events;
 pub mod trusted;
 
+pub use audit::{audit_event_xml, audit_sink};
 pub use bus::EventBus;
 pub use check::{check, check_with, invalid_event, CheckedEvent};
 pub use counters::EventCountersSnapshot;

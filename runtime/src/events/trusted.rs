@@ -6,12 +6,15 @@
 
 use crate::call::{CallError, RpcErrorKind};
 
-/// The event types only a node may emit, sorted. `ObjectChanged` and audit events join this
-/// list when the object backends that emit them exist.
+/// The event types only a node may emit, sorted. `AclChanged` carries the domain's ACL set
+/// (a caller who could publish one would grant itself anything); `Audit` records ACL decisions.
+/// `ObjectChanged` joins this list when the object backends that emit it exist.
 pub const NODE_ONLY_EVENTS: &[&str] = &[
+    "AclChanged",
     "ActorRestarted",
     "ActorStarted",
     "ActorStopped",
+    "Audit",
     "IntensityExceeded",
     "NodeAnnounce",
     "NodeCapabilities",

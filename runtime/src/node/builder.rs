@@ -11,11 +11,12 @@ use tokio::sync::{broadcast, watch};
 use super::node_handle::{NodeExit, NodeShared};
 use super::plugin_def::{PluginContext, PluginDef};
 use super::NodeHandle;
+use crate::acl::{file as acl_file, AclEngine, AclSet};
 use crate::config::{is_valid_name, Settings};
 use crate::dispatch::Dispatcher;
 use crate::events::EventBus;
 use crate::metrics::NodeStats;
-use crate::plugin::PluginHandle;
+use crate::plugin::{CallGuard, PluginHandle};
 use crate::supervision::{
     ActorTable, ChildExited, ChildLink, ChildSpec, RestartType, Strategy, SupervisionContext,
     Supervisor, SupervisorConfig, SupervisorSpec, TreeHandle,
@@ -32,6 +33,7 @@ pub struct NodeBuilder {
     transport: Option<Arc<dyn Transport>>,
     plugins: Vec<PluginDef>,
     children: Vec<CoreChild>,
+    acl_set: Option<AclSet>,
 }
 
 impl NodeBuilder {
@@ -43,7 +45,29 @@ impl NodeBuilder {
             transport: None,
             plugins: Vec::new(),
             children: Vec::new(),
+            acl_set: None,
         }
+    }
+
+    /// Starts the node with this ACL set instead of the one of `[acl] file` (tests, embedding
+    /// programs). The file, if configured, is still where changes are written.
+    pub fn acl_set(mut self, set: AclSet) -> Self {
+        self.acl_set = Some(set);
+        self
+    }
+
+    /// The set the node starts with: the given one, else `[acl] file` (a file that does not
+    /// exist yet is an empty set, written on the first change), else empty.
+    fn initial_acl_set(&mut self) -> Result<AclSet, Error> {
+        if let Some(set) = self.acl_set.take() {
+            return Ok(set);
+        }
+        let path = self.settings.acl.file.trim();
+        if path.is_empty() || !std::path::Path::new(path).exists() {
+            return Ok(AclSet::new());
+        }
+        acl_file::load(std::path::Path::new(path))
+            .map_err(|e| Error::config("acl.file", e.to_string()))
     }
 
     /// Sets the node name.
@@ -113,8 +137,9 @@ impl NodeBuilder {
     }
 
     /// Starts the supervision tree and attaches the node to its transport.
-    pub fn start(self) -> Result<NodeHandle, Error> {
+    pub fn start(mut self) -> Result<NodeHandle, Error> {
         self.check()?;
+        let acl_set = self.initial_acl_set()?;
         let name = self.node_name();
         let settings = Arc::new(self.settings);
         let domain = settings.node.domain.clone();
@@ -129,6 +154,8 @@ impl NodeBuilder {
         let bus = EventBus::new(&name, transport.clone(), &settings.events)?;
         let stats = Arc::new(NodeStats::new(settings.stats.enabled));
         let dispatcher = Dispatcher::new(transport.clone(), settings.default_timeout()?);
+        let acl = AclEngine::new(settings.acl_config(), acl_set);
+        let audit = crate::events::audit_sink(&bus);
 
         let mut handles = BTreeMap::new();
         let mut commands = Vec::new();
@@ -139,7 +166,9 @@ impl NodeBuilder {
                 tracing::info!(node = %name, plugin = %plugin, "plugin disabled by config");
                 continue;
             }
-            let plugin_handle = PluginHandle::new(&plugin, settings.plugin_in_flight(&plugin));
+            let guard = CallGuard::new(acl.clone(), &plugin, def.commands(), audit.clone())?;
+            let plugin_handle =
+                PluginHandle::guarded(&plugin, settings.plugin_in_flight(&plugin), guard);
             let context = PluginContext {
                 node: Arc::from(name.as_str()),
                 domain: Arc::from(domain.as_str()),
@@ -147,6 +176,7 @@ impl NodeBuilder {
                 events: bus.clone(),
                 tree: tree.clone(),
                 calls: dispatcher.clone(),
+                acl: acl.clone(),
             };
             plugin_children.push(def.subtree(
                 plugin_handle.clone(),
@@ -169,6 +199,8 @@ impl NodeBuilder {
             exit,
             bus: bus.clone(),
             stats: stats.clone(),
+            acl: acl.clone(),
+            audit: audit.clone(),
         });
         let handle = NodeHandle {
             inner: shared.clone(),

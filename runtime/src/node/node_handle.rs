@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
+use crate::acl::AclEngine;
 use crate::call::{CallError, CallRequest, CommandSpec};
 use crate::config::Settings;
 use crate::dispatch::Dispatcher;
 use crate::events::EventBus;
 use crate::membership::NodeRecord;
 use crate::metrics::NodeStats;
-use crate::plugin::{PluginHandle, PluginStatus};
+use crate::plugin::{AuditRecord, AuditSink, PluginHandle, PluginStatus};
 use crate::supervision::{Shutdown, Supervisor, TreeHandle};
 use crate::telemetry::prometheus;
 use crate::transport::Transport;
@@ -40,6 +41,8 @@ pub(crate) struct NodeShared {
     pub(crate) exit: watch::Sender<Option<NodeExit>>,
     pub(crate) bus: EventBus,
     pub(crate) stats: Arc<NodeStats>,
+    pub(crate) acl: AclEngine,
+    pub(crate) audit: AuditSink,
 }
 
 /// Clonable handle to a running node.
@@ -72,6 +75,41 @@ impl NodeHandle {
     /// Calls a command anywhere in the domain (routing, call types, deadlines).
     pub async fn call(&self, request: CallRequest) -> Result<Value, CallError> {
         self.inner.dispatcher.call(request).await
+    }
+
+    /// The node's ACL engine (every call this node serves is checked against it).
+    pub fn acl(&self) -> &AclEngine {
+        &self.inner.acl
+    }
+
+    /// Checks `rights` on `topic` for `user` at the ACL root (a path in that is no command:
+    /// the gateway's event stream); a refusal is `-32003` and, like every refusal and permitted
+    /// write, an `Audit` event.
+    pub fn authorize(
+        &self,
+        user: &str,
+        topic: &str,
+        rights: crate::acl::Rights,
+    ) -> Result<(), CallError> {
+        let decision = self
+            .inner
+            .acl
+            .check(user, topic, rights, None, &serde_json::Map::new());
+        let allowed = decision.allowed();
+        if !allowed || rights.intersects(crate::acl::Rights::WRITE) {
+            (self.inner.audit)(AuditRecord {
+                user: user.to_owned(),
+                topic: topic.to_owned(),
+                rights,
+                allowed,
+                entry: decision.decider().map(ToString::to_string),
+            });
+        }
+        if allowed {
+            Ok(())
+        } else {
+            Err(CallError::forbidden(topic, &rights.to_string()))
+        }
     }
 
     /// The node's dispatcher (what [`call`](Self::call) uses).

@@ -12,6 +12,7 @@ use actix::{Actor, Arbiter};
 use serde_json::Value;
 use std::sync::Arc;
 
+use crate::acl::AclEngine;
 use crate::dispatch::Dispatcher;
 use crate::events::EventBus;
 use crate::metrics::NodeStats;
@@ -36,6 +37,8 @@ pub struct PluginContext {
     pub tree: TreeHandle,
     /// Calls any command in the domain, as the node's own callers do.
     pub calls: Dispatcher,
+    /// The node's ACL engine (the `acl` plugin changes its set; the object layer asks it).
+    pub acl: AclEngine,
 }
 
 type Factory = Arc<dyn Fn(&PluginContext) -> Result<Box<dyn Plugin>, Error> + Send + Sync>;

@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
 use super::dispatch_message::Dispatch;
+use super::guard::CallGuard;
 use crate::call::{CallError, ResolvedCall};
 
 /// What a plugin on one node is doing now.
@@ -56,6 +57,8 @@ struct Inner {
     limit: usize,
     /// The runtime of the plugin's own thread, known once its actor first started.
     home: RwLock<Option<tokio::runtime::Handle>>,
+    /// The ACL check every call passes first (none: every call is let through).
+    guard: Option<CallGuard>,
 }
 
 /// Follows one plugin's status.
@@ -92,6 +95,15 @@ impl Drop for InFlight {
 impl PluginHandle {
     /// A handle for plugin `name` accepting at most `limit` calls in flight.
     pub fn new(name: &str, limit: usize) -> Self {
+        Self::build(name, limit, None)
+    }
+
+    /// A handle whose calls must pass `guard` (the node's ACLs) before anything else.
+    pub fn guarded(name: &str, limit: usize, guard: CallGuard) -> Self {
+        Self::build(name, limit, Some(guard))
+    }
+
+    fn build(name: &str, limit: usize, guard: Option<CallGuard>) -> Self {
         let (slot, _) = watch::channel(Slot {
             status: PluginStatus::Starting,
             addr: None,
@@ -103,6 +115,7 @@ impl PluginHandle {
                 in_flight: Arc::new(AtomicUsize::new(0)),
                 limit: limit.max(1),
                 home: RwLock::new(None),
+                guard,
             }),
         }
     }
@@ -159,8 +172,11 @@ impl PluginHandle {
         self.inner.slot.send_replace(Slot { status, addr: None });
     }
 
-    /// Serves `request` on this plugin before `deadline`.
+    /// Serves `request` on this plugin before `deadline`, once the ACLs let it through.
     pub async fn call(&self, call: Arc<ResolvedCall>) -> Result<Value, CallError> {
+        if let Some(guard) = &self.inner.guard {
+            guard.admit(&call)?;
+        }
         let (request, deadline) = (call.request(), call.deadline());
         let name = &self.inner.name;
         let before = self.inner.in_flight.fetch_add(1, Ordering::AcqRel);

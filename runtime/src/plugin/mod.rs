@@ -14,6 +14,7 @@ mod actor_tests;
 mod args;
 mod async_calls;
 mod dispatch_message;
+mod guard;
 mod handle;
 mod plugin_trait;
 
@@ -22,5 +23,6 @@ pub use actor::PluginActor;
 pub(crate) use actor::StopPlugin;
 pub use args::{to_result, ArgReader};
 pub use clacks_macros::plugin;
+pub use guard::{AuditRecord, AuditSink, CallGuard};
 pub use handle::{PluginHandle, PluginStatus, StatusWatch};
 pub use plugin_trait::{CommandFuture, Plugin, Reply};

@@ -180,8 +180,10 @@ fn builtin_set_knows_every_event() {
         "NodeStatistics",
         "PhoneCall",
         "PhoneStatistics",
+        "Audit",
+        "AclChanged",
     ] {
         assert!(set.has_event(name), "{name}");
     }
-    assert_eq!(set.event_names().len(), 20, "{:?}", set.event_names());
+    assert_eq!(set.event_names().len(), 22, "{:?}", set.event_names());
 }
