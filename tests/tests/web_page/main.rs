@@ -13,7 +13,7 @@
 //! - `browser`: chromedriver, the session, waits and screenshots.
 //! - `webdriver`: the WebDriver commands used, over `awc`.
 //! - `page`: the node under test and what scenarios share.
-//! - `domain`, `commands`, `events`, `charts`, `cross_site`: the scenarios.
+//! - `domain`, `commands`, `events`, `charts`, `cross_site`, `rights`: the scenarios.
 
 mod browser;
 mod charts;
@@ -22,6 +22,7 @@ mod cross_site;
 mod domain;
 mod events;
 mod page;
+mod rights;
 mod webdriver;
 
 use futures_util::future::LocalBoxFuture;
@@ -61,6 +62,11 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("page::the_page_made_no_request_beyond_the_node", |p| {
         p.assert_only_own_origin().boxed_local()
     }),
+    // Last: it opens the page of a second node.
+    (
+        "rights::a_user_without_the_right_sees_the_buttons_refused",
+        |p| rights::a_user_without_the_right_sees_the_buttons_refused(p).boxed_local(),
+    ),
 ];
 
 /// The libtest arguments this runner understands.
