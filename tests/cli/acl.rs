@@ -157,13 +157,14 @@ fn a_broken_file_or_bad_rights_exit_2_naming_what_is_wrong() {
 #[test]
 fn without_a_file_the_node_decides_through_acl_check() {
     let node = super::start_node("acl-cli1", &[]);
-    // The embedded default: its local caller (anonymous) is an admin, nobody else has a right.
+    // The embedded default: its local caller (anonymous) is an admin; `mallory` is named
+    // neither by `[acl] admins` nor by the harness ACL set the node runs with.
     let denied = clacks(&[
         "acl",
         "check",
         "--url",
         node.url(),
-        "alice",
+        "mallory",
         "org.clacks.command.core.ping",
         "x",
     ]);

@@ -1,7 +1,7 @@
 //! The ACL set the test harness runs its nodes with (issue 14 made nodes secure by default:
 //! without an entry only `[acl] admins` may call anything). It names the identities the
 //! existing tests call as — the broker's `guest`, the deploy caller and node users
-//! (`DOMAIN-caller`, `DOMAIN-node`), `anonymous` (HTTP and in-process callers) and `alice` (a
+//! (`DOMAIN-caller`, `DOMAIN-node`; members match at the start, like `re.match`), `anonymous` (HTTP and in-process callers) and `alice` (a
 //! caller a node account acts for) — and gives them every right through a role. The ACL
 //! tests themselves never use it: they start their nodes with sets of their own.
 //!
@@ -22,7 +22,7 @@ pub const HARNESS_ACL: &str = r#"{
   "acl": {
     "dc=example,dc=net": [{"acls": [
       {"id": 1, "priority": 0, "role": "tester",
-       "members": ["^guest$", "^anonymous$", "^alice$", "-caller$", "-node$"]}
+       "members": ["^guest$", "^anonymous$", "^alice$", ".*-caller$", ".*-node$"]}
     ]}]
   }
 }"#;

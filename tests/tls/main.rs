@@ -92,6 +92,7 @@ async fn amqps_with_sasl_external_for_node_and_caller() {
         .args(["--name", "n1", "--log", "warn", "--http", "off"])
         .args(["--domain", &d, "--amqp", &node_url])
         .env_remove("RUST_LOG")
+        .env("CLACKS_ACL__FILE", clacks_tests::acl::harness_file())
         .envs(env.iter().copied());
     let node = NodeProcess::launch(command, "n1", |l| {
         l.starts_with("clacks: node ") && l.ends_with(" ready")
