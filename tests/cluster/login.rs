@@ -1,11 +1,12 @@
 //! The broker login of `clacks node`: credentials the broker refuses are a configuration error
 //! (exit 2, which the systemd unit treats as final, naming the broker and the refusal), while a
-//! broker that cannot be reached is waited for and retried.
+//! broker that cannot be reached is waited for and retried, and a broker address that takes
+//! the connection but never speaks is given up for the next after two heartbeats.
 
 use clacks_tests::process::NodeProcess;
 use std::net::TcpListener;
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::deployed::{Deployed, Here};
 use super::BIN;
@@ -67,4 +68,35 @@ fn an_unreachable_broker_is_retried_until_a_signal() {
     node.signal("-TERM");
     let (status, rest) = node.finish(Duration::from_secs(30));
     assert_eq!(status.code(), Some(0), "{rest:?}");
+}
+
+/// A broker address that takes the TCP connection but never says a word (a listener nobody
+/// accepts on: the kernel completes the handshake) is given up after the node's connect
+/// timeout, two heartbeats (at least 2 s), for the next address: with `amqp.heartbeat = 1`
+/// the node joins through the second address in seconds, not after a fixed 10 s.
+#[test]
+fn a_silent_broker_address_is_given_up_after_two_heartbeats_for_the_next() {
+    let domain = Deployed::create("silent");
+    let silent = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = silent.local_addr().expect("its address").port();
+    let url = format!(
+        "{},{}",
+        domain.node_url_at("127.0.0.1", port),
+        domain.node_url()
+    );
+    let started = Instant::now();
+    let _node = NodeProcess::start(
+        BIN,
+        "s1",
+        &["--http", "off", "--domain", &domain.domain, "--amqp", &url],
+        &[("CLACKS_AMQP__HEARTBEAT", "1")],
+    );
+    let joined = started.elapsed();
+    println!("joined through the second address after {joined:?}");
+    // The silent address was tried first and given its 2 s; then the broker took the node
+    // (start-up itself takes well under a second, 4 s allowed on a loaded machine).
+    assert!(joined >= Duration::from_secs(2), "{joined:?}");
+    assert!(joined < Duration::from_secs(6), "{joined:?}");
+    domain.wait_for_nodes(1);
+    drop(silent);
 }

@@ -1,6 +1,7 @@
 //! Connecting to one of several broker addresses (`amqp.url` listing the nodes of one RabbitMQ
-//! cluster): each is tried in turn from a given start, a silent one given up after
-//! [`CONNECT_TIMEOUT`], until one answers. The session starts after the address it just lost,
+//! cluster): each is tried in turn from a given start, a silent one given up after a connect
+//! timeout (a node's follows its heartbeat, [`AmqpConfig::connect_timeout`]; the one-shot
+//! CLI client's is [`CONNECT_TIMEOUT`]), until one answers. The session starts after the address it just lost,
 //! so a node whose broker node died moves to the next one at once instead of knocking first
 //! on the dead one; the back-off between rounds stays the session's (`amqp.reconnect_*`).
 
@@ -8,14 +9,21 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::config::redact;
+#[cfg(doc)]
+use super::config::AmqpConfig;
 use super::error::AmqpError;
 
-/// How long one address may take to accept a connection before the next is tried: a broker
-/// node that is down refuses at once, one behind a black hole never answers.
+/// How long one address may take to accept a connection from the CLI's client (which has no
+/// heartbeat setting) before the next is tried: a broker node that is down refuses at once,
+/// one behind a black hole never answers.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The least a node gives one address to connect (TCP, TLS and the AMQP handshake), however
+/// short its heartbeat: a TLS handshake on a loaded host may take a second.
+pub const MIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Tries `addresses` in order from `start` (wrapping round), each with `connect` and at most
-/// `timeout` ([`CONNECT_TIMEOUT`] in a node); returns the first connection and the index of its address. When all
+/// `timeout`; returns the first connection and the index of its address. When all
 /// fail, the error is a refusal of our credentials if any address refused them (retrying
 /// cannot help), else the last address's, each naming the address (password hidden).
 pub async fn connect_any<C, F, Fut>(

@@ -7,6 +7,7 @@ use clacks_runtime::config::{self, Settings};
 use clacks_runtime::Error;
 use std::time::Duration;
 
+use super::brokers::MIN_CONNECT_TIMEOUT;
 pub use super::security::user_of;
 use super::security::LinkSecurity;
 
@@ -148,6 +149,16 @@ impl AmqpConfig {
         Duration::from_secs(2 * u64::from(self.heartbeat))
     }
 
+    /// How long one broker address may take to take a connection (TCP, TLS, the AMQP
+    /// handshake) before the next is tried: the [`silence_limit`](Self::silence_limit) of a
+    /// link that is up, since a broker silent that long while connecting is as lost as one
+    /// that goes silent later (a node behind a black hole moves on to the next address as
+    /// soon as a running one would notice the hole), and never under
+    /// [`MIN_CONNECT_TIMEOUT`].
+    pub fn connect_timeout(&self) -> Duration {
+        self.silence_limit().max(MIN_CONNECT_TIMEOUT)
+    }
+
     /// The URL with its password hidden, for logs and messages (every address, separated by
     /// commas, when there are several).
     pub fn redacted_url(&self) -> String {
@@ -204,5 +215,19 @@ mod tests {
         let uri: lapin::uri::AMQPUri = config.connection_url(&config.url).parse().unwrap();
         assert_eq!(uri.query.heartbeat, Some(1));
         assert_eq!(config.silence_limit(), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn the_connect_timeout_follows_the_heartbeat_with_a_floor() {
+        let mut config = AmqpConfig::new("amqp://u:p@h:5672/dom", "dom", "n1").unwrap();
+        assert_eq!(
+            config.connect_timeout(),
+            Duration::from_secs(20),
+            "default 10 s"
+        );
+        config.heartbeat = 3;
+        assert_eq!(config.connect_timeout(), Duration::from_secs(6));
+        config.heartbeat = 1;
+        assert_eq!(config.connect_timeout(), MIN_CONNECT_TIMEOUT);
     }
 }

@@ -194,7 +194,7 @@ async fn connect(state: &NodeState, start: usize) -> Result<(Arc<Connection>, us
     let props = ConnectionProperties::default()
         .with_connection_name(format!("clacks {} {}", config.domain, config.node).into());
     let (connection, at) =
-        brokers::connect_any(&config.urls, start, brokers::CONNECT_TIMEOUT, |url| {
+        brokers::connect_any(&config.urls, start, config.connect_timeout(), |url| {
             let props = props.clone();
             let security = &config.security;
             let url = config.connection_url(&url);
