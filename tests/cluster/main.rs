@@ -7,8 +7,9 @@
 //! cluster with quorum queues), [`deployed`] (the domain and its users),
 //! [`settling`] (refused replies, dead letters), [`rolling`] (SIGTERM restarts under load),
 //! [`identity`] (copies under the node user, `x-clacks-caller`), [`login`] (refused and
-//! unreachable brokers), [`partition`] (black-holed and cut links, heartbeats), [`fleet`] and
-//! [`python`].
+//! unreachable brokers), [`partition`] (black-holed and cut links, heartbeats), [`hosts`]
+//! (broker and nodes in network namespaces of their own), [`overload`] (ten times what a node
+//! serves, over HTTP and AMQP), [`fleet`] and [`python`].
 
 use clacks_runtime::call::CallError;
 use clacks_tests::caller::AmqpCaller;
@@ -23,8 +24,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 mod clustered;
 mod deployed;
 mod fleet;
+mod hosts;
 mod identity;
 mod login;
+mod overload;
 mod partition;
 mod python;
 mod rolling;

@@ -38,9 +38,9 @@ pub const PARTITION_ENV: [(&str, &str); 4] = [
 /// The deadline of calls made through a node's gateway (`CLACKS_CALLS__TIMEOUT` above).
 pub const GATEWAY_DEADLINE: Duration = Duration::from_secs(4);
 
-/// How many consumers the broker counts on `queue` (a passive declare as the node user, on a
-/// channel of its own since a failed passive declare closes its channel).
-pub async fn consumers(reader: &AmqpCaller, queue: &str) -> Option<u32> {
+/// `queue` as the broker declares it now (a passive declare as the node user, on a channel of
+/// its own since a failed passive declare closes its channel).
+async fn declared(reader: &AmqpCaller, queue: &str) -> Option<lapin::Queue> {
     let channel = reader.channel().await;
     let declared = channel
         .queue_declare(
@@ -54,7 +54,17 @@ pub async fn consumers(reader: &AmqpCaller, queue: &str) -> Option<u32> {
         .await
         .ok()?;
     let _ = channel.close(200, "counted".into()).await;
-    Some(declared.consumer_count())
+    Some(declared)
+}
+
+/// How many consumers the broker counts on `queue`.
+pub async fn consumers(reader: &AmqpCaller, queue: &str) -> Option<u32> {
+    declared(reader, queue).await.map(|q| q.consumer_count())
+}
+
+/// How many messages wait in `queue`, ready for a consumer (unacked ones not counted).
+pub async fn ready_messages(reader: &AmqpCaller, queue: &str) -> Option<u32> {
+    declared(reader, queue).await.map(|q| q.message_count())
 }
 
 /// Polls `queue` every 50 ms until its consumer count satisfies `want`; how long that took,
@@ -113,6 +123,18 @@ pub enum Fault {
     BlackHole,
     /// Both sides get an RST at once; the path stays open.
     Cut,
+    /// The node's host loses its link (`ip link set … down`): packets are dropped silently.
+    LinkDown,
+}
+
+/// A caller of `n3`'s gateway: one JSON-RPC call of `chaos.work`, its answer, or `Err` when
+/// none came (a hang).
+pub type GatewayCaller = std::sync::Arc<dyn Fn() -> Result<Value, String> + Send + Sync>;
+
+/// A caller of the gateway at `rpc` from this process.
+pub fn gateway_caller(rpc: &str) -> GatewayCaller {
+    let rpc = rpc.to_owned();
+    std::sync::Arc::new(move || post_rpc(&rpc, "chaos.work", json!([0]), 4 * GATEWAY_DEADLINE))
 }
 
 /// What one partition run measured.
@@ -158,7 +180,7 @@ async fn record_load(
 pub async fn partition_under_load(
     domain: &Deployed,
     caller: &AmqpCaller,
-    n3_rpc: &str,
+    gateway: GatewayCaller,
     fault: Fault,
     make: impl FnOnce(),
     heal: impl FnOnce(),
@@ -177,14 +199,13 @@ pub async fn partition_under_load(
         make();
         // Callers waiting on n3: through its gateway (the calls travel over its broken link),
         // and on its private queue.
-        let rpc = n3_rpc.to_owned();
         let through_gateway = tokio::task::spawn_blocking(move || {
             let posts: Vec<_> = (0..3)
                 .map(|_| {
-                    let rpc = rpc.clone();
+                    let gateway = gateway.clone();
                     std::thread::spawn(move || {
                         let started = Instant::now();
-                        let got = post_rpc(&rpc, "chaos.work", json!([0]), 4 * GATEWAY_DEADLINE);
+                        let got = gateway();
                         (got, started.elapsed())
                     })
                 })
@@ -348,47 +369,86 @@ pub async fn partition_under_load(
     measured
 }
 
-/// The nodes of a partition test on the machine's broker: `n1`, `n2` straight to it, `n3`
-/// through `proxy` with its gateway on loopback.
-fn three_nodes(domain: &Deployed, proxy: &FaultProxy) -> Vec<clacks_tests::process::NodeProcess> {
-    let n3_url = domain.node_url_at("127.0.0.1", proxy.port());
-    vec![
-        domain.chaos_node("n1", "off", &PARTITION_ENV),
-        domain.chaos_node("n2", "off", &PARTITION_ENV),
-        domain.chaos_node_with(None, "n3", "127.0.0.1:0", &n3_url, &PARTITION_ENV),
-    ]
+impl Measured {
+    /// A fault only heartbeats can find (black hole, downed link): the broker dropped `n3`
+    /// within three heartbeat intervals (plus what the polling may lag: a 50 ms pause and a
+    /// passive declare on a busy machine), and `n3` failed the calls waiting on its dead link
+    /// within a second more.
+    pub fn assert_found_by_heartbeats(&self) {
+        let detected = self.broker_detected.expect("the broker dropped n3");
+        let limit = Duration::from_secs(3 * HEARTBEAT) + Duration::from_millis(250);
+        assert!(detected <= limit, "the broker took {detected:?}");
+        let on_node = self
+            .node_detected
+            .expect("n3 failed the calls waiting on its dead link");
+        assert!(on_node <= limit + SEC, "n3 took {on_node:?}");
+    }
 }
 
-fn broker() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 5672))
+/// A partition test on the machine's broker: its domain, `n1` and `n2` straight to the
+/// broker, `n3` through a fault proxy with its gateway on loopback, and a caller, converged.
+struct Proxied {
+    domain: Deployed,
+    proxy: FaultProxy,
+    nodes: Vec<clacks_tests::process::NodeProcess>,
+    caller: AmqpCaller,
+}
+
+impl Proxied {
+    async fn start(test: &str) -> Proxied {
+        let domain = Deployed::create(test);
+        let broker = SocketAddr::from(([127, 0, 0, 1], 5672));
+        let proxy = FaultProxy::start(broker).expect("a fault proxy");
+        let n3_url = domain.node_url_at("127.0.0.1", proxy.port());
+        let nodes = vec![
+            domain.chaos_node("n1", "off", &PARTITION_ENV),
+            domain.chaos_node("n2", "off", &PARTITION_ENV),
+            domain.chaos_node_with(None, "n3", "127.0.0.1:0", &n3_url, &PARTITION_ENV),
+        ];
+        let caller = domain.caller().await;
+        domain.converged(&caller, &["n1", "n2", "n3"]).await;
+        Proxied {
+            domain,
+            proxy,
+            nodes,
+            caller,
+        }
+    }
+
+    /// [`partition_under_load`] of `n3` through the proxy.
+    async fn partition(
+        &self,
+        fault: Fault,
+        make: impl FnOnce(),
+        heal: impl FnOnce(),
+        hold: Duration,
+    ) -> Measured {
+        let gateway = gateway_caller(self.nodes[2].url());
+        partition_under_load(&self.domain, &self.caller, gateway, fault, make, heal, hold).await
+    }
+
+    /// Every node is back in the domain; the caller closes.
+    async fn converge_and_close(self) {
+        self.domain
+            .converged(&self.caller, &["n1", "n2", "n3"])
+            .await;
+        self.caller.close().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_black_holed_node_is_dropped_its_calls_move_and_it_rejoins_after_the_heal() {
-    let domain = Deployed::create("blackhole");
-    let proxy = FaultProxy::start(broker()).expect("a fault proxy");
-    let nodes = three_nodes(&domain, &proxy);
-    let caller = domain.caller().await;
-    domain.converged(&caller, &["n1", "n2", "n3"]).await;
-    let measured = partition_under_load(
-        &domain,
-        &caller,
-        nodes[2].url(),
-        Fault::BlackHole,
-        || proxy.black_hole(),
-        || proxy.heal(),
-        5 * SEC,
-    )
-    .await;
-    let detected = measured.broker_detected.expect("the broker dropped n3");
-    // Three heartbeat intervals, plus what the polling may lag (a 50 ms pause and a passive
-    // declare on a busy machine).
-    let limit = Duration::from_secs(3 * HEARTBEAT) + Duration::from_millis(250);
-    assert!(detected <= limit, "the broker took {detected:?}");
-    let on_node = measured
-        .node_detected
-        .expect("n3 failed the calls waiting on its dead link");
-    assert!(on_node <= limit + SEC, "n3 took {on_node:?}");
+    let test = Proxied::start("blackhole").await;
+    let proxy = &test.proxy;
+    let measured = test
+        .partition(
+            Fault::BlackHole,
+            || proxy.black_hole(),
+            || proxy.heal(),
+            5 * SEC,
+        )
+        .await;
+    measured.assert_found_by_heartbeats();
     // Connection attempts made into the hole do not linger as extra connections.
     let single = tokio::task::block_in_place(|| proxy.wait_open_connections(1, 10 * SEC));
     assert!(
@@ -396,32 +456,20 @@ async fn a_black_holed_node_is_dropped_its_calls_move_and_it_rejoins_after_the_h
         "n3 keeps one connection, not {}",
         proxy.open_connections()
     );
-    domain.converged(&caller, &["n1", "n2", "n3"]).await;
-    caller.close().await;
+    test.converge_and_close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_link_moves_the_nodes_calls_and_it_rejoins_at_once() {
-    let domain = Deployed::create("cut");
-    let proxy = FaultProxy::start(broker()).expect("a fault proxy");
-    let nodes = three_nodes(&domain, &proxy);
-    let caller = domain.caller().await;
-    domain.converged(&caller, &["n1", "n2", "n3"]).await;
-    let measured = partition_under_load(
-        &domain,
-        &caller,
-        nodes[2].url(),
-        Fault::Cut,
-        || proxy.cut(),
-        || {},
-        Duration::ZERO,
-    )
-    .await;
+    let test = Proxied::start("cut").await;
+    let proxy = &test.proxy;
+    let measured = test
+        .partition(Fault::Cut, || proxy.cut(), || {}, Duration::ZERO)
+        .await;
     // An RST needs no heartbeat: the broker drops n3 at once.
     let detected = measured.broker_detected.expect("the broker dropped n3");
     assert!(detected <= SEC, "the broker took {detected:?}");
-    domain.converged(&caller, &["n1", "n2", "n3"]).await;
-    caller.close().await;
+    test.converge_and_close().await;
 }
 
 /// The heartbeat a node asks for is the one the broker runs the connection with

@@ -7,7 +7,7 @@
 //! `EXTERNAL` (the `rabbitmq_auth_mechanism_ssl` plugin, the certificate's common name as the
 //! user), all in the private node's own configuration file.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -19,6 +19,22 @@ pub struct PrivateBroker {
     tls_port: Option<u16>,
     dir: PathBuf,
     env: Vec<(String, String)>,
+    /// The address it listens on (127.0.0.1, or its host's in a network namespace).
+    host: IpAddr,
+    /// The network namespace it runs in (`crate::netns`), if any.
+    netns: Option<String>,
+}
+
+/// `program`, run inside `netns` when there is one.
+fn command_in(netns: Option<&str>, program: &str) -> Command {
+    match netns {
+        Some(ns) => {
+            let mut command = Command::new("ip");
+            command.args(["netns", "exec", ns, program]);
+            command
+        }
+        None => Command::new(program),
+    }
 }
 
 /// The TLS listener of a private broker: its certificate and key, and the CA its clients'
@@ -50,10 +66,11 @@ fn free_port() -> Option<u16> {
     None
 }
 
-fn wait_port(port: u16, up: bool, within: Duration) -> bool {
+fn wait_port(host: IpAddr, port: u16, up: bool, within: Duration) -> bool {
     let deadline = Instant::now() + within;
+    let at = SocketAddr::from((host, port));
     while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() == up {
+        if TcpStream::connect_timeout(&at, Duration::from_secs(1)).is_ok() == up {
             return true;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -64,15 +81,25 @@ fn wait_port(port: u16, up: bool, within: Duration) -> bool {
 impl PrivateBroker {
     /// Starts a broker on a free loopback port; `Err` says why it could not.
     pub fn start() -> Result<PrivateBroker, String> {
-        Self::start_with(None)
+        PrivateBroker::start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), None, None)
     }
 
     /// Starts a broker with a TLS listener too (on its own free loopback port).
     pub fn start_tls(tls: &BrokerTls) -> Result<PrivateBroker, String> {
-        Self::start_with(Some(tls))
+        PrivateBroker::start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), None, Some(tls))
     }
 
-    fn start_with(tls: Option<&BrokerTls>) -> Result<PrivateBroker, String> {
+    /// Starts a broker inside network namespace `netns` (a [`crate::netns`] host), listening
+    /// on `host`, that namespace's address; its `rabbitmqctl` runs in there too.
+    pub fn start_in_netns(netns: &str, host: Ipv4Addr) -> Result<PrivateBroker, String> {
+        PrivateBroker::start_at(IpAddr::V4(host), Some(netns), None)
+    }
+
+    fn start_at(
+        host: IpAddr,
+        netns: Option<&str>,
+        tls: Option<&BrokerTls>,
+    ) -> Result<PrivateBroker, String> {
         let port = free_port().ok_or("no free port pair for a private broker")?;
         let tls_port = match tls {
             Some(_) => Some(free_port().ok_or("no free port for a TLS listener")?),
@@ -85,13 +112,13 @@ impl PrivateBroker {
             std::fs::create_dir_all(dir.join(sub))
                 .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let mut conf = format!("listeners.tcp.local = 127.0.0.1:{port}\nloopback_users = none\n");
+        let mut conf = format!("listeners.tcp.local = {host}:{port}\nloopback_users = none\n");
         let mut plugins = "[].\n";
         if let (Some(tls), Some(tls_port)) = (tls, tls_port) {
             // verify_peer without fail_if_no_peer_cert: a certificate that is presented must
             // chain to the CA; a client without one may still log in with a password.
             conf.push_str(&format!(
-                "listeners.ssl.local = 127.0.0.1:{tls_port}\n\
+                "listeners.ssl.local = {host}:{tls_port}\n\
                  ssl_options.cacertfile = {}\n\
                  ssl_options.certfile = {}\n\
                  ssl_options.keyfile = {}\n\
@@ -118,10 +145,7 @@ impl PrivateBroker {
         let env = vec![
             ("RABBITMQ_NODENAME".to_owned(), node.clone()),
             ("RABBITMQ_NODE_PORT".to_owned(), port.to_string()),
-            (
-                "RABBITMQ_NODE_IP_ADDRESS".to_owned(),
-                "127.0.0.1".to_owned(),
-            ),
+            ("RABBITMQ_NODE_IP_ADDRESS".to_owned(), host.to_string()),
             ("RABBITMQ_DIST_PORT".to_owned(), (port + 20_000).to_string()),
             ("RABBITMQ_MNESIA_BASE".to_owned(), path("mnesia")),
             ("RABBITMQ_LOG_BASE".to_owned(), path("log")),
@@ -132,7 +156,7 @@ impl PrivateBroker {
             ("RABBITMQ_CONFIG_FILE".to_owned(), path("rabbitmq")),
             ("RABBITMQ_PID_FILE".to_owned(), path("pid")),
         ];
-        let started = Command::new("rabbitmq-server")
+        let started = command_in(netns, "rabbitmq-server")
             .arg("-detached")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .status()
@@ -143,9 +167,12 @@ impl PrivateBroker {
             tls_port,
             dir,
             env,
+            host,
+            netns: netns.map(str::to_owned),
         };
-        let tls_up = || tls_port.is_none_or(|p| wait_port(p, true, Duration::from_secs(30)));
-        if !started.success() || !wait_port(port, true, Duration::from_secs(90)) || !tls_up() {
+        let tls_up = || tls_port.is_none_or(|p| wait_port(host, p, true, Duration::from_secs(30)));
+        if !started.success() || !wait_port(host, port, true, Duration::from_secs(90)) || !tls_up()
+        {
             return Err(format!(
                 "private broker {} did not start (see {})",
                 broker.node,
@@ -155,9 +182,14 @@ impl PrivateBroker {
         Ok(broker)
     }
 
-    /// `amqp://guest:guest@127.0.0.1:PORT/%2f`.
+    /// `amqp://guest:guest@HOST:PORT/%2f`.
     pub fn url(&self) -> String {
-        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+        format!("amqp://guest:guest@{}:{}/%2f", self.host, self.port)
+    }
+
+    /// The address it listens on (127.0.0.1 unless it runs in a network namespace).
+    pub fn host(&self) -> IpAddr {
+        self.host
     }
 
     /// The loopback port it listens on.
@@ -177,9 +209,9 @@ impl PrivateBroker {
 
     /// What makes [`PrivateBroker::rabbitmqctl`] commands, for holders that outlive a borrow.
     pub fn rabbitmqctl_maker(&self) -> impl Fn() -> Command + Send + Sync + 'static {
-        let (node, env) = (self.node.clone(), self.env.clone());
+        let (node, env, netns) = (self.node.clone(), self.env.clone(), self.netns.clone());
         move || {
-            let mut command = Command::new("rabbitmqctl");
+            let mut command = command_in(netns.as_deref(), "rabbitmqctl");
             command
                 .args(["-n", &node])
                 .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -197,12 +229,12 @@ impl PrivateBroker {
 
     /// `rabbitmqctl stop_app`: connections drop, the port closes.
     pub fn stop_app(&self) -> bool {
-        self.ctl(&["stop_app"]) && wait_port(self.port, false, Duration::from_secs(30))
+        self.ctl(&["stop_app"]) && wait_port(self.host, self.port, false, Duration::from_secs(30))
     }
 
     /// `rabbitmqctl start_app`: the port opens again.
     pub fn start_app(&self) -> bool {
-        self.ctl(&["start_app"]) && wait_port(self.port, true, Duration::from_secs(60))
+        self.ctl(&["start_app"]) && wait_port(self.host, self.port, true, Duration::from_secs(60))
     }
 
     /// The Erlang node name (`clacks-test-PID-PORT@localhost`).
@@ -232,7 +264,7 @@ impl PrivateBroker {
                 ));
             }
         }
-        if wait_port(self.port, true, Duration::from_secs(60)) {
+        if wait_port(self.host, self.port, true, Duration::from_secs(60)) {
             Ok(())
         } else {
             Err(format!("{} did not open its port after joining", self.node))

@@ -28,6 +28,8 @@ pub struct Deployed {
     dir: PathBuf,
     /// The broker's AMQP ports (several for a private cluster), in the order nodes try them.
     ports: Vec<u16>,
+    /// The broker's address (127.0.0.1, or a network namespace's).
+    host: String,
     ctl: Ctl,
     bin: PathBuf,
 }
@@ -48,7 +50,8 @@ impl Deployed {
     /// Creates domain `it.TEST-PID` on a private broker.
     pub fn on_private_broker(bin: &str, broker: &PrivateBroker, test: &str) -> Deployed {
         let ctl = Arc::new(broker.rabbitmqctl_maker());
-        Deployed::import(bin, test, vec![broker.port()], ctl, "classic")
+        let host = broker.host().to_string();
+        Deployed::import(bin, test, vec![broker.port()], ctl, "classic").with_host(&host)
     }
 
     /// Creates domain `it.TEST-PID` on a private broker cluster, its dead-letter queue a
@@ -57,7 +60,8 @@ impl Deployed {
     pub fn on_cluster(bin: &str, cluster: &BrokerCluster, test: &str) -> Deployed {
         let ctl = Arc::new(cluster.nodes[0].rabbitmqctl_maker());
         let ports = cluster.nodes.iter().map(PrivateBroker::port).collect();
-        Deployed::import(bin, test, ports, ctl, "quorum")
+        let host = cluster.nodes[0].host().to_string();
+        Deployed::import(bin, test, ports, ctl, "quorum").with_host(&host)
     }
 
     fn import(bin: &str, test: &str, ports: Vec<u16>, ctl: Ctl, queue_type: &str) -> Deployed {
@@ -70,6 +74,7 @@ impl Deployed {
             domain,
             dir,
             ports,
+            host: "127.0.0.1".to_owned(),
             ctl,
             bin: PathBuf::from(bin),
         };
@@ -101,6 +106,11 @@ impl Deployed {
         deployed
     }
 
+    fn with_host(mut self, host: &str) -> Deployed {
+        self.host = host.to_owned();
+        self
+    }
+
     /// The node user's name.
     pub fn node_user(&self) -> String {
         format!("{}-node", self.domain)
@@ -117,7 +127,7 @@ impl Deployed {
         let all: Vec<String> = self
             .ports
             .iter()
-            .map(|port| format!("amqp://{d}-node:node-pw@127.0.0.1:{port}/{d}"))
+            .map(|port| format!("amqp://{d}-node:node-pw@{}:{port}/{d}", self.host))
             .collect();
         all.join(",")
     }
@@ -138,7 +148,7 @@ impl Deployed {
     pub fn caller_url_at(&self, index: usize) -> String {
         let d = &self.domain;
         let port = self.ports[index.min(self.ports.len() - 1)];
-        format!("amqp://{d}-caller:caller-pw@127.0.0.1:{port}/{d}")
+        format!("amqp://{d}-caller:caller-pw@{}:{port}/{d}", self.host)
     }
 
     /// The `clacks` binary nodes run.

@@ -13,6 +13,8 @@
 //! - [`deployed`]: a domain with deploy/'s node and caller users on a broker, and its node
 //!   processes.
 //! - [`soak`]: broker restarts under steady load, measured per restart.
+//! - [`overload`]: far more calls than a node serves, over HTTP and AMQP, tallied per path,
+//!   with the node's resident memory sampled.
 //! - [`certs`]: test certificates (two CAs, servers, clients) generated with rcgen.
 //! - [`caller`]: a plain AMQP caller (any user, many calls in flight) for multi-process tests.
 //! - [`chaos_node`]: builds and finds the test-only `clacks-chaos-node` binary.
@@ -22,6 +24,7 @@
 //! - [`fault_proxy`]: a TCP proxy between a node and the broker that delays, black-holes
 //!   or cuts (RST) its connections, for partition tests.
 //! - [`process`]: `clacks node` as a child process (ready line, signals, kill on drop).
+//! - [`netns`]: hosts made of network namespaces on a bridge, for multi-host tests.
 //! - [`http`]: a small JSON-RPC-over-HTTP client for gateway tests.
 //! - [`slapd`]: the private OpenLDAP server of a test binary (the `clacks-test-slapd`
 //!   crate, shared with the object store's own tests and the benchmarks).
@@ -45,6 +48,8 @@ pub mod conformance;
 pub mod deployed;
 pub mod fault_proxy;
 pub mod http;
+pub mod netns;
+pub mod overload;
 pub mod probe;
 pub mod process;
 pub mod soak;

@@ -192,7 +192,7 @@ async fn amqp_caller(load: Arc<Load>, url: String, domain: String) {
 
 /// `POST /rpc` of one JSON-RPC call with an `x-deadline`, on a blocking socket whose reads
 /// give up at `limit` (a hung call).
-fn http_call(addr: &str, body: &str, deadline_ms: u64, limit: Duration) -> Option<Value> {
+pub fn http_call(addr: &str, body: &str, deadline_ms: u64, limit: Duration) -> Option<Value> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(limit)).ok()?;
     let request = format!(
