@@ -27,6 +27,27 @@ pub struct Client {
     pub tls: Option<ClientTls>,
     /// SASL mechanism over AMQP.
     pub mechanism: Mechanism,
+    /// A bearer token for the HTTP gateway (`--token`).
+    pub token: Option<String>,
+}
+
+/// `URL` without its `user:password@`, and that user and password (HTTP Basic).
+fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_owned(), None);
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+            (
+                format!("{scheme}://{host}{path}"),
+                Some((user.to_owned(), password.to_owned())),
+            )
+        }
+        None => (url.to_owned(), None),
+    }
 }
 
 /// What can go wrong, with the exit code it maps to.
@@ -90,12 +111,17 @@ impl Client {
         // arrives as a typed error instead of a cut connection.
         let deadline = clacks_runtime::call::unix_millis_now() + self.timeout.as_millis() as u64;
         let client = self.http_client()?;
-        let sent = client
-            .post(&self.url)
+        let (url, basic) = split_userinfo(&self.url);
+        let mut request = client
+            .post(&url)
             .insert_header(("content-type", "application/json"))
-            .insert_header(("x-deadline", deadline.to_string()))
-            .send_body(body.to_string())
-            .await;
+            .insert_header(("x-deadline", deadline.to_string()));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        } else if let Some((user, password)) = basic {
+            request = request.basic_auth(user, password);
+        }
+        let sent = request.send_body(body.to_string()).await;
         // Messages show the URL without its password (a URL may carry user:password@).
         let shown = clacks_runtime::config::redact_url(&self.url);
         let mut response = sent.map_err(|e| match e {
@@ -222,5 +248,25 @@ impl Session {
         if let Some(amqp) = self.amqp {
             amqp.close().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_userinfo;
+
+    #[test]
+    fn basic_credentials_come_out_of_the_url() {
+        assert_eq!(
+            split_userinfo("https://alice:p%40ss:x@10.0.0.1:8443/rpc"),
+            (
+                "https://10.0.0.1:8443/rpc".to_owned(),
+                Some(("alice".to_owned(), "p%40ss:x".to_owned()))
+            )
+        );
+        assert_eq!(
+            split_userinfo("http://127.0.0.1:8080/rpc"),
+            ("http://127.0.0.1:8080/rpc".to_owned(), None)
+        );
     }
 }

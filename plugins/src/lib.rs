@@ -6,6 +6,8 @@
 //! ## Layout
 //! - [`acl`]: `acl.list`, `roles`, `add`, `remove`, `add_role`, `remove_role`, `check`: the
 //!   domain's ACL set at run time, the same on every node (`AclChanged` events).
+//! - [`auth`]: `auth.revoke`, and the identity checks of HTTP callers (Basic against the
+//!   object layer, signed bearer tokens, failure limits) the gateway asks with `[auth]` on.
 //! - [`core`]: `core.ping`, `describe` (OpenRPC), `nodes`, `departed`, `actor_tree`
 //!   (CUMULATIVE), `restart`, `stop`, `dead_letters`, `replay_dead_letters`: every node runs it.
 //! - [`host`]: `host.facts`, `load`, `disks`, `interfaces`: real facts of the machine.
@@ -23,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod acl;
+pub mod auth;
 pub mod core;
 pub mod events;
 pub mod host;

@@ -39,8 +39,22 @@ pub struct Target {
     pub timeout: f64,
     /// The CA file (PEM) the server's certificate must chain to: for https:// and amqps://
     /// (the only trust anchor; no system store).
-    #[arg(long, env = "CLACKS_CA", value_name = "FILE")]
+    #[arg(
+        long,
+        visible_alias = "ca-file",
+        env = "CLACKS_CA",
+        value_name = "FILE"
+    )]
     pub ca: Option<std::path::PathBuf>,
+    /// A bearer token from the node's `POST /login` (HTTP Basic: put `USER:PASSWORD@` in
+    /// the --url instead).
+    #[arg(
+        long,
+        env = "CLACKS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
     /// A client certificate (PEM) to present, with --key.
     #[arg(long, env = "CLACKS_CERT", value_name = "FILE", requires = "key")]
     pub cert: Option<std::path::PathBuf>,
@@ -76,6 +90,7 @@ impl Target {
                 }
             }),
             mechanism: Mechanism::parse(&self.mechanism).unwrap_or_default(),
+            token: self.token.clone().filter(|t| !t.trim().is_empty()),
         }
     }
 }

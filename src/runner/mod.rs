@@ -131,7 +131,19 @@ impl NodeRunner {
             return fail(Exit::Usage, e);
         }
         let name = settings.node_name();
-        let gateway = GatewayConfig::from_settings(&settings.http);
+        if let Err(e) = clacks_gateway::check_tls(&settings.http) {
+            return fail(Exit::Usage, sources.name_env_variable(e));
+        }
+        let mut gateway = GatewayConfig::from_settings(&settings.http);
+        let mut plugins = plugins;
+        match clacks_plugins::auth::Auth::from_settings(&settings) {
+            Ok(Some(auth)) => {
+                plugins.push(clacks_plugins::auth::AuthPlugin::definition(&auth));
+                gateway = gateway.with_auth(auth);
+            }
+            Ok(None) => {}
+            Err(e) => return fail(Exit::Usage, sources.name_env_variable(e)),
+        }
         let amqp = match AmqpConfig::from_settings(&settings, &name) {
             Ok(amqp) => amqp,
             Err(e) => return fail(Exit::Usage, sources.name_env_variable(e)),

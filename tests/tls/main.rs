@@ -17,6 +17,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
 use clacks_tests::deployed::Deployed;
 
+mod https_tokens;
+
 /// The environment that gives a node TLS files and a mechanism.
 fn tls_env<'a>(
     ca: &'a Path,

@@ -53,6 +53,8 @@ fn examples() -> Vec<(&'static str, String, String, &'static str)> {
             format!("<Audit><User>mallory</User><Topic>t</Topic><Right>xq</Right><Decision>denied</Decision><Node>node-a</Node><Timestamp>{TS}</Timestamp></Audit>"), "'xq' does not match the pattern"),
         ("AclChanged", format!("<AclChanged><Node>node-a</Node><Revision>3</Revision><Origin>node-a</Origin><Set>{{}}</Set><Timestamp>{TS}</Timestamp></AclChanged>"),
             format!("<AclChanged><Node>node-a</Node><Revision>-1</Revision><Origin>node-a</Origin><Timestamp>{TS}</Timestamp></AclChanged>"), "-1"),
+        ("TokenRevoked", format!("<TokenRevoked><Node>node-a</Node><Id>q7Xf0_-kP2mZ3aQe</Id><User>alice</User><ExpiresMs>1767225600000</ExpiresMs><Timestamp>{TS}</Timestamp></TokenRevoked>"),
+            format!("<TokenRevoked><Node>node-a</Node><Id>not a token id</Id><User>alice</User><ExpiresMs>1767225600000</ExpiresMs><Timestamp>{TS}</Timestamp></TokenRevoked>"), "does not match the pattern"),
     ]
 }
 

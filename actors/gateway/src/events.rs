@@ -193,10 +193,14 @@ pub async fn events(
     } else {
         request.names.clone()
     };
+    let user = match crate::auth::caller(&req, &state).await {
+        Ok(user) => user,
+        Err(refused) => return refused,
+    };
     let acl = state.node.acl();
     for name in &names {
         let topic = acl.event_topic(name);
-        if let Err(e) = state.node.authorize(&state.user, &topic, Rights::READ) {
+        if let Err(e) = state.node.authorize(&user, &topic, Rights::READ) {
             return HttpResponse::Forbidden()
                 .content_type("application/json")
                 .body(

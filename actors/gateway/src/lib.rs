@@ -14,6 +14,9 @@
 //! - `events`: the SSE stream, its caps and field escaping.
 //! - `metrics`: `/metrics`.
 //! - `peer`: noticing a client that went away.
+//! - [`auth`]: who a caller is (client certificate, HTTP Basic, bearer token), `POST /login`,
+//!   the 401/429 refusals, logged and audited.
+//! - `client_cert`: the caller an HTTPS client certificate names.
 //! - `streams`: counting the SSE streams per client address and per node.
 //! - [`page`]: the web admin page at `/` (embedded assets) and the cross-site check on `/rpc`.
 //!
@@ -26,6 +29,8 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
+mod client_cert;
 mod events;
 mod metrics;
 pub mod page;
@@ -45,7 +50,9 @@ use actix_web::{web, App, HttpServer};
 use clacks_runtime::config::{HttpSettings, Settings};
 use clacks_runtime::supervision::{ChildHandle, ChildSpec, ExitGuard, RestartType};
 use clacks_runtime::{Error, NodeHandle};
+use clacks_tls::ServerTls;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Gateway settings (`[http]`).
@@ -69,6 +76,17 @@ pub struct GatewayConfig {
     pub header_timeout: Duration,
     /// Time a client has to send a request's body.
     pub body_timeout: Duration,
+    /// HTTPS: the certificate, key and optional client CA (`None`: plain HTTP).
+    pub tls: Option<ServerTls>,
+    /// With `[auth]` on, the identity checks (`None`: callers are `user`, or a client
+    /// certificate's common name).
+    pub auth: Option<Arc<dyn auth::Authenticator>>,
+}
+
+impl std::fmt::Debug for dyn auth::Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Authenticator")
+    }
 }
 
 impl GatewayConfig {
@@ -84,7 +102,38 @@ impl GatewayConfig {
             in_flight: http.in_flight,
             header_timeout: Settings::seconds(http.header_timeout),
             body_timeout: Settings::seconds(http.body_timeout),
+            tls: tls_of(http),
+            auth: None,
         }
+    }
+
+    /// The same with `auth` checking every caller.
+    pub fn with_auth(mut self, auth: Arc<dyn auth::Authenticator>) -> GatewayConfig {
+        self.auth = Some(auth);
+        self
+    }
+}
+
+/// The HTTPS settings of `[http]`, when a certificate is set.
+fn tls_of(http: &HttpSettings) -> Option<ServerTls> {
+    let file = |v: &str| (!v.trim().is_empty()).then(|| std::path::PathBuf::from(v.trim()));
+    Some(ServerTls {
+        cert_file: file(&http.cert_file)?,
+        key_file: file(&http.key_file).unwrap_or_default(),
+        client_ca_file: file(&http.client_ca_file),
+        section: "http".to_owned(),
+    })
+}
+
+/// Reads `[http]`'s TLS files now (every file readable, the key fitting its certificate), so
+/// a wrong one is a configuration error before the node starts.
+pub fn check_tls(http: &HttpSettings) -> Result<(), Error> {
+    match tls_of(http) {
+        Some(tls) => tls
+            .rustls_config()
+            .map(drop)
+            .map_err(|e| Error::config("http", e.to_string())),
+        None => Ok(()),
     }
 }
 
@@ -145,6 +194,7 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
             user: config.user.clone(),
             closing: closing_rx,
             streams: streams::StreamCaps::new(config.sse_per_address, config.sse_per_node),
+            auth: config.auth.clone(),
         });
         let name = node.name().to_owned();
         let server = HttpServer::new(move || {
@@ -152,6 +202,7 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
                 .app_data(state.clone())
                 .wrap(DefaultHeaders::new().add(("x-clacks-node", name.clone())))
                 .route("/rpc", web::post().to(routes::rpc))
+                .route("/login", web::post().to(auth::login))
                 .route("/health", web::get().to(routes::health))
                 .route("/ready", web::get().to(routes::ready))
                 .route("/events", web::get().to(events::events))
@@ -162,6 +213,9 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
             if let Some(peer) = peer::PeerSocket::of_connection(connection) {
                 extensions.insert(peer);
             }
+            if let Some(user) = client_cert::PeerUser::of_connection(connection) {
+                extensions.insert(user);
+            }
         })
         .workers(config.workers)
         // Slow-loris: a client that has not sent its request head within the timeout is cut
@@ -169,8 +223,16 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
         .client_request_timeout(config.header_timeout)
         .client_disconnect_timeout(Duration::from_secs(1))
         .disable_signals()
-        .shutdown_timeout(5)
-        .listen(listener)
+        .shutdown_timeout(5);
+        let server = match &config.tls {
+            None => server.listen(listener),
+            Some(tls) => {
+                let tls = tls
+                    .rustls_config()
+                    .map_err(|e| Error::actor(path.clone(), format!("cannot serve HTTPS: {e}")))?;
+                server.listen_rustls_0_23(listener, tls)
+            }
+        }
         .map_err(|e| Error::actor(path, format!("cannot serve HTTP: {e}")))?
         .run();
         let handle = server.handle();

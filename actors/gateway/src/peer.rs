@@ -16,8 +16,19 @@ impl PeerSocket {
     /// The socket of a new connection (`HttpServer::on_connect`); `None` for other transports.
     #[cfg(unix)]
     pub fn of_connection(connection: &dyn Any) -> Option<PeerSocket> {
+        use actix_tls::accept::rustls_0_23::TlsStream;
+        use actix_web::rt::net::TcpStream;
         use std::os::fd::AsFd;
-        let tcp = connection.downcast_ref::<actix_web::rt::net::TcpStream>()?;
+        let tcp = match connection.downcast_ref::<TcpStream>() {
+            Some(tcp) => tcp,
+            // HTTPS: the socket under the TLS session (a close is still an end of file).
+            None => {
+                connection
+                    .downcast_ref::<TlsStream<TcpStream>>()?
+                    .get_ref()
+                    .0
+            }
+        };
         // The duplicate shares the connection's file description, which tokio made
         // non-blocking, so a peek never waits.
         let fd = tcp.as_fd().try_clone_to_owned().ok()?;

@@ -32,6 +32,8 @@ pub struct GatewayState {
     pub closing: tokio::sync::watch::Receiver<bool>,
     /// Open `GET /events` streams and their caps.
     pub streams: std::sync::Arc<super::streams::StreamCaps>,
+    /// With `[auth]` on: the identity checks every caller must pass.
+    pub auth: Option<std::sync::Arc<dyn super::auth::Authenticator>>,
 }
 
 fn json_response(status: StatusCode, body: &Value) -> HttpResponse {
@@ -104,6 +106,11 @@ pub async fn rpc(
     if let Err(refused) = super::page::origin::check_same_origin(&req) {
         return cross_site(refused, state.node.name());
     }
+    // Who is calling, before the body is read: a refused caller costs no body buffer.
+    let user = match super::auth::caller(&req, &state).await {
+        Ok(user) => user,
+        Err(refused) => return refused,
+    };
     if !is_json(&req) {
         let got = req
             .headers()
@@ -157,7 +164,7 @@ pub async fn rpc(
         max_batch: state.max_batch,
         calls: &state.calls,
     };
-    match serve_body(&state.node, &state.user, deadline_ms, &body, limits).await {
+    match serve_body(&state.node, &user, deadline_ms, &body, limits).await {
         Some(answer) => json_response(StatusCode::OK, &answer),
         None => HttpResponse::NoContent().finish(),
     }

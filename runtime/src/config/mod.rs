@@ -3,10 +3,12 @@
 //! environment variables and short forms, then explicit overrides (command-line flags). An
 //! error about a value set by an environment variable names the variable.
 
+mod auth;
 mod brokers;
 mod loader;
 mod settings;
 
+pub use auth::AuthSettings;
 pub use brokers::{broker_addresses, redact_url};
 pub use loader::{load, name_env_variable, DEFAULTS};
 pub use settings::{

@@ -36,6 +36,9 @@ pub struct Settings {
     /// `[acl]`
     #[serde(default)]
     pub acl: AclSettings,
+    /// `[auth]`
+    #[serde(default)]
+    pub auth: super::auth::AuthSettings,
     /// `[plugins.NAME]`
     #[serde(default)]
     pub plugins: BTreeMap<String, PluginSettings>,
@@ -131,6 +134,16 @@ pub struct HttpSettings {
     pub header_timeout: f64,
     /// Seconds a client has to send a request's body.
     pub body_timeout: f64,
+    /// PEM certificate (chain) of the gateway: set, it serves HTTPS only.
+    #[serde(default)]
+    pub cert_file: String,
+    /// PEM private key of `cert_file`.
+    #[serde(default)]
+    pub key_file: String,
+    /// PEM CA bundle whose client certificates the gateway accepts (optional for clients);
+    /// a client certificate's common name becomes the caller.
+    #[serde(default)]
+    pub client_ca_file: String,
 }
 
 /// `[calls]`
@@ -322,7 +335,7 @@ pub enum HttpListen {
     At(SocketAddr),
 }
 
-fn bad(key: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
+pub(super) fn bad(key: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
     Error::config(key, format!("value \"{value}\" is not allowed: {allowed}"))
 }
 
@@ -337,7 +350,7 @@ pub fn is_valid_name(name: &str, dots: bool) -> bool {
         && !name.ends_with('.')
 }
 
-fn positive_seconds(key: &str, value: f64) -> Result<Duration, Error> {
+pub(super) fn positive_seconds(key: &str, value: f64) -> Result<Duration, Error> {
     if value.is_finite() && value > 0.0 && value < 1e9 {
         Ok(Duration::from_secs_f64(value))
     } else {
@@ -440,6 +453,8 @@ impl Settings {
         }
         positive_seconds("http.header_timeout", self.http.header_timeout)?;
         positive_seconds("http.body_timeout", self.http.body_timeout)?;
+        self.http_tls_files()?;
+        self.auth.validate()?;
         self.default_timeout()?;
         if self.calls.in_flight == 0 {
             return Err(bad("calls.in_flight", 0, "at least 1"));
@@ -507,6 +522,39 @@ impl Settings {
                     "HOST:PORT with an IP address (e.g. 127.0.0.1:8080, [::1]:0) or \"off\"",
                 )
             })
+    }
+
+    /// `[http]`'s TLS files come in pairs: a certificate needs its key, client certificates
+    /// need HTTPS. (Their contents are read when the gateway starts: `clacks_tls`.)
+    fn http_tls_files(&self) -> Result<(), Error> {
+        let set = |v: &str| !v.trim().is_empty();
+        match (
+            set(&self.http.cert_file),
+            set(&self.http.key_file),
+            set(&self.http.client_ca_file),
+        ) {
+            (false, true, _) => Err(bad(
+                "http.cert_file",
+                "",
+                "a PEM certificate file: http.key_file is set",
+            )),
+            (true, false, _) => Err(bad(
+                "http.key_file",
+                "",
+                "the PEM private key of http.cert_file",
+            )),
+            (false, false, true) => Err(bad(
+                "http.client_ca_file",
+                &self.http.client_ca_file,
+                "empty unless HTTPS is on (http.cert_file and http.key_file)",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// True when the gateway serves HTTPS (`http.cert_file` is set).
+    pub fn https(&self) -> bool {
+        !self.http.cert_file.trim().is_empty()
     }
 
     /// A duration setting already checked by [`validate`](Self::validate).

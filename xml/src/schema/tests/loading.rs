@@ -182,8 +182,9 @@ fn builtin_set_knows_every_event() {
         "PhoneStatistics",
         "Audit",
         "AclChanged",
+        "TokenRevoked",
     ] {
         assert!(set.has_event(name), "{name}");
     }
-    assert_eq!(set.event_names().len(), 22, "{:?}", set.event_names());
+    assert_eq!(set.event_names().len(), 23, "{:?}", set.event_names());
 }

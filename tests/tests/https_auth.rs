@@ -1,0 +1,425 @@
+//! HTTPS and authenticated HTTP callers on one node (in-process transport, the gateway on a
+//! loopback port, certificates from `clacks_tests::certs`): HTTP Basic against a `User` of
+//! the object layer whose `userPassword` holds an `{SSHA}` hash, bearer tokens from
+//! `POST /login`, client certificates mapped to their common name. Refused, each answered with
+//! its HTTP status and JSON body, logged, published as an `Audit` event, and with the node
+//! serving on: no credentials, a wrong password (then HTTP 429 once `auth.max_failures` is
+//! reached, for that user from any address and for any user from that address), an expired
+//! token, a revoked token (`auth.revoke`), a forged token, a client certificate from another CA
+//! (the TLS handshake fails), a server certificate the client does not trust.
+
+use clacks_gateway::{gateway_child, GatewayConfig};
+use clacks_plugins::auth::{Auth, AuthPlugin};
+use clacks_runtime::call::{CallRequest, Params};
+use clacks_runtime::{NodeBuilder, NodeHandle};
+use clacks_tests::certs::{CertFiles, TestPki};
+use clacks_tls::ClientTls;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The identity the gateway looks users up as: granted read and execute by [`grant_reader`].
+const READER: &str = "auth-reader";
+const PEOPLE: &str = "ou=people,dc=example,dc=net";
+
+/// An HTTPS client trusting `ca`, presenting `identity` if given.
+fn client(ca: &Path, identity: Option<&CertFiles>) -> awc::Client {
+    let mut tls = ClientTls::new(ca, "ca");
+    if let Some(id) = identity {
+        tls = tls.with_identity((&id.cert, "cert"), (&id.key, "key"));
+    }
+    let config = tls.rustls_config().expect("client TLS configuration");
+    awc::Client::builder()
+        .connector(awc::Connector::new().rustls_0_23(Arc::new(config)))
+        .timeout(Duration::from_secs(10))
+        .finish()
+}
+
+/// How a request authenticates.
+enum Cred {
+    None,
+    Basic(&'static str, &'static str),
+    Bearer(String),
+}
+
+/// `POST url` with `body`; the status, `Retry-After` and the JSON body.
+async fn post(
+    client: &awc::Client,
+    url: &str,
+    auth: &Cred,
+    body: Value,
+) -> Result<(u16, Option<String>, Value), String> {
+    let mut request = client
+        .post(url)
+        .insert_header(("content-type", "application/json"));
+    match auth {
+        Cred::None => {}
+        Cred::Basic(user, password) => request = request.basic_auth(*user, *password),
+        Cred::Bearer(token) => request = request.bearer_auth(token),
+    }
+    let mut response = request
+        .send_body(body.to_string())
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bytes = response.body().await.map_err(|e| e.to_string())?;
+    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Ok((response.status().as_u16(), retry, value))
+}
+
+fn ping() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "core.ping"})
+}
+
+/// Whether the call ran (HTTP 200 with a result).
+fn ok(answer: &(u16, Option<String>, Value)) -> bool {
+    answer.0 == 200 && answer.2.get("result").is_some()
+}
+
+/// The Audit events the node publishes, as their XML.
+fn audits(
+    node: &NodeHandle,
+) -> (
+    Arc<Mutex<Vec<String>>>,
+    clacks_runtime::events::Subscription,
+) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let subscription = node
+        .event_bus()
+        .subscribe_detached(
+            vec!["Audit".to_owned()],
+            None,
+            &clacks_xml::Namespaces::default(),
+            move |event| sink.lock().unwrap().push(event.xml.to_string()),
+        )
+        .expect("Audit subscription");
+    (seen, subscription)
+}
+
+/// Waits until an audit record holding every one of `needles` arrived.
+async fn audited(seen: &Arc<Mutex<Vec<String>>>, needles: &[&str]) {
+    for _ in 0..200 {
+        if seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|xml| needles.iter().all(|n| xml.contains(n)))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "no Audit event with {needles:?}; saw {:?}",
+        seen.lock().unwrap()
+    );
+}
+
+struct Node {
+    node: NodeHandle,
+    url: String,
+}
+
+/// A node with HTTPS (client certificates from the test CA), `[auth]` on with the key in
+/// `key_file`, and the objects and auth plugins.
+fn start(name: &str, pki: &TestPki, key_file: &Path, extra: &[(&str, &str)]) -> Node {
+    let server = pki
+        .server(&format!("gw-{name}"))
+        .expect("server certificate");
+    let cert = server.cert.display().to_string();
+    let key = server.key.display().to_string();
+    let ca = pki.ca().display().to_string();
+    let token_key = key_file.display().to_string();
+    let mut overrides: Vec<(&str, &str)> = vec![
+        ("http.cert_file", &cert),
+        ("http.key_file", &key),
+        ("http.client_ca_file", &ca),
+        ("auth.enabled", "true"),
+        ("auth.token_key_file", &token_key),
+        ("auth.lookup_user", READER),
+    ];
+    overrides.extend_from_slice(extra);
+    let domain = format!("auth-{name}-{}", std::process::id());
+    let settings = clacks_tests::cluster::settings(&domain, &overrides);
+    let auth = Auth::from_settings(&settings)
+        .expect("auth settings")
+        .expect("auth on");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("loopback port");
+    let url = format!("https://{}/rpc", listener.local_addr().expect("address"));
+    let gateway = GatewayConfig {
+        workers: 1,
+        ..GatewayConfig::from_settings(&settings.http)
+    }
+    .with_auth(auth.clone());
+    let node = NodeBuilder::new(settings.clone())
+        .name(name)
+        .plugin(clacks_plugins::core::CorePlugin::definition())
+        .plugin(clacks_plugins::acl::AclPlugin::definition(&settings))
+        .plugin(clacks_plugins::objects::ObjectsPlugin::definition(
+            &settings,
+        ))
+        .plugin(AuthPlugin::definition(&auth))
+        .core_child(move |node| Ok(gateway_child(node, listener, gateway)))
+        .start()
+        .expect("node starts");
+    Node { node, url }
+}
+
+/// Grants [`READER`] what a password lookup needs (`objects.search`, reading `userPassword`),
+/// and the test's users (`bob`, `dave`) their calls, as an operator would with `acl.add` (the
+/// harness set names neither).
+async fn grant_reader(node: &NodeHandle) {
+    let entry = json!({"base": "dc=example,dc=net", "entry": {"priority": 0, "scope": "sub",
+        "members": [format!("^{READER}$"), "^bob$", "^dave$"],
+        "actions": [{"topic": ".*", "acls": "rx", "options": {}}]}});
+    let Value::Object(map) = entry else {
+        unreachable!()
+    };
+    let call = CallRequest::new("acl.add", Params::Named(map)).with_timeout(Duration::from_secs(5));
+    if let Err(e) = node.call(call).await {
+        panic!("cannot grant {READER} the lookup: {e}");
+    }
+}
+
+/// Creates `uid` with `password` stored as an `{SSHA}` hash, in-process as the harness's
+/// `anonymous` (every right).
+async fn create_user(node: &NodeHandle, uid: &str, password: &str) {
+    let hash = clacks_objects::password::hash(password, clacks_objects::password::Method::Ssha)
+        .expect("hash");
+    let params = json!({"type": "User", "parent": PEOPLE,
+        "attrs": {"uid": uid, "givenName": uid, "sn": "Tester", "userPassword": hash}});
+    let Value::Object(map) = params else {
+        unreachable!()
+    };
+    let mut last = None;
+    // The objects plugin seeds the base at start; wait until it serves.
+    for _ in 0..100 {
+        let call = CallRequest::new("objects.create", Params::Named(map.clone()))
+            .with_timeout(Duration::from_secs(5));
+        match node.call(call).await {
+            Ok(_) => return,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("user {uid} not created: {last:?}");
+}
+
+fn key_file(dir: &Path) -> PathBuf {
+    let path = dir.join("token.key");
+    std::fs::write(&path, "0123456789abcdef0123456789abcdef-test-key\n").expect("key file");
+    path
+}
+
+#[actix_rt::test]
+async fn https_with_basic_tokens_and_client_certificates() {
+    let dir = std::env::temp_dir().join(format!("clacks-https-auth-{}", std::process::id()));
+    let pki = TestPki::generate(&dir).expect("test certificates");
+    let key = key_file(&dir);
+    let n = start("a", &pki, &key, &[("auth.max_failures", "3")]);
+    let (seen, _audit) = audits(&n.node);
+    grant_reader(&n.node).await;
+    create_user(&n.node, "alice", "s3cret").await;
+    create_user(&n.node, "bob", "hunter2").await;
+    let https = client(&pki.ca(), None);
+
+    // HTTPS with Basic: the call runs as alice.
+    let answer = post(&https, &n.url, &Cred::Basic("alice", "s3cret"), ping())
+        .await
+        .expect("HTTPS answers");
+    assert!(ok(&answer), "{answer:?}");
+
+    // No credentials: 401 with a JSON-RPC body, audited.
+    let (status, _, body) = post(&https, &n.url, &Cred::None, ping())
+        .await
+        .expect("answer");
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        body["error"]["data"]["reason"], "missing_credentials",
+        "{body}"
+    );
+    audited(&seen, &["missing_credentials", "denied"]).await;
+
+    // A wrong password: 401, audited with the user, and nothing of the call ran.
+    let (status, _, body) = post(&https, &n.url, &Cred::Basic("alice", "guess"), ping())
+        .await
+        .expect("answer");
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["error"]["data"]["reason"], "wrong_password");
+    assert!(body.get("result").is_none());
+    audited(&seen, &["<User>alice</User>", "wrong_password"]).await;
+
+    // POST /login: a token, usable as a bearer; a wrong password there is 401 too.
+    let login = n.url.replace("/rpc", "/login");
+    let (status, _, issued) = post(
+        &https,
+        &login,
+        &Cred::None,
+        json!({"user": "bob", "password": "hunter2"}),
+    )
+    .await
+    .expect("login answers");
+    assert_eq!(status, 200, "{issued}");
+    let token = issued["token"].as_str().expect("a token").to_owned();
+    assert!(
+        issued["expires"].is_string() && issued["expires_ms"].is_u64(),
+        "{issued}"
+    );
+    let answer = post(&https, &n.url, &Cred::Bearer(token.clone()), ping())
+        .await
+        .expect("answer");
+    assert!(ok(&answer), "{answer:?}");
+    let (status, _, body) = post(
+        &https,
+        &login,
+        &Cred::None,
+        json!({"user": "bob", "password": "nope"}),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(
+        (status, body["error"]["data"]["reason"].clone()),
+        (401, json!("wrong_password"))
+    );
+
+    // A forged token (bob's payload, signed with another key): 401 invalid_token.
+    let forger = clacks_plugins::auth::TokenKey::new(b"not the domain's key, 32 bytes long");
+    let (forged, _) = forger
+        .issue("bob", n.node.domain(), u64::MAX / 2)
+        .expect("forged");
+    let (status, _, body) = post(&https, &n.url, &Cred::Bearer(forged), ping())
+        .await
+        .expect("answer");
+    assert_eq!(
+        (status, body["error"]["data"]["reason"].clone()),
+        (401, json!("invalid_token"))
+    );
+
+    // Revoked: auth.revoke (as bob, with his token) and the token is refused from then on.
+    let revoke =
+        json!({"jsonrpc": "2.0", "id": 2, "method": "auth.revoke", "params": {"token": token}});
+    let answer = post(&https, &n.url, &Cred::Bearer(token.clone()), revoke)
+        .await
+        .expect("answer");
+    assert!(ok(&answer), "{answer:?}");
+    let (status, _, body) = post(&https, &n.url, &Cred::Bearer(token.clone()), ping())
+        .await
+        .expect("answer");
+    assert_eq!(
+        (status, body["error"]["data"]["reason"].clone()),
+        (401, json!("revoked_token"))
+    );
+    audited(&seen, &["<User>bob</User>", "revoked_token"]).await;
+
+    // Rate limit (auth.max_failures = 3): this address has failed twice (alice, bob); one more
+    // wrong password reaches the limit, then even the right password gets 429 with
+    // Retry-After, for alice and for bob from this address.
+    let (status, _, _) = post(&https, &n.url, &Cred::Basic("alice", "guess"), ping())
+        .await
+        .expect("answer");
+    assert_eq!(status, 401);
+    for (user, password) in [("alice", "s3cret"), ("bob", "hunter2")] {
+        let (status, retry, body) = post(&https, &n.url, &Cred::Basic(user, password), ping())
+            .await
+            .expect("answer");
+        assert_eq!(status, 429, "{user}: {body}");
+        assert!(retry.is_some_and(|r| r.parse::<u64>().is_ok_and(|s| s >= 1)));
+        assert_eq!(body["error"]["data"]["reason"], "too_many_failures");
+    }
+    audited(&seen, &["<User>alice</User>", "too_many_failures"]).await;
+
+    // A client certificate from the CA: its common name is the caller, no password needed.
+    let alice_cert = pki.client("alice").expect("client certificate");
+    let with_cert = client(&pki.ca(), Some(&alice_cert));
+    let answer = post(&with_cert, &n.url, &Cred::None, ping())
+        .await
+        .expect("answer");
+    assert!(ok(&answer), "{answer:?}");
+
+    // A client certificate from another CA: the handshake fails, nothing is served.
+    let foreign = pki
+        .foreign_client("alice")
+        .expect("foreign client certificate");
+    let refused = post(
+        &client(&pki.ca(), Some(&foreign)),
+        &n.url,
+        &Cred::None,
+        ping(),
+    )
+    .await;
+    assert!(
+        refused.is_err(),
+        "a client certificate from another CA was accepted: {refused:?}"
+    );
+
+    // A client that does not trust the server's CA refuses the connection.
+    let untrusting = client(&pki.other_ca(), None);
+    let refused = post(&untrusting, &n.url, &Cred::Basic("bob", "hunter2"), ping()).await;
+    let error = refused.expect_err("a server certificate from an untrusted CA was accepted");
+    assert!(
+        error.contains("UnknownIssuer") || error.contains("certificate"),
+        "{error}"
+    );
+
+    // The node serves on (a certificate caller is not subject to the password limits).
+    let answer = post(&with_cert, &n.url, &Cred::None, ping())
+        .await
+        .expect("answer");
+    assert!(ok(&answer), "the node stopped serving: {answer:?}");
+    n.node.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[actix_rt::test]
+async fn a_token_expires() {
+    let dir = std::env::temp_dir().join(format!("clacks-https-expiry-{}", std::process::id()));
+    let pki = TestPki::generate(&dir).expect("test certificates");
+    let key = key_file(&dir);
+    let n = start("e", &pki, &key, &[("auth.token_ttl", "1")]);
+    let (seen, _audit) = audits(&n.node);
+    grant_reader(&n.node).await;
+    create_user(&n.node, "dave", "pw-dave").await;
+    let https = client(&pki.ca(), None);
+    let login = n.url.replace("/rpc", "/login");
+    let (status, _, issued) = post(
+        &https,
+        &login,
+        &Cred::None,
+        json!({"user": "dave", "password": "pw-dave"}),
+    )
+    .await
+    .expect("login answers");
+    assert_eq!(status, 200, "{issued}");
+    let token = issued["token"].as_str().expect("token").to_owned();
+    assert!(ok(&post(
+        &https,
+        &n.url,
+        &Cred::Bearer(token.clone()),
+        ping()
+    )
+    .await
+    .expect("answer")));
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let (status, _, body) = post(&https, &n.url, &Cred::Bearer(token), ping())
+        .await
+        .expect("answer");
+    assert_eq!(
+        (status, body["error"]["data"]["reason"].clone()),
+        (401, json!("expired_token")),
+        "{body}"
+    );
+    audited(&seen, &["<User>dave</User>", "expired_token"]).await;
+    // Serving on.
+    let answer = post(&https, &n.url, &Cred::Basic("dave", "pw-dave"), ping())
+        .await
+        .expect("answer");
+    assert!(ok(&answer), "{answer:?}");
+    n.node.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,206 @@
+//! A bearer token from `POST /login` on one node is good on another node of the domain, and a
+//! revocation on the first reaches the second (`TokenRevoked`). Two `clacks node` processes on
+//! the local broker under the deploy/ node user, each serving HTTPS with `[auth]` on and the
+//! same token key; the user lives in the first node's object store. The CLI verifies the
+//! nodes against `--ca-file`, and refuses a node whose certificate it does not trust (exit 3).
+
+use clacks_tests::certs::TestPki;
+use clacks_tests::deployed::Deployed;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{text, BIN};
+
+/// Every right for every authenticated caller (this test is about who gets in, not what they
+/// may do), and the lookups' identity.
+const OPEN_ACL: &str = r#"{"roles": {}, "acl": {"dc=example,dc=net": [{"acls": [
+  {"id": 1, "priority": 0, "scope": "psub", "members": [".*"],
+   "actions": [{"topic": ".*", "acls": "rwcdmsx", "options": {}}]}]}]}}"#;
+
+/// `clacks call` over HTTPS trusting `ca`, with `extra` flags.
+fn cli(url: &str, ca: &Path, extra: &[&str], args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["call", "--url", url, "--timeout", "10", "--ca-file"])
+        .arg(ca)
+        .args(extra)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("clacks runs")
+}
+
+async fn post(
+    client: &awc::Client,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Value,
+) -> (u16, Value) {
+    let mut request = client
+        .post(url)
+        .insert_header(("content-type", "application/json"));
+    for (name, value) in headers {
+        request = request.insert_header((*name, value.clone()));
+    }
+    let mut response = request
+        .send_body(body.to_string())
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let bytes = response.body().await.unwrap_or_default();
+    (
+        response.status().as_u16(),
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// Login on n1, the token used on n2 (over the CLI and raw HTTPS), revoked on n1 and then
+/// refused by n2; the refusal logged by n2. The first node's certificate is also shown to a
+/// CLI that trusts another CA: exit 3, nothing called.
+#[actix_rt::test]
+async fn a_token_from_one_node_is_good_on_another_until_revoked() {
+    let domain = Deployed::on_local(BIN, "tokens");
+    let pki = TestPki::generate(&domain.file("pki")).expect("test certificates");
+    let server = pki.server("gateway").expect("server certificate");
+    let admin = pki.client("admin").expect("admin certificate");
+    let key = domain.file("token.key");
+    std::fs::write(
+        &key,
+        "the domain's token key: 32 bytes or more, shared by every node\n",
+    )
+    .expect("key file");
+    let acl = domain.file("open.acl");
+    std::fs::write(&acl, OPEN_ACL).expect("ACL file");
+    let files = [
+        ("CLACKS_HTTP__CERT_FILE", server.cert.display().to_string()),
+        ("CLACKS_HTTP__KEY_FILE", server.key.display().to_string()),
+        (
+            "CLACKS_HTTP__CLIENT_CA_FILE",
+            pki.ca().display().to_string(),
+        ),
+        ("CLACKS_AUTH__ENABLED", "true".to_owned()),
+        ("CLACKS_AUTH__TOKEN_KEY_FILE", key.display().to_string()),
+        ("CLACKS_ACL__FILE", acl.display().to_string()),
+    ];
+    let env: Vec<(&str, &str)> = files.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let n1 = domain.node("n1", "127.0.0.1:0", &env);
+    let n2 = domain.node("n2", "127.0.0.1:0", &env);
+    assert!(
+        n1.url().starts_with("https://") && n2.url().starts_with("https://"),
+        "{:?}",
+        n1.ready
+    );
+    domain.wait_for_nodes(2);
+
+    // The admin (client certificate) creates alice in n1's object store.
+    let hash = clacks_objects::password::hash("wonderland", clacks_objects::password::Method::Ssha)
+        .expect("hash");
+    let created = cli(
+        n1.url(),
+        &pki.ca(),
+        &[
+            "--cert",
+            &admin.cert.display().to_string(),
+            "--key",
+            &admin.key.display().to_string(),
+            "--node",
+            "n1",
+            "--json",
+        ],
+        &[
+            "objects.create",
+            "User",
+            "\"ou=people,dc=example,dc=net\"",
+            &json!({"uid": "alice", "givenName": "Alice", "sn": "Liddell", "userPassword": hash})
+                .to_string(),
+        ],
+    );
+    assert!(created.status.success(), "{}", text(&created));
+
+    // POST /login on n1.
+    let tls = clacks_tls::ClientTls::new(pki.ca(), "ca")
+        .rustls_config()
+        .expect("client TLS");
+    let https = awc::Client::builder()
+        .connector(awc::Connector::new().rustls_0_23(Arc::new(tls)))
+        .timeout(Duration::from_secs(10))
+        .finish();
+    let (status, issued) = post(
+        &https,
+        &n1.url().replace("/rpc", "/login"),
+        &[],
+        json!({"user": "alice", "password": "wonderland"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{issued}");
+    let token = issued["token"].as_str().expect("token").to_owned();
+
+    // Used on n2: with the CLI (--token) and raw (Authorization: Bearer).
+    let on_n2 = cli(
+        n2.url(),
+        &pki.ca(),
+        &["--token", &token, "--json"],
+        &["core.ping"],
+    );
+    assert!(
+        on_n2.status.success(),
+        "n2 refused n1's token: {}",
+        text(&on_n2)
+    );
+    let bearer = [("authorization", format!("Bearer {token}"))];
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "core.ping"});
+    let (status, body) = post(&https, n2.url(), &bearer, ping.clone()).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Revoked on n1; n2 refuses it once the TokenRevoked event arrived.
+    let revoked = cli(
+        n1.url(),
+        &pki.ca(),
+        &["--token", &token],
+        &["auth.revoke", &format!("token={token}")],
+    );
+    assert!(revoked.status.success(), "{}", text(&revoked));
+    let mut last = (0, Value::Null);
+    for _ in 0..100 {
+        last = post(&https, n2.url(), &bearer, ping.clone()).await;
+        if last.0 == 401 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(last.0, 401, "n2 still takes the revoked token: {}", last.1);
+    assert_eq!(last.1["error"]["data"]["reason"], "revoked_token");
+    let refused = cli(n2.url(), &pki.ca(), &["--token", &token], &["core.ping"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("revoked"), "{}", text(&refused));
+
+    // A CLI that trusts another CA does not talk to n1 at all (exit 3).
+    let untrusting = cli(
+        n1.url(),
+        &pki.other_ca(),
+        &["--token", &token],
+        &["core.ping"],
+    );
+    assert_eq!(untrusting.status.code(), Some(3), "{}", text(&untrusting));
+
+    // Both serve on (Basic on n1: base64 of alice:wonderland); n2 logged the refusal.
+    let (status, _) = post(
+        &https,
+        n1.url(),
+        &[("authorization", "Basic YWxpY2U6d29uZGVybGFuZA==".to_owned())],
+        ping,
+    )
+    .await;
+    assert_eq!(status, 200);
+    n1.signal("-TERM");
+    n2.signal("-TERM");
+    let (_, lines) = n2.finish(Duration::from_secs(20));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("HTTP caller refused") && l.contains("revoked_token")),
+        "n2 did not log the refusal: {lines:?}"
+    );
+    let _ = n1.finish(Duration::from_secs(20));
+}
