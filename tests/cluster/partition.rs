@@ -12,8 +12,6 @@ use clacks_runtime::call::CallError;
 use clacks_tests::caller::AmqpCaller;
 use clacks_tests::fault_proxy::FaultProxy;
 use futures_util::future::join_all;
-use lapin::options::QueueDeclareOptions;
-use lapin::types::FieldTable;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -38,33 +36,14 @@ pub const PARTITION_ENV: [(&str, &str); 4] = [
 /// The deadline of calls made through a node's gateway (`CLACKS_CALLS__TIMEOUT` above).
 pub const GATEWAY_DEADLINE: Duration = Duration::from_secs(4);
 
-/// `queue` as the broker declares it now (a passive declare as the node user, on a channel of
-/// its own since a failed passive declare closes its channel).
-async fn declared(reader: &AmqpCaller, queue: &str) -> Option<lapin::Queue> {
-    let channel = reader.channel().await;
-    let declared = channel
-        .queue_declare(
-            queue.into(),
-            QueueDeclareOptions {
-                passive: true,
-                ..Default::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .ok()?;
-    let _ = channel.close(200, "counted".into()).await;
-    Some(declared)
-}
-
 /// How many consumers the broker counts on `queue`.
 pub async fn consumers(reader: &AmqpCaller, queue: &str) -> Option<u32> {
-    declared(reader, queue).await.map(|q| q.consumer_count())
+    reader.declared(queue).await.map(|q| q.consumer_count())
 }
 
 /// How many messages wait in `queue`, ready for a consumer (unacked ones not counted).
 pub async fn ready_messages(reader: &AmqpCaller, queue: &str) -> Option<u32> {
-    declared(reader, queue).await.map(|q| q.message_count())
+    reader.declared(queue).await.map(|q| q.message_count())
 }
 
 /// Polls `queue` every 50 ms until its consumer count satisfies `want`; how long that took,

@@ -7,7 +7,9 @@
 
 use clacks_runtime::call::{unix_millis_now, CallError};
 use futures_util::StreamExt;
-use lapin::options::{BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions};
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
+};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use serde_json::{json, Value};
@@ -248,6 +250,23 @@ impl AmqpCaller {
             .create_channel()
             .await
             .expect("a channel on the caller's connection")
+    }
+
+    /// `queue` as the broker declares it now (message and consumer counts): a passive declare
+    /// on a channel of its own, since a failed one closes its channel. `None` when it does not
+    /// exist or may not be read by this user.
+    pub async fn declared(&self, queue: &str) -> Option<lapin::Queue> {
+        let channel = self.connection.create_channel().await.ok()?;
+        let options = QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        };
+        let declared = channel
+            .queue_declare(queue.into(), options, FieldTable::default())
+            .await
+            .ok();
+        let _ = channel.close(200, "declared".into()).await;
+        declared
     }
 
     /// Closes the connection.

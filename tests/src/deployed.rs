@@ -11,8 +11,7 @@ use crate::caller::AmqpCaller;
 use crate::chaos_node::chaos_node_bin;
 use crate::process::NodeProcess;
 use lapin::message::BasicGetMessage;
-use lapin::options::{BasicGetOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use lapin::options::BasicGetOptions;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -339,19 +338,9 @@ impl Deployed {
     /// user); `None` when it does not exist.
     pub async fn queue_length(&self, queue: &str) -> Option<u32> {
         let reader = self.as_node().await;
-        let channel = reader.channel().await;
-        let declared = channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..Default::default()
-                },
-                FieldTable::default(),
-            )
-            .await;
+        let declared = reader.declared(queue).await;
         reader.close().await;
-        declared.ok().map(|q| q.message_count())
+        declared.map(|q| q.message_count())
     }
 }
 

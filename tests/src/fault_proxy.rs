@@ -293,6 +293,20 @@ mod tests {
 
     const LONG: Duration = Duration::from_secs(5);
 
+    /// The next read on `stream` fails with a reset (an RST, not a clean close), within
+    /// [`LONG`].
+    async fn assert_reset(stream: &mut TcpStream) {
+        let mut buf = [0u8; 1];
+        let read = tokio::time::timeout(LONG, stream.read(&mut buf))
+            .await
+            .expect("the read ends");
+        assert_eq!(
+            read.map_err(|e| e.kind()),
+            Err(io::ErrorKind::ConnectionReset),
+            "an RST, not a clean close"
+        );
+    }
+
     #[tokio::test]
     async fn pass_forwards_both_ways_and_counts_connections() {
         let (upstream, _) = echo().await;
@@ -375,15 +389,7 @@ mod tests {
         let mut stream = TcpStream::connect(proxy.addr()).await.unwrap();
         assert_eq!(round_trip(&mut stream, b"x").await.unwrap(), b"x");
         proxy.cut();
-        let mut buf = [0u8; 1];
-        let read = tokio::time::timeout(LONG, stream.read(&mut buf))
-            .await
-            .unwrap();
-        assert_eq!(
-            read.map_err(|e| e.kind()),
-            Err(io::ErrorKind::ConnectionReset),
-            "an RST, not a clean close"
-        );
+        assert_reset(&mut stream).await;
         let mut again = TcpStream::connect(proxy.addr()).await.unwrap();
         assert_eq!(round_trip(&mut again, b"y").await.unwrap(), b"y");
     }
@@ -396,13 +402,6 @@ mod tests {
         let mut stream = TcpStream::connect(proxy.addr()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
         proxy.cut();
-        let mut buf = [0u8; 1];
-        let read = tokio::time::timeout(LONG, stream.read(&mut buf))
-            .await
-            .unwrap();
-        assert_eq!(
-            read.map_err(|e| e.kind()),
-            Err(io::ErrorKind::ConnectionReset)
-        );
+        assert_reset(&mut stream).await;
     }
 }

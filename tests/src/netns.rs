@@ -166,26 +166,17 @@ impl Network {
     /// Takes host `name`'s link down at the switch: from now on its packets are dropped,
     /// without any reset or error its peers could see.
     pub fn link_down(&self, name: &str) -> Result<(), String> {
-        ip(&[
-            "-n",
-            &self.switch,
-            "link",
-            "set",
-            &self.host(name).port,
-            "down",
-        ])
+        self.set_link(name, "down")
     }
 
     /// Brings host `name`'s link back up.
     pub fn link_up(&self, name: &str) -> Result<(), String> {
-        ip(&[
-            "-n",
-            &self.switch,
-            "link",
-            "set",
-            &self.host(name).port,
-            "up",
-        ])
+        self.set_link(name, "up")
+    }
+
+    fn set_link(&self, name: &str, state: &str) -> Result<(), String> {
+        let port = &self.host(name).port;
+        ip(&["-n", &self.switch, "link", "set", port, state])
     }
 }
 

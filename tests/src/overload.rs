@@ -8,7 +8,7 @@
 //! the behaviour with it (busy answers, nothing lost or hung, the node bounded by its
 //! prefetch); the `overload` benchmark prints the figures beside an unloaded run.
 
-use clacks_runtime::call::{unix_millis_now, CallError};
+use clacks_runtime::call::CallError;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::caller::AmqpCaller;
-use crate::soak::{gateway_addr, http_call};
+use crate::soak::{gateway_addr, work_over_http};
 
 /// The offered load.
 #[derive(Debug, Clone)]
@@ -117,20 +117,10 @@ fn outcome(result: Result<Value, CallError>, took: Duration, limit: Duration) ->
 /// One `chaos.work` over HTTP to gateway `addr`, with the flood's deadline.
 fn http_work(addr: &str, flood: &Flood) -> Outcome {
     let limit = flood.deadline + flood.slack;
-    let deadline_ms = unix_millis_now() + flood.deadline.as_millis() as u64;
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "chaos.work",
-        "params": [flood.work_ms]})
-    .to_string();
     let started = Instant::now();
-    match http_call(addr, &body, deadline_ms, limit) {
+    match work_over_http(addr, flood.work_ms, flood.deadline, limit) {
         None => Outcome::Hung,
-        Some(reply) => {
-            let result = match reply.get("error") {
-                Some(error) => Err(CallError::from_json(error)),
-                None => Ok(reply.get("result").cloned().unwrap_or(Value::Null)),
-            };
-            outcome(result, started.elapsed(), limit)
-        }
+        Some(result) => outcome(result, started.elapsed(), limit),
     }
 }
 

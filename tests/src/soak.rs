@@ -192,7 +192,7 @@ async fn amqp_caller(load: Arc<Load>, url: String, domain: String) {
 
 /// `POST /rpc` of one JSON-RPC call with an `x-deadline`, on a blocking socket whose reads
 /// give up at `limit` (a hung call).
-pub fn http_call(addr: &str, body: &str, deadline_ms: u64, limit: Duration) -> Option<Value> {
+fn http_call(addr: &str, body: &str, deadline_ms: u64, limit: Duration) -> Option<Value> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(limit)).ok()?;
     let request = format!(
@@ -222,29 +222,37 @@ async fn http_caller(load: Arc<Load>, addr: String) {
     while !load.stopped() {
         let iteration = load.current();
         let limit = plan.deadline + plan.slack;
-        let deadline_ms = unix_millis_now() + plan.deadline.as_millis() as u64;
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "chaos.work",
-            "params": [plan.work_ms]})
-        .to_string();
         let started = Instant::now();
         let addr = addr.clone();
+        let (work_ms, deadline) = (plan.work_ms, plan.deadline);
         let reply =
-            tokio::task::spawn_blocking(move || http_call(&addr, &body, deadline_ms, limit))
+            tokio::task::spawn_blocking(move || work_over_http(&addr, work_ms, deadline, limit))
                 .await
                 .ok()
                 .flatten();
         let outcome = match reply {
             None => Outcome::Hung,
-            Some(reply) => {
-                let result = match reply.get("error") {
-                    Some(error) => Err(CallError::from_json(error)),
-                    None => Ok(reply.get("result").cloned().unwrap_or(Value::Null)),
-                };
-                classify(&result, started.elapsed(), limit)
-            }
+            Some(result) => classify(&result, started.elapsed(), limit),
         };
         record(&load.ledger, iteration, outcome);
     }
+}
+
+/// `chaos.work` of `work_ms` posted to gateway `addr` with `x-deadline` `deadline` from now,
+/// blocking: its result or error, or `None` when no answer came within `limit` (a hang).
+pub fn work_over_http(
+    addr: &str,
+    work_ms: u64,
+    deadline: Duration,
+    limit: Duration,
+) -> Option<Result<Value, CallError>> {
+    let deadline_ms = unix_millis_now() + deadline.as_millis() as u64;
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "chaos.work", "params": [work_ms]});
+    let reply = http_call(addr, &body.to_string(), deadline_ms, limit)?;
+    Some(match reply.get("error") {
+        Some(error) => Err(CallError::from_json(error)),
+        None => Ok(reply.get("result").cloned().unwrap_or(Value::Null)),
+    })
 }
 
 /// True when every node of `names` answers `core.nodes` (through its private queue) within
