@@ -34,8 +34,9 @@ fn counter(hits: &Arc<AtomicU64>) -> PluginDef {
     PluginDef::new(move |_| Ok(Counter { hits: hits.clone() }))
 }
 
-/// root may do anything; alice may call counter.hit and read Notification events; guest may
-/// use the acl commands (the AMQP test changes the set with them) but not counter.hit.
+/// root may do anything; alice may call counter.hit and events.publish and read Notification
+/// events (but not write them); guest may use the acl commands (the AMQP test changes the set
+/// with them) but not counter.hit.
 fn test_set() -> AclSet {
     file::parse(
         r#"{"acl": {"dc=example,dc=net": [{"acls": [
@@ -43,6 +44,7 @@ fn test_set() -> AclSet {
            "actions": [{"topic": ".*", "acls": "rwcdmsx"}]},
           {"id": 2, "priority": 0, "scope": "sub", "members": ["^alice$"],
            "actions": [{"topic": ".*\\.command\\.counter\\.hit$", "acls": "x"},
+                       {"topic": ".*\\.command\\.events\\.publish$", "acls": "x"},
                        {"topic": ".*\\.event\\.Notification$", "acls": "r"}]},
           {"id": 3, "priority": 0, "scope": "sub", "members": ["^guest$"],
            "actions": [{"topic": ".*\\.command\\.(acl|core)\\.", "acls": "rwx"}]}
@@ -169,6 +171,66 @@ async fn http_sse_and_a_node_to_node_hop_are_refused_without_running_the_handler
     let event_topic = format!("{domain}.event.Notification");
     audited(&seen1, "mallory", &event_topic, "denied").await;
     assert_eq!(hits.load(Ordering::SeqCst), 1);
+    cluster.shutdown().await;
+}
+
+/// Publishing needs `w` on `D.event.NAME` beyond `x` on `events.publish`: alice (x, and only
+/// r on Notification) is refused with the event's topic and right, nothing reaches a
+/// subscriber, and the refusal is audited; root's publish of the same event goes out.
+#[actix_rt::test]
+async fn publishing_an_event_needs_w_on_its_topic() {
+    let domain = format!("acl-publish-{}", std::process::id());
+    let overrides = [("acl.local_admin", "false"), ("acl.file", "")];
+    let cluster = Cluster::start(
+        &LocalFactory::default(),
+        &domain,
+        &["n1"],
+        &overrides,
+        |_, b: NodeBuilder| {
+            b.acl_set(test_set())
+                .plugin(clacks_plugins::events::EventsPlugin::definition())
+        },
+    )
+    .await;
+    let n1 = &cluster.nodes[0];
+    let (seen, _audit) = audits(n1).await;
+    let notes = Arc::new(Mutex::new(Vec::new()));
+    let sink = notes.clone();
+    let _notes = n1
+        .event_bus()
+        .subscribe(
+            vec!["Notification".to_owned()],
+            None,
+            &Default::default(),
+            move |event| sink.lock().unwrap().push(event.xml.to_string()),
+        )
+        .await
+        .unwrap();
+    let publish = |user: &str, target: &str| {
+        let xml = format!(
+            "<Event xmlns=\"{}\"><Notification><Target>{target}</Target><Body>b</Body></Notification></Event>",
+            clacks_xml::EVENTS_NS
+        );
+        CallRequest::new("events.publish", Params::Positional(vec![json!(xml)])).with_caller(user)
+    };
+    let topic = format!("{domain}.event.Notification");
+    let err = n1.call(publish("alice", "from-alice")).await.unwrap_err();
+    assert_eq!(err.kind(), RpcErrorKind::Forbidden, "{err}");
+    assert_eq!(err.data("path"), Some(&json!(topic)), "{err}");
+    assert_eq!(err.data("right"), Some(&json!("w")), "{err}");
+    audited(&seen, "alice", &topic, "denied").await;
+
+    n1.call(publish("root", "from-root")).await.unwrap();
+    audited(&seen, "root", &topic, "allowed").await;
+    for _ in 0..500 {
+        if !notes.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let notes = notes.lock().unwrap().clone();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].contains("from-root"), "{notes:?}");
     cluster.shutdown().await;
 }
 

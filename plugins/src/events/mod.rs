@@ -5,17 +5,23 @@
 //! `events.subscriptions()` shows this node's subscriptions with their counters. `clacks emit`
 //! uses `events.publish` through the HTTP gateway. `publish` is an async command (which makes
 //! the plugin concurrent, all `&self`): big events are validated off the plugin's thread while
-//! it serves other publishes.
+//! it serves other publishes. Besides `x` on the command (the call guard's), publishing needs
+//! `w` on the event's topic `D.event.NAME` for the caller (issue 14), checked once the event is
+//! read so the topic names its type; a refusal is `-32003` and an `Audit` event, and nothing is
+//! published.
 
-use clacks_runtime::call::CallError;
-use clacks_runtime::events::{EventBus, EventCountersSnapshot, SubscriptionInfo};
-use clacks_runtime::plugin::plugin;
+use clacks_runtime::acl::{AclEngine, Rights};
+use clacks_runtime::call::{CallContext, CallError};
+use clacks_runtime::events::{audit_sink, EventBus, EventCountersSnapshot, SubscriptionInfo};
+use clacks_runtime::plugin::{authorize, plugin, AuditSink};
 use clacks_runtime::{PluginContext, PluginDef};
 use serde::Serialize;
 
 /// The `events` plugin's state: the node's bus.
 pub struct EventsPlugin {
     bus: EventBus,
+    acl: AclEngine,
+    audit: AuditSink,
 }
 
 /// One event type a node validates.
@@ -53,6 +59,8 @@ impl EventsPlugin {
         PluginDef::new(|ctx: &PluginContext| {
             Ok(EventsPlugin {
                 bus: ctx.events.clone(),
+                acl: ctx.acl.clone(),
+                audit: audit_sink(&ctx.events),
             })
         })
     }
@@ -69,10 +77,21 @@ impl EventsPlugin {
     ///
     /// Async, so a big event (`events.offload_bytes` or more, checked on a blocking worker)
     /// does not hold the other publishes while it is validated; the reply comes once the event
-    /// is accepted, and the transport takes it in the background as before.
+    /// is accepted, and the transport takes it in the background as before. The caller needs
+    /// `w` on `D.event.NAME`: without it the answer is -32003 and nothing is published.
     #[command]
-    async fn publish(&self, xml: String) -> Result<Published, CallError> {
+    async fn publish(&self, ctx: &CallContext, xml: String) -> Result<Published, CallError> {
         let raw = self.bus.prepare_from_caller(&xml).await?;
+        let topic = self.acl.event_topic(&raw.name);
+        authorize(
+            &self.acl,
+            &self.audit,
+            ctx.caller(),
+            &topic,
+            Rights::WRITE,
+            None,
+            &serde_json::Map::new(),
+        )?;
         let event = self.bus.send_detached(raw)?;
         Ok(Published {
             event,

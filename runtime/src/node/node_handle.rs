@@ -16,7 +16,7 @@ use crate::dispatch::Dispatcher;
 use crate::events::EventBus;
 use crate::membership::NodeRecord;
 use crate::metrics::NodeStats;
-use crate::plugin::{AuditRecord, AuditSink, PluginHandle, PluginStatus};
+use crate::plugin::{AuditSink, PluginHandle, PluginStatus};
 use crate::supervision::{Shutdown, Supervisor, TreeHandle};
 use crate::telemetry::prometheus;
 use crate::transport::Transport;
@@ -91,25 +91,15 @@ impl NodeHandle {
         topic: &str,
         rights: crate::acl::Rights,
     ) -> Result<(), CallError> {
-        let decision = self
-            .inner
-            .acl
-            .check(user, topic, rights, None, &serde_json::Map::new());
-        let allowed = decision.allowed();
-        if !allowed || rights.intersects(crate::acl::Rights::WRITE) {
-            (self.inner.audit)(AuditRecord {
-                user: user.to_owned(),
-                topic: topic.to_owned(),
-                rights,
-                allowed,
-                entry: decision.decider().map(ToString::to_string),
-            });
-        }
-        if allowed {
-            Ok(())
-        } else {
-            Err(CallError::forbidden(topic, &rights.to_string()))
-        }
+        crate::plugin::authorize(
+            &self.inner.acl,
+            &self.inner.audit,
+            user,
+            topic,
+            rights,
+            None,
+            &serde_json::Map::new(),
+        )
     }
 
     /// The node's dispatcher (what [`call`](Self::call) uses).

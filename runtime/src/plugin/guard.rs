@@ -110,26 +110,49 @@ impl CallGuard {
         } else {
             Map::new()
         };
-        let decision = self
-            .engine
-            .check(&request.caller, topic, rights, base, &args);
-        let allowed = decision.allowed();
-        if !allowed || WRITES.intersects(rights) {
-            (self.audit)(AuditRecord {
-                user: request.caller.clone(),
-                topic: topic.to_owned(),
-                rights,
-                allowed,
-                entry: decision.decider().map(ToString::to_string),
-            });
-        }
-        if allowed {
-            Ok(())
-        } else {
-            tracing::info!(caller = %request.caller, topic = %topic, right = %rights,
-                decision = %decision, "call refused by the ACLs");
-            Err(CallError::forbidden(topic, &rights.to_string()))
-        }
+        authorize(
+            &self.engine,
+            &self.audit,
+            &request.caller,
+            topic,
+            rights,
+            base,
+            &args,
+        )
+    }
+}
+
+/// One ACL check with its record: `user` may have `rights` on `topic` at `base` (the ACL root
+/// when `None`), options matched against `args`. Every refusal and every permitted write (w, c,
+/// d, m) goes to `audit`; a refusal is `-32003` with `data.path` and `data.right`. The call
+/// guard, the gateway's event stream and `events.publish` all decide through it, so the three
+/// paths cannot drift apart.
+pub fn authorize(
+    engine: &AclEngine,
+    audit: &AuditSink,
+    user: &str,
+    topic: &str,
+    rights: Rights,
+    base: Option<&str>,
+    args: &Map<String, Value>,
+) -> Result<(), CallError> {
+    let decision = engine.check(user, topic, rights, base, args);
+    let allowed = decision.allowed();
+    if !allowed || WRITES.intersects(rights) {
+        audit(AuditRecord {
+            user: user.to_owned(),
+            topic: topic.to_owned(),
+            rights,
+            allowed,
+            entry: decision.decider().map(ToString::to_string),
+        });
+    }
+    if allowed {
+        Ok(())
+    } else {
+        tracing::info!(caller = %user, topic = %topic, right = %rights,
+            decision = %decision, "refused by the ACLs");
+        Err(CallError::forbidden(topic, &rights.to_string()))
     }
 }
 

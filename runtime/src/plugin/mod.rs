@@ -23,6 +23,6 @@ pub use actor::PluginActor;
 pub(crate) use actor::StopPlugin;
 pub use args::{to_result, ArgReader};
 pub use clacks_macros::plugin;
-pub use guard::{AuditRecord, AuditSink, CallGuard};
+pub use guard::{authorize, AuditRecord, AuditSink, CallGuard};
 pub use handle::{PluginHandle, PluginStatus, StatusWatch};
 pub use plugin_trait::{CommandFuture, Plugin, Reply};
