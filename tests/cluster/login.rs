@@ -85,18 +85,25 @@ fn a_silent_broker_address_is_given_up_after_two_heartbeats_for_the_next() {
         domain.node_url()
     );
     let started = Instant::now();
-    let _node = NodeProcess::start(
+    let node = NodeProcess::start(
         BIN,
         "s1",
         &["--http", "off", "--domain", &domain.domain, "--amqp", &url],
         &[("CLACKS_AMQP__HEARTBEAT", "1")],
     );
-    let joined = started.elapsed();
-    println!("joined through the second address after {joined:?}");
-    // The silent address was tried first and given its 2 s; then the broker took the node
-    // (start-up itself takes well under a second, 4 s allowed on a loaded machine).
-    assert!(joined >= Duration::from_secs(2), "{joined:?}");
-    assert!(joined < Duration::from_secs(6), "{joined:?}");
+    println!(
+        "joined through the second address after {:?}",
+        started.elapsed()
+    );
+    // What the node says it did, not how long it took (a loaded machine stretches start-up):
+    // the silent address was given its two heartbeats (the 2 s floor), not a fixed 10 s.
+    let gave_up = node
+        .stderr
+        .iter()
+        .find(|l| l.contains("did not take the connection"))
+        .unwrap_or_else(|| panic!("no give-up of the silent address: {:#?}", node.stderr));
+    assert!(gave_up.contains("no answer within 2.0 s"), "{gave_up}");
+    assert!(gave_up.contains(&port.to_string()), "{gave_up}");
     domain.wait_for_nodes(1);
     drop(silent);
 }

@@ -18,10 +18,6 @@ use super::error::AmqpError;
 /// one behind a black hole never answers.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The least a node gives one address to connect (TCP, TLS and the AMQP handshake), however
-/// short its heartbeat: a TLS handshake on a loaded host may take a second.
-pub const MIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-
 /// Tries `addresses` in order from `start` (wrapping round), each with `connect` and at most
 /// `timeout`; returns the first connection and the index of its address. When all
 /// fail, the error is a refusal of our credentials if any address refused them (retrying

@@ -7,9 +7,12 @@ use clacks_runtime::config::{self, Settings};
 use clacks_runtime::Error;
 use std::time::Duration;
 
-use super::brokers::MIN_CONNECT_TIMEOUT;
 pub use super::security::user_of;
 use super::security::LinkSecurity;
+
+/// The least a node gives one address to connect (TCP, TLS and the AMQP handshake), however
+/// short its heartbeat: a TLS handshake on a loaded host may take a second.
+pub const MIN_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// AMQP settings of one node.
 #[derive(Debug, Clone)]

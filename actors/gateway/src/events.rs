@@ -193,10 +193,11 @@ pub async fn events(
     } else {
         request.names.clone()
     };
-    let user = match crate::auth::caller(&req, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused,
-    };
+    let user =
+        match crate::auth::caller(&req, &state.node, state.auth.as_deref(), &state.user).await {
+            Ok(user) => user,
+            Err(refused) => return refused,
+        };
     let acl = state.node.acl();
     for name in &names {
         let topic = acl.event_topic(name);

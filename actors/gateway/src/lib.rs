@@ -202,7 +202,7 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
                 .app_data(state.clone())
                 .wrap(DefaultHeaders::new().add(("x-clacks-node", name.clone())))
                 .route("/rpc", web::post().to(routes::rpc))
-                .route("/login", web::post().to(auth::login))
+                .route("/login", web::post().to(routes::login))
                 .route("/health", web::get().to(routes::health))
                 .route("/ready", web::get().to(routes::ready))
                 .route("/events", web::get().to(events::events))

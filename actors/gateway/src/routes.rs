@@ -107,10 +107,11 @@ pub async fn rpc(
         return cross_site(refused, state.node.name());
     }
     // Who is calling, before the body is read: a refused caller costs no body buffer.
-    let user = match super::auth::caller(&req, &state).await {
-        Ok(user) => user,
-        Err(refused) => return refused,
-    };
+    let user =
+        match super::auth::caller(&req, &state.node, state.auth.as_deref(), &state.user).await {
+            Ok(user) => user,
+            Err(refused) => return refused,
+        };
     if !is_json(&req) {
         let got = req
             .headers()
@@ -193,4 +194,13 @@ pub async fn ready(state: web::Data<GatewayState>) -> HttpResponse {
             &json!({"ready": false, "node": state.node.name(), "not_ready": not_ready}),
         )
     }
+}
+
+/// `POST /login`: the bearer tokens of `[auth]` (see `auth::login`).
+pub(crate) async fn login(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<GatewayState>,
+) -> HttpResponse {
+    super::auth::login(&req, body, &state.node, state.auth.as_deref()).await
 }

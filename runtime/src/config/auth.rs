@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::settings::{bad, positive_seconds};
+use super::values::{bad, positive_seconds};
 use crate::Error;
 
 /// The shortest token key accepted, in bytes (HMAC-SHA256 wants at least its output size).

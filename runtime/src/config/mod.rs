@@ -7,6 +7,7 @@ mod auth;
 mod brokers;
 mod loader;
 mod settings;
+mod values;
 
 pub use auth::AuthSettings;
 pub use brokers::{broker_addresses, redact_url};

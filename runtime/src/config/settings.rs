@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::values::{bad, positive_seconds};
 use crate::supervision::{Intensity, Strategy, SupervisorConfig};
 use crate::Error;
 
@@ -335,10 +336,6 @@ pub enum HttpListen {
     At(SocketAddr),
 }
 
-pub(super) fn bad(key: &str, value: impl std::fmt::Display, allowed: &str) -> Error {
-    Error::config(key, format!("value \"{value}\" is not allowed: {allowed}"))
-}
-
 /// True for names usable in queue names: letters, digits, `-`, `_` (and `.` when `dots`).
 pub fn is_valid_name(name: &str, dots: bool) -> bool {
     !name.is_empty()
@@ -348,14 +345,6 @@ pub fn is_valid_name(name: &str, dots: bool) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || (dots && c == '.'))
         && !name.starts_with('.')
         && !name.ends_with('.')
-}
-
-pub(super) fn positive_seconds(key: &str, value: f64) -> Result<Duration, Error> {
-    if value.is_finite() && value > 0.0 && value < 1e9 {
-        Ok(Duration::from_secs_f64(value))
-    } else {
-        Err(bad(key, value, "a number of seconds greater than 0"))
-    }
 }
 
 impl Settings {

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{refused, AuthRefusal, Reason};
-use crate::routes::GatewayState;
+use clacks_runtime::NodeHandle;
+
+use super::Authenticator;
 
 /// The body of `POST /login`.
 #[derive(Deserialize)]
@@ -21,15 +23,17 @@ struct LoginBody {
 /// The body limit of `/login`: a user and a password, no more.
 const MAX_LOGIN_BODY: usize = 4096;
 
-/// `POST /login`
+/// `POST /login` on `node`, with the node's authenticator when `[auth]` is on (the route in
+/// `routes` hands over the pieces of the gateway's state this needs, so that `auth` does not
+/// depend on `routes`).
 pub(crate) async fn login(
-    req: HttpRequest,
+    req: &HttpRequest,
     body: web::Bytes,
-    state: web::Data<GatewayState>,
+    node: &NodeHandle,
+    auth: Option<&dyn Authenticator>,
 ) -> HttpResponse {
-    let node = &state.node;
     let peer = req.peer_addr().map(|a| a.ip());
-    let Some(auth) = &state.auth else {
+    let Some(auth) = auth else {
         return HttpResponse::build(StatusCode::NOT_FOUND)
             .content_type("application/json")
             .body(

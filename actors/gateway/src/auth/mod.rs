@@ -27,7 +27,6 @@ use futures_util::future::BoxFuture;
 use std::net::IpAddr;
 
 use crate::client_cert::PeerUser;
-use crate::routes::GatewayState;
 
 /// A token handed out by `POST /login`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,16 +57,20 @@ pub trait Authenticator: Send + Sync {
     fn bearer(&self, token: &str) -> Result<String, AuthRefusal>;
 }
 
-/// The caller of `req`, or the answer refusing it (already logged and audited).
+/// The caller of `req` on `node`, or the answer refusing it (already logged and audited):
+/// a client certificate's user, else without `auth` the gateway's configured `user`, else
+/// the user Basic or a bearer token proves.
 pub(crate) async fn caller(
     req: &HttpRequest,
-    state: &GatewayState,
+    node: &NodeHandle,
+    auth: Option<&dyn Authenticator>,
+    user: &str,
 ) -> Result<String, HttpResponse> {
     if let Some(user) = req.conn_data::<PeerUser>() {
         return Ok(user.0.clone());
     }
-    let Some(auth) = &state.auth else {
-        return Ok(state.user.clone());
+    let Some(auth) = auth else {
+        return Ok(user.to_owned());
     };
     let peer = req.peer_addr().map(|a| a.ip());
     let outcome = match Credentials::of(req) {
@@ -78,12 +81,12 @@ pub(crate) async fn caller(
             "this node requires HTTP Basic, a bearer token from POST /login, or a client certificate",
         )),
         Ok(Credentials::Basic { user, password }) => auth
-            .check_password(&state.node, &user, &password, peer)
+            .check_password(node, &user, &password, peer)
             .await
             .map(|()| user),
         Ok(Credentials::Bearer(token)) => auth.bearer(&token),
     };
-    outcome.map_err(|refusal| refused(&state.node, req.path(), peer, &refusal))
+    outcome.map_err(|refusal| refused(node, req.path(), peer, &refusal))
 }
 
 /// Logs and audits `refusal` of a request for `path` from `peer`, and makes its answer.
