@@ -6,7 +6,9 @@
 //! serving on: no credentials, a wrong password (then HTTP 429 once `auth.max_failures` is
 //! reached, for that user from any address and for any user from that address), an expired
 //! token, a revoked token (`auth.revoke`), a forged token, a client certificate from another CA
-//! (the TLS handshake fails), a server certificate the client does not trust.
+//! (the TLS handshake fails; the node logs and audits it under the certificate's common name),
+//! a server certificate the client does not trust (the client refuses; the node never sees a
+//! request).
 
 use clacks_gateway::{gateway_child, GatewayConfig};
 use clacks_plugins::auth::{Auth, AuthPlugin};
@@ -357,6 +359,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
         refused.is_err(),
         "a client certificate from another CA was accepted: {refused:?}"
     );
+    audited(&seen, &["<User>alice</User>", "bad_client_certificate"]).await;
 
     // A client that does not trust the server's CA refuses the connection.
     let untrusting = client(&pki.other_ca(), None);

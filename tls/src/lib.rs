@@ -15,17 +15,20 @@
 //! - [`subject`]: the subject common name of a DER certificate.
 //! - [`client`]: [`ClientTls`], a client's CA file and optional certificate.
 //! - [`server`]: [`ServerTls`], a server's certificate, key and optional client CA.
+//! - [`observed`]: reporting the client certificates a server refuses.
 
 #![warn(missing_docs)]
 
 pub mod client;
 pub mod error;
 pub mod files;
+pub mod observed;
 pub mod server;
 pub mod subject;
 
 pub use client::ClientTls;
 pub use error::TlsError;
+pub use observed::{CertRefusal, Refusals};
 pub use server::ServerTls;
 pub use subject::common_name;
 

@@ -8,6 +8,7 @@ use rustls::ServerConfig;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::observed::{Observed, Refusals};
 use crate::{files, provider, TlsError};
 
 /// What a TLS server presents and which client certificates it accepts.
@@ -26,6 +27,14 @@ pub struct ServerTls {
 impl ServerTls {
     /// The rustls configuration, every file read now.
     pub fn rustls_config(&self) -> Result<ServerConfig, TlsError> {
+        self.rustls_config_reporting(None)
+    }
+
+    /// The same, giving every client certificate it refuses to `report` (to log and audit).
+    pub fn rustls_config_reporting(
+        &self,
+        report: Option<Refusals>,
+    ) -> Result<ServerConfig, TlsError> {
         let s = &self.section;
         let chain = files::certificates(&format!("{s}.cert_file"), &self.cert_file)?;
         let key = files::private_key(&format!("{s}.key_file"), &self.key_file)?;
@@ -48,7 +57,13 @@ impl ServerTls {
                             setting,
                             problem: e.to_string(),
                         })?;
-                versions.with_client_cert_verifier(verifier)
+                match report {
+                    Some(report) => versions.with_client_cert_verifier(Arc::new(Observed {
+                        inner: verifier,
+                        report,
+                    })),
+                    None => versions.with_client_cert_verifier(verifier),
+                }
             }
         };
         builder

@@ -228,7 +228,7 @@ pub fn gateway_child(node: &NodeHandle, listener: TcpListener, config: GatewayCo
             None => server.listen(listener),
             Some(tls) => {
                 let tls = tls
-                    .rustls_config()
+                    .rustls_config_reporting(Some(auth::certificate_refusals(&node)))
                     .map_err(|e| Error::actor(path.clone(), format!("cannot serve HTTPS: {e}")))?;
                 server.listen_rustls_0_23(listener, tls)
             }

@@ -89,6 +89,22 @@ pub(crate) async fn caller(
     outcome.map_err(|refusal| refused(node, req.path(), peer, &refusal))
 }
 
+/// Where the TLS layer reports a client certificate it refused (one not from
+/// `http.client_ca_file`'s CA): logged and audited like any other refused caller, under the
+/// user the certificate names. The handshake has failed by then; no request is ever read.
+pub(crate) fn certificate_refusals(node: &NodeHandle) -> clacks_tls::Refusals {
+    let node = node.clone();
+    std::sync::Arc::new(move |refused: &clacks_tls::CertRefusal| {
+        let user = refused.user.clone().unwrap_or_default();
+        let refusal = AuthRefusal::new(
+            Reason::BadCertificate,
+            &user,
+            format!("client certificate refused: {}", refused.problem),
+        );
+        log_and_audit(&node, "(TLS handshake)", None, &refusal);
+    })
+}
+
 /// Logs and audits `refusal` of a request for `path` from `peer`, and makes its answer.
 pub(crate) fn refused(
     node: &NodeHandle,
@@ -96,6 +112,12 @@ pub(crate) fn refused(
     peer: Option<IpAddr>,
     refusal: &AuthRefusal,
 ) -> HttpResponse {
+    log_and_audit(node, path, peer, refusal);
+    refusal.response(node.name())
+}
+
+/// The log line and the `Audit` event of a refused caller.
+fn log_and_audit(node: &NodeHandle, path: &str, peer: Option<IpAddr>, refusal: &AuthRefusal) {
     let address = peer.map_or_else(|| "unknown".to_owned(), |p| p.to_string());
     tracing::warn!(node = %node.name(), user = %refusal.user, address = %address, path = %path,
         reason = refusal.reason.word(), detail = %refusal.detail, "HTTP caller refused");
@@ -118,5 +140,4 @@ pub(crate) fn refused(
     if let Err(e) = node.event_bus().publish_detached(&xml) {
         tracing::warn!(node = %node.name(), error = %e, "audit event of a refused HTTP caller not published");
     }
-    refusal.response(node.name())
 }

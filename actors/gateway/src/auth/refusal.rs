@@ -29,6 +29,8 @@ pub enum Reason {
     TooMany,
     /// The user store could not be asked (HTTP 503).
     Unavailable,
+    /// A client certificate not from the client CA (the TLS handshake failed; no answer).
+    BadCertificate,
 }
 
 impl Reason {
@@ -43,6 +45,7 @@ impl Reason {
             Reason::RevokedToken => "revoked_token",
             Reason::TooMany => "too_many_failures",
             Reason::Unavailable => "unavailable",
+            Reason::BadCertificate => "bad_client_certificate",
         }
     }
 }
