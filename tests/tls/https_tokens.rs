@@ -55,7 +55,7 @@ async fn post(
     )
 }
 
-/// Login on n1, the token used on n2 (over the CLI and raw HTTPS), revoked on n1 and then
+/// Login on n1, the token used on n2 (listening beyond loopback, which `[auth]` allows) (over the CLI and raw HTTPS), revoked on n1 and then
 /// refused by n2; the refusal logged by n2. The first node's certificate is also shown to a
 /// CLI that trusts another CA: exit 3, nothing called.
 #[actix_rt::test]
@@ -85,9 +85,13 @@ async fn a_token_from_one_node_is_good_on_another_until_revoked() {
     ];
     let env: Vec<(&str, &str)> = files.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let n1 = domain.node("n1", "127.0.0.1:0", &env);
-    let n2 = domain.node("n2", "127.0.0.1:0", &env);
+    // n2 listens on every address: allowed without --insecure-public because [auth] is on
+    // (its certificate names 127.0.0.1, so it is called there).
+    let n2 = domain.node("n2", "0.0.0.0:0", &env);
+    assert!(n2.url().starts_with("https://0.0.0.0:"), "{:?}", n2.ready);
+    let n2_url = n2.url().replace("0.0.0.0", "127.0.0.1");
     assert!(
-        n1.url().starts_with("https://") && n2.url().starts_with("https://"),
+        n1.url().starts_with("https://") && n2_url.starts_with("https://127.0.0.1:"),
         "{:?}",
         n1.ready
     );
@@ -138,7 +142,7 @@ async fn a_token_from_one_node_is_good_on_another_until_revoked() {
 
     // Used on n2: with the CLI (--token) and raw (Authorization: Bearer).
     let on_n2 = cli(
-        n2.url(),
+        &n2_url,
         &pki.ca(),
         &["--token", &token, "--json"],
         &["core.ping"],
@@ -150,7 +154,7 @@ async fn a_token_from_one_node_is_good_on_another_until_revoked() {
     );
     let bearer = [("authorization", format!("Bearer {token}"))];
     let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "core.ping"});
-    let (status, body) = post(&https, n2.url(), &bearer, ping.clone()).await;
+    let (status, body) = post(&https, &n2_url, &bearer, ping.clone()).await;
     assert_eq!(status, 200, "{body}");
 
     // Revoked on n1; n2 refuses it once the TokenRevoked event arrived.
@@ -163,7 +167,7 @@ async fn a_token_from_one_node_is_good_on_another_until_revoked() {
     assert!(revoked.status.success(), "{}", text(&revoked));
     let mut last = (0, Value::Null);
     for _ in 0..100 {
-        last = post(&https, n2.url(), &bearer, ping.clone()).await;
+        last = post(&https, &n2_url, &bearer, ping.clone()).await;
         if last.0 == 401 {
             break;
         }
@@ -171,7 +175,7 @@ async fn a_token_from_one_node_is_good_on_another_until_revoked() {
     }
     assert_eq!(last.0, 401, "n2 still takes the revoked token: {}", last.1);
     assert_eq!(last.1["error"]["data"]["reason"], "revoked_token");
-    let refused = cli(n2.url(), &pki.ca(), &["--token", &token], &["core.ping"]);
+    let refused = cli(&n2_url, &pki.ca(), &["--token", &token], &["core.ping"]);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(text(&refused).contains("revoked"), "{}", text(&refused));
 
