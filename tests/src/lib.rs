@@ -25,6 +25,8 @@
 //!   or cuts (RST) its connections, for partition tests.
 //! - [`process`]: `clacks node` as a child process (ready line, signals, kill on drop).
 //! - [`netns`]: hosts made of network namespaces on a bridge, for multi-host tests.
+//! - [`objects`]: a node serving the object RPC (embedded store or the private slapd),
+//!   calls that wait for its backends, refusals, searches polled until they find.
 //! - [`http`]: a small JSON-RPC-over-HTTP client for gateway tests.
 //! - [`slapd`]: the private OpenLDAP server of a test binary (the `clacks-test-slapd`
 //!   crate, shared with the object store's own tests and the benchmarks).
@@ -50,6 +52,7 @@ pub mod fault_proxy;
 pub mod http;
 pub mod netns;
 pub mod overload;
+pub mod objects;
 pub mod probe;
 pub mod process;
 pub mod soak;

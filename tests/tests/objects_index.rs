@@ -4,11 +4,16 @@
 //! within a second; `objects.reindex` reports what it did; the search leaves out objects the
 //! caller may not find; a definition's methods run the commands they name, with clear errors
 //! for unknown methods, bad parameters and commands nobody serves. The first test again with
-//! the LDAP-backed parts in this binary's private slapd, changed there with `ldapmodify`.
+//! the LDAP-backed parts in this binary's private slapd, changed there with `ldapmodify`, and
+//! an entry added there with `ldapadd` and announced, found the same way.
 
 use clacks_plugins::objects::{Action, AllowAll, ObjectAccess, ObjectsPlugin};
-use clacks_runtime::call::{CallError, RpcErrorKind};
+use clacks_runtime::call::RpcErrorKind;
 use clacks_tests::cluster::{Cluster, LocalFactory};
+use clacks_tests::objects::{
+    backend_change, call, dns, node_with, refused, search_until, slapd_overrides, until_up,
+    TempStore,
+};
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use serde_json::{json, Value};
@@ -24,12 +29,6 @@ fn temp(test: &str) -> PathBuf {
         "clacks-objects-index-{test}-{}",
         std::process::id()
     ))
-}
-
-fn remove_store(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
 }
 
 /// A node serving objects from the SQLite file `store`, with definitions from `dirs` (the
@@ -55,50 +54,11 @@ async fn node(
     .await
 }
 
-/// Calls until the plugin and its backend are up.
-async fn until_up(cluster: &Cluster, method: &str, params: Value) -> Value {
-    for _ in 0..1000 {
-        match cluster.call(0, method, params.clone()).await {
-            Err(e) if matches!(e.kind(), RpcErrorKind::Backend | RpcErrorKind::Unavailable) => {
-                tokio::time::sleep(Duration::from_millis(10)).await
-            }
-            Ok(v) => return v,
-            Err(e) => panic!("{method}: {e}"),
-        }
-    }
-    panic!("the object backend did not come up within 10 s");
-}
-
-async fn call(cluster: &Cluster, method: &str, params: Value) -> Value {
-    cluster
-        .call(0, method, params)
-        .await
-        .unwrap_or_else(|e| panic!("{method}: {e}"))
-}
-
-async fn refused(cluster: &Cluster, method: &str, params: Value) -> CallError {
-    match cluster.call(0, method, params).await {
-        Ok(v) => panic!("{method} should be refused, gave {v}"),
-        Err(e) => e,
-    }
-}
-
-fn dns(page: &Value) -> Vec<String> {
-    page["objects"]
-        .as_array()
-        .map(|o| {
-            o.iter()
-                .filter_map(|o| o["dn"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[actix_rt::test]
 async fn an_entry_changed_outside_and_announced_is_found_within_a_second() {
-    let store = temp("announced").with_extension("sqlite");
-    remove_store(&store);
-    let cluster = node("announced", &store, Vec::new(), Arc::new(AllowAll)).await;
+    let db = TempStore::new("announced");
+    let store = db.path();
+    let cluster = node("announced", store, Vec::new(), Arc::new(AllowAll)).await;
     until_up(&cluster, "objects.get", json!([BASE])).await;
     let user = call(
         &cluster,
@@ -120,21 +80,14 @@ async fn an_entry_changed_outside_and_announced_is_found_within_a_second() {
     .unwrap_or_else(|e| panic!("outside write: {e}"));
     // Unannounced, the index does not see it.
     assert!(dns(&call(&cluster, "objects.search", query.clone()).await).is_empty());
-    let event = format!(
-        "<Event xmlns=\"http://www.gonicus.de/Events\"><BackendChange><DN>{dn}</DN>\
-         <ModificationTime>2026-12-01T10:00:00Z</ModificationTime><ChangeType>modify</ChangeType>\
-         </BackendChange></Event>"
-    );
     let announced = Instant::now();
-    call(&cluster, "events.publish", json!([event])).await;
-    let mut found = Vec::new();
-    while announced.elapsed() < Duration::from_secs(1) {
-        found = dns(&call(&cluster, "objects.search", query.clone()).await);
-        if !found.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    call(
+        &cluster,
+        "events.publish",
+        json!([backend_change(&dn, "modify")]),
+    )
+    .await;
+    let found = search_until(&cluster, &query, announced, Duration::from_secs(1)).await;
     let took = announced.elapsed();
     assert_eq!(found, vec![dn.clone()], "not found within a second");
     eprintln!("BackendChange to search hit: {} ms", took.as_millis());
@@ -167,7 +120,6 @@ async fn an_entry_changed_outside_and_announced_is_found_within_a_second() {
     .await;
     assert_eq!(dns(&missed), vec![dn]);
     drop(cluster);
-    remove_store(&store);
 }
 
 /// Hides objects below `ou=hidden` and the `uid` attribute.
@@ -220,10 +172,10 @@ fn definitions_with_methods(test: &str) -> PathBuf {
 
 #[actix_rt::test]
 async fn methods_run_their_commands_and_search_leaves_out_what_the_caller_may_not_find() {
-    let store = temp("methods").with_extension("sqlite");
-    remove_store(&store);
+    let db = TempStore::new("methods");
+    let store = db.path();
     let dir = definitions_with_methods("methods-defs");
-    let cluster = node("methods", &store, vec![dir.clone()], Arc::new(Hiding)).await;
+    let cluster = node("methods", store, vec![dir.clone()], Arc::new(Hiding)).await;
     until_up(&cluster, "objects.get", json!([BASE])).await;
     let user = call(
         &cluster,
@@ -353,42 +305,16 @@ async fn methods_run_their_commands_and_search_leaves_out_what_the_caller_may_no
     assert!(users["objects"][0]["attrs"].get("uid").is_none(), "{users}");
     assert_eq!(users["objects"][0]["attrs"]["sn"], json!(["Doe"]));
     drop(cluster);
-    remove_store(&store);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[actix_rt::test]
 async fn an_entry_changed_directly_in_slapd_and_announced_is_found_within_a_second() {
     let slapd = clacks_tests::slapd::PrivateSlapd::shared();
-    let url = slapd.url();
     let base = "dc=indexed,dc=net";
     let people = "ou=people,dc=indexed,dc=net";
-    let db = temp("slapd").with_extension("sqlite");
-    remove_store(&db);
-    let store = format!("sqlite://{}", db.display());
-    let overrides = [
-        ("objects.base", base),
-        ("objects.store", store.as_str()),
-        ("objects.ldap_url", url.as_str()),
-        ("objects.ldap_bind_dn", clacks_tests::slapd::ADMIN_DN),
-        (
-            "objects.ldap_bind_password",
-            clacks_tests::slapd::ADMIN_PASSWORD,
-        ),
-    ];
-    let domain = format!("objidx-slapd-{}", std::process::id());
-    let settings = clacks_tests::cluster::settings(&domain, &overrides);
-    let cluster = Cluster::start(
-        &LocalFactory::default(),
-        &domain,
-        &["o"],
-        &overrides,
-        move |_, b| {
-            b.plugin(clacks_plugins::events::EventsPlugin::definition())
-                .plugin(ObjectsPlugin::definition(&settings))
-        },
-    )
-    .await;
+    let store = TempStore::new("index-slapd");
+    let cluster = node_with("index-slapd", &slapd_overrides(base, &store)).await;
     until_up(&cluster, "objects.get", json!([base])).await;
     let user = call(
         &cluster,
@@ -404,26 +330,48 @@ async fn an_entry_changed_directly_in_slapd_and_announced_is_found_within_a_seco
         .unwrap_or_else(|e| panic!("ldapmodify: {e}"));
     let query = json!({"base": base, "scope": "sub", "query": {"sn": "Directly"}});
     assert!(dns(&call(&cluster, "objects.search", query.clone()).await).is_empty());
-    let event = format!(
-        "<Event xmlns=\"http://www.gonicus.de/Events\"><BackendChange><DN>{dn}</DN>\
-         <ModificationTime>2026-12-01T10:00:00Z</ModificationTime><ChangeType>modify</ChangeType>\
-         </BackendChange></Event>"
-    );
     let announced = Instant::now();
-    call(&cluster, "events.publish", json!([event])).await;
-    let mut found = Vec::new();
-    while announced.elapsed() < Duration::from_secs(1) {
-        found = dns(&call(&cluster, "objects.search", query.clone()).await);
-        if !found.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    call(
+        &cluster,
+        "events.publish",
+        json!([backend_change(&dn, "modify")]),
+    )
+    .await;
+    let found = search_until(&cluster, &query, announced, Duration::from_secs(1)).await;
     assert_eq!(found, vec![dn], "not found within a second");
     eprintln!(
         "slapd BackendChange to search hit: {} ms",
         announced.elapsed().as_millis()
     );
+
+    // An entry added outside Clacks (ldapadd) and announced: registered and found too.
+    let added = format!("cn=Added Outside,{people}");
+    slapd
+        .ldapadd(&format!(
+            "dn: {added}\nobjectClass: inetOrgPerson\ncn: Added Outside\nsn: Outside\n\
+             givenName: Added\nuid: addout\n"
+        ))
+        .unwrap_or_else(|e| panic!("ldapadd: {e}"));
+    let query = json!({"base": base, "scope": "sub", "query": {"sn": "Outside"}});
+    assert!(dns(&call(&cluster, "objects.search", query.clone()).await).is_empty());
+    let announced = Instant::now();
+    call(
+        &cluster,
+        "events.publish",
+        json!([backend_change(&added, "add")]),
+    )
+    .await;
+    let found = search_until(&cluster, &query, announced, Duration::from_secs(1)).await;
+    assert_eq!(
+        found,
+        vec![added.clone()],
+        "the added entry not found within a second"
+    );
+    eprintln!(
+        "slapd BackendChange (add) to search hit: {} ms",
+        announced.elapsed().as_millis()
+    );
+    let got = call(&cluster, "objects.get", json!([added])).await;
+    assert_eq!(got["type"], json!("User"), "{got}");
     drop(cluster);
-    remove_store(&db);
 }

@@ -5,10 +5,9 @@
 //! back the calls succeed again within 5 s, and the object holds exactly the last write that
 //! was acknowledged (nothing half-written in SQL or in the directory).
 
-use clacks_runtime::call::RpcErrorKind;
-use clacks_tests::cluster::{Cluster, LocalFactory};
-use clacks_tests::slapd::{PrivateSlapd, ADMIN_DN, ADMIN_PASSWORD};
-use serde_json::{json, Value};
+use clacks_tests::objects::{node_with, slapd_overrides, until_up, TempStore};
+use clacks_tests::slapd::PrivateSlapd;
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 const BASE: &str = "dc=outage,dc=net";
@@ -17,50 +16,17 @@ const PEOPLE: &str = "ou=people,dc=outage,dc=net";
 #[actix_rt::test]
 async fn a_lost_directory_answers_backend_at_once_and_serves_again_within_5_s_of_its_return() {
     let slapd = PrivateSlapd::shared();
-    let url = slapd.url();
-    let db = std::env::temp_dir().join(format!("clacks_ldap_outage_{}.sqlite", std::process::id()));
-    let store = format!("sqlite://{}", db.display());
-    let overrides = [
-        ("objects.base", BASE),
-        ("objects.store", store.as_str()),
-        ("objects.ldap_url", url.as_str()),
-        ("objects.ldap_bind_dn", ADMIN_DN),
-        ("objects.ldap_bind_password", ADMIN_PASSWORD),
-        ("objects.ldap_timeout", "2"),
-    ];
-    let domain = format!("objects-ldap-outage-{}", std::process::id());
-    let settings = clacks_tests::cluster::settings(&domain, &overrides);
-    let cluster = Cluster::start(
-        &LocalFactory::default(),
-        &domain,
-        &["o"],
-        &overrides,
-        move |_, b| {
-            b.plugin(clacks_plugins::objects::ObjectsPlugin::definition(
-                &settings,
-            ))
-        },
+    let store = TempStore::new("ldap-outage");
+    let mut overrides = slapd_overrides(BASE, &store);
+    overrides.push(("objects.ldap_timeout", "2".to_owned()));
+    let cluster = node_with("ldap-outage", &overrides).await;
+    let user = until_up(
+        &cluster,
+        "objects.create",
+        json!({"type": "User", "parent": PEOPLE,
+               "attrs": {"uid": "out", "givenName": "Out", "sn": "Age", "guiPreferences": {"n": 0}}}),
     )
     .await;
-
-    let mut user = None;
-    for _ in 0..1000 {
-        let made = cluster
-            .call(0, "objects.create", json!({"type": "User", "parent": PEOPLE,
-                "attrs": {"uid": "out", "givenName": "Out", "sn": "Age", "guiPreferences": {"n": 0}}}))
-            .await;
-        match made {
-            Ok(v) => {
-                user = Some(v);
-                break;
-            }
-            Err(e) if matches!(e.kind(), RpcErrorKind::Backend | RpcErrorKind::Unavailable) => {
-                tokio::time::sleep(Duration::from_millis(10)).await
-            }
-            Err(e) => panic!("create: {e}"),
-        }
-    }
-    let user = user.unwrap_or_else(|| panic!("the backends did not come up on the private slapd"));
     let uuid = user["uuid"].as_str().unwrap_or_default().to_owned();
     let entry = slapd
         .entry(user["dn"].as_str().unwrap_or_default())
@@ -176,9 +142,5 @@ async fn a_lost_directory_answers_backend_at_once_and_serves_again_within_5_s_of
         seen.map(|e| e.values("title")),
         Some(vec![format!("v{acked}")])
     );
-    let _: Value = object;
     cluster.shutdown().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
 }

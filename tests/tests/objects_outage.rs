@@ -5,7 +5,7 @@
 //! succeed again with the objects written before the outage.
 
 use clacks_runtime::call::RpcErrorKind;
-use clacks_tests::cluster::{Cluster, LocalFactory};
+use clacks_tests::objects::{node_with, until_up};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -112,32 +112,10 @@ impl Drop for PrivatePostgres {
 async fn a_lost_database_answers_backend_at_once_and_serves_again_after_its_return() {
     let pg = PrivatePostgres::start();
     let url = pg.url();
-    let overrides = [("objects.store", url.as_str())];
-    let domain = format!("objects-outage-{}", std::process::id());
-    let settings = clacks_tests::cluster::settings(&domain, &overrides);
-    let cluster = Cluster::start(
-        &LocalFactory::default(),
-        &domain,
-        &["o"],
-        &overrides,
-        move |_, b| {
-            b.plugin(clacks_plugins::objects::ObjectsPlugin::definition(
-                &settings,
-            ))
-        },
-    )
-    .await;
+    let cluster = node_with("outage", &[("objects.store", url.clone())]).await;
     let call = |params: Value| cluster.call(0, "objects.get", params);
 
-    let mut up = false;
-    for _ in 0..1000 {
-        if call(json!([BASE])).await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(up, "the backend came up on the private PostgreSQL");
+    until_up(&cluster, "objects.get", json!([BASE])).await;
     let user = cluster
         .call(0, "objects.create", json!({"type": "User", "parent": PEOPLE, "attrs": {"uid": "kept", "givenName": "K", "sn": "Ept"}}))
         .await

@@ -5,9 +5,10 @@
 //! paging, remove; every write publishes one `ObjectChanged` event.
 
 use clacks_plugins::objects::{Action, AllowAll, ObjectAccess, ObjectsPlugin};
-use clacks_runtime::call::{CallError, RpcErrorKind};
+use clacks_runtime::call::RpcErrorKind;
 use clacks_runtime::events::Event;
 use clacks_tests::cluster::{Cluster, LocalFactory};
+use clacks_tests::objects::{call, data, refused, until_up};
 use clacks_xml::Namespaces;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -43,42 +44,6 @@ impl ObjectAccess for Restricted {
     fn may_write(&self, _: &str, _: &str, attribute: &str) -> bool {
         attribute != "guiPreferences"
     }
-}
-
-/// Calls until the plugin and its backend are up.
-async fn until_up(cluster: &Cluster, method: &str, params: Value) -> Value {
-    for _ in 0..1000 {
-        match cluster.call(0, method, params.clone()).await {
-            // -32004 while the backend connects and seeds; -32002 while the plugin restarts.
-            Err(e) if matches!(e.kind(), RpcErrorKind::Backend | RpcErrorKind::Unavailable) => {
-                tokio::time::sleep(Duration::from_millis(10)).await
-            }
-            Ok(v) => return v,
-            Err(e) => panic!("{method}: {e}"),
-        }
-    }
-    panic!("the object backend did not come up within 10 s");
-}
-
-async fn call(cluster: &Cluster, method: &str, params: Value) -> Value {
-    cluster
-        .call(0, method, params)
-        .await
-        .unwrap_or_else(|e| panic!("{method}: {e}"))
-}
-
-async fn refused(cluster: &Cluster, method: &str, params: Value) -> CallError {
-    match cluster.call(0, method, params).await {
-        Ok(v) => panic!("{method} should be refused, gave {v}"),
-        Err(e) => e,
-    }
-}
-
-fn data(e: &CallError, key: &str) -> String {
-    e.data(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[actix_rt::test]

@@ -137,9 +137,10 @@ fn writes_moves_and_removals_reach_the_index() {
     let updated = store
         .update_json(&jd.uuid, &json!({"set": {"sn": "Roe"}}), None)
         .expect("update");
-    assert!(
-        found(&store, BASE, Scope::Sub, json!({"sn": "Roe"}), 10).is_empty(),
-        "not yet indexed"
+    // Indexed by the write itself, in its transaction; indexing again changes nothing.
+    assert_eq!(
+        found(&store, BASE, Scope::Sub, json!({"sn": "Roe"}), 10),
+        vec![updated.dn.clone()]
     );
     store.index_written(&updated, None).expect("index");
     assert_eq!(
@@ -273,20 +274,21 @@ fn reindex_catches_up_on_missed_changes_and_counts_them() {
         (objects, 0, objects, 0)
     );
 
-    // Missed: an outside write (no revision change), a write through the store that was
-    // never indexed (revision change), and an index row of an object that is gone.
+    // Missed: an outside write (no revision change), an outside write that bumped the
+    // revision (another node's write whose index update this store never saw), and an
+    // index row of an object that is gone.
     outside_write(&path, &a.uuid, "Missed");
-    let c = store
-        .update_json(&b.uuid, &json!({"set": {"sn": "Unindexed"}}), None)
-        .expect("update");
     let ghost = user(&store, "ghost", "Doe");
     let mut raw = diesel::sqlite::SqliteConnection::establish(&path.display().to_string())
         .expect("a second connection");
     raw.batch_execute(&format!(
-        "DELETE FROM clacks_objects WHERE uuid = '{}'",
-        ghost.uuid
+        "UPDATE clacks_values SET value = '\"Unindexed\"' WHERE uuid = '{0}' AND attribute = 'sn'; \
+         UPDATE clacks_objects SET revision = revision + 1 WHERE uuid = '{0}'; \
+         DELETE FROM clacks_objects WHERE uuid = '{1}'",
+        b.uuid, ghost.uuid
     ))
-    .expect("outside removal");
+    .expect("outside writes");
+    let c = store.get(&b.uuid).expect("get");
     let report = store.reindex().expect("reindex");
     assert_eq!(report.updated, 2, "{report:?}");
     assert_eq!(report.dropped, 1, "{report:?}");

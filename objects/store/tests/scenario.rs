@@ -151,7 +151,10 @@ fn scenario(store: &ObjectStore) {
         )
         .expect("change");
     assert_eq!(changed.attrs["sn"][0].to_text(), "Roe");
-    let entry = store.entry(&user.dn).expect("read").expect("an entry");
+    // The naming attribute cn followed sn, and so did the DN.
+    assert_eq!(changed.dn, format!("cn=John Roe,{PEOPLE}"));
+    assert!(store.entry(&user.dn).expect("read").is_none());
+    let entry = store.entry(&changed.dn).expect("read").expect("an entry");
     assert!(!entry.object_classes.contains(&"shadowAccount".to_owned()));
     assert!(!entry.attributes.contains_key("shadowMax"));
     assert_eq!(entry.attributes["sn"], vec![json!("Roe")]);
@@ -249,7 +252,7 @@ fn scenario(store: &ObjectStore) {
     // Remove: refused while objects lie below; a user goes with all its rows.
     assert_eq!(kind_of(store.remove(PEOPLE)), ErrorKind::Invalid);
     let removed = store.remove(&user.uuid).expect("remove");
-    assert_eq!(removed.dn, user.dn);
+    assert_eq!(removed.dn, changed.dn);
     assert_eq!(kind_of(store.get(&user.uuid)), ErrorKind::NotFound);
     assert!(store.entry(&user.dn).expect("read").is_none());
 }

@@ -1,8 +1,8 @@
 //! The `objects` plugin: the object model over RPC, stateless (any node may take the next
 //! call). `objects.types`, `describe`, `get`, `search`, `create`, `update`, `move`, `remove`,
 //! `call` (a definition's method) and `reindex`, each an async command whose store work runs
-//! on a blocking worker. `search` reads the object index, which every write here updates
-//! after it lands (with the objects related to the written one), `BackendChange` events
+//! on a blocking worker. `search` reads the object index, which every write updates in its
+//! own transaction (with the objects related to the written one), `BackendChange` events
 //! from outside writers refresh ([`index`](clacks_object_store::index)), and each start of the
 //! backend rebuilds. The store's backend runs as a
 //! supervised actor below the plugin (`plugins/objects/backends/sql`, and
@@ -54,20 +54,6 @@ pub struct ObjectsPlugin {
     calls: Dispatcher,
     _backends: BackendsTree,
     _changes: Option<clacks_runtime::events::Subscription>,
-}
-
-/// Brings the index up to date after a write that landed: the write stands even when this
-/// fails (the next start or `objects.reindex` repairs the index), so it is logged, not
-/// returned.
-fn index_after(store: &ObjectStore, object: &StoredObject, previous: Option<&str>, removed: bool) {
-    let done = if removed {
-        store.index_removed(object)
-    } else {
-        store.index_written(object, previous)
-    };
-    if let Err(e) = done {
-        tracing::warn!(dn = %object.dn, error = %e, "object index not updated after a write");
-    }
 }
 
 impl ObjectsPlugin {
@@ -221,11 +207,7 @@ impl ObjectsPlugin {
         guard.action(&r#type, Action::Create).map_err(store_error)?;
         guard.writes(&r#type, &attrs).map_err(store_error)?;
         let object = self
-            .run(move |store| {
-                let object = store.create(&r#type, &parent, &attrs, &extensions)?;
-                index_after(&store, &object, None, false);
-                Ok(object)
-            })
+            .run(move |store| store.create(&r#type, &parent, &attrs, &extensions))
             .await?;
         self.changed(&object, ChangeType::Add);
         Ok(guard.readable(object).to_json(None))
@@ -246,10 +228,8 @@ impl ObjectsPlugin {
         let reader = guard.clone();
         let object = self
             .run(move |store| {
-                guard.changes(&store.get(&r#ref)?.object_type, &changes)?;
-                let object = store.update_json(&r#ref, &changes, if_revision)?;
-                index_after(&store, &object, None, false);
-                Ok(object)
+                guard.changes(&store.type_of(&r#ref)?, &changes)?;
+                store.update_json(&r#ref, &changes, if_revision)
             })
             .await?;
         self.changed(&object, ChangeType::Modify);
@@ -269,11 +249,8 @@ impl ObjectsPlugin {
         let reader = guard.clone();
         let object = self
             .run(move |store| {
-                let before = store.get(&r#ref)?;
-                guard.action(&before.object_type, Action::Move)?;
-                let object = store.move_to(&r#ref, &parent)?;
-                index_after(&store, &object, Some(&before.dn), false);
-                Ok(object)
+                guard.action(&store.type_of(&r#ref)?, Action::Move)?;
+                store.move_to(&r#ref, &parent)
             })
             .await?;
         self.changed(&object, ChangeType::Move);
@@ -287,10 +264,8 @@ impl ObjectsPlugin {
         let reader = guard.clone();
         let object = self
             .run(move |store| {
-                guard.action(&store.get(&r#ref)?.object_type, Action::Remove)?;
-                let object = store.remove(&r#ref)?;
-                index_after(&store, &object, None, true);
-                Ok(object)
+                guard.action(&store.type_of(&r#ref)?, Action::Remove)?;
+                store.remove(&r#ref)
             })
             .await?;
         self.changed(&object, ChangeType::Delete);

@@ -64,14 +64,25 @@ impl Announced {
 
 impl ObjectStore {
     /// Re-reads the object `announced` names into the index (dropping it when the store no
-    /// longer has it), with the objects related to it.
+    /// longer has it), with the objects related to it; an entry of the directory server no
+    /// object has yet (added outside Clacks) is registered first (`ObjectStore::adopt_entry`).
     pub fn index_announced(&self, announced: &Announced) -> Result<Vec<Refreshed>> {
         let mut out = Vec::new();
         for reference in announced.references() {
             let before = self.indexed(reference)?;
-            let done = self.index_refresh(reference)?;
+            let mut done = self.index_refresh(reference)?;
+            if done == Refreshed::Unknown {
+                // An entry added outside Clacks: registered first, then indexed.
+                if let Some(uuid) = self.adopt_entry(reference)? {
+                    done = self.index_refresh(&uuid)?;
+                }
+            }
             if let Ok(object) = self.get(reference) {
-                for uuid in super::related::related(self, &object, before.as_ref())? {
+                let mut conn = self.pool().get()?;
+                let again =
+                    super::related::related(&mut conn, self.catalog(), &object, before.as_ref())?;
+                drop(conn);
+                for uuid in again {
                     self.index_refresh(&uuid)?;
                 }
             }

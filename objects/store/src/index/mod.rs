@@ -5,8 +5,16 @@
 //! `objects.search` reads only the index (`search`); binary values are not indexed.
 //!
 //! How it stays current:
-//! - every write made through Clacks re-reads the object afterwards and puts it
-//!   ([`ObjectStore::index_written`]), with the objects it is related to (ObjectHandler);
+//! - every write made through the store re-reads the object and puts it, with the objects
+//!   it is related to (ObjectHandler) and, after a move or rename, those below it, inside
+//!   the write's own SQL transaction (`ObjectStore::index_written_on`): the index changes
+//!   exactly when the write commits, and a search after the write returns sees it. With a
+//!   directory server the object's LDAP part is read back after the LDAP operation and
+//!   before the commit; if the commit fails, the LDAP operation is undone (`ldap_part`), so
+//!   the index never shows a write that did not land. What SQL cannot cover: an undo that
+//!   itself fails (logged as an error: directory and SQL differ, the next reindex repairs
+//!   the index), and objects whose in-filters read other objects (they see those as
+//!   committed before the write);
 //! - an outside writer announces its change with a `BackendChange` event (UUID or DN, NewDN
 //!   after a rename); every node re-reads that object from its backend ([`change`]);
 //! - at every start of the backend (and by `objects.reindex`) every object is re-read and
@@ -35,12 +43,13 @@ pub use search::IndexPage;
 
 use clacks_objects::value::Value;
 use diesel::Connection;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
 use self::related::related;
 use crate::error::{ErrorKind, Result};
-use crate::store::{dn, ObjectStore, StoredObject};
+use crate::sql::Db;
+use crate::store::{dn, object_json, ObjectStore, StoredObject};
 use rows::IndexRow;
 
 /// An object as the index holds it: its searchable attributes, as JSON.
@@ -64,20 +73,19 @@ impl IndexedObject {
     /// `{"dn","uuid","type","extensions","attrs","revision"}`, as `objects.get` answers;
     /// `only` keeps the attributes named.
     pub fn to_json(&self, only: Option<&[String]>) -> Json {
-        let attrs: serde_json::Map<String, Json> = self
+        let attrs = self
             .attrs
             .iter()
-            .filter(|(name, _)| only.is_none_or(|o| o.iter().any(|n| n == *name)))
-            .map(|(name, values)| (name.clone(), Json::Array(values.clone())))
-            .collect();
-        json!({
-            "dn": self.dn,
-            "uuid": self.uuid,
-            "type": self.object_type,
-            "extensions": self.extensions,
-            "attrs": attrs,
-            "revision": self.revision,
-        })
+            .map(|(name, values)| (name, Json::Array(values.clone())));
+        object_json(
+            &self.dn,
+            &self.uuid,
+            &self.object_type,
+            &self.extensions,
+            attrs,
+            self.revision,
+            only,
+        )
     }
 
     fn from_row(row: IndexRow) -> IndexedObject {
@@ -134,15 +142,8 @@ impl ObjectStore {
     /// Puts `object` (as just read from the store) into the index, unless its rows are
     /// current already (true when they changed).
     pub fn index_put(&self, object: &StoredObject) -> Result<bool> {
-        let (row, values) = row_of(object);
         let mut conn = self.pool().get()?;
-        conn.transaction(|conn| {
-            if rows::by_uuid(conn, &row.uuid)?.is_some_and(|old| old == row) {
-                return Ok(false);
-            }
-            rows::put(conn, &row, &values)?;
-            Ok(true)
-        })
+        conn.transaction(|conn| put_on(conn, object))
     }
 
     /// Drops the rows of `uuid` from the index (true when there were some).
@@ -154,28 +155,28 @@ impl ObjectStore {
     /// The indexed object `reference` (DN or UUID) names, if indexed.
     pub fn indexed(&self, reference: &str) -> Result<Option<IndexedObject>> {
         let mut conn = self.pool().get()?;
-        let row = if reference.contains('=') {
-            rows::by_dn(&mut conn, reference)?
-        } else {
-            rows::by_uuid(&mut conn, reference)?
-        };
-        Ok(row.map(IndexedObject::from_row))
+        indexed_on(&mut conn, reference)
     }
 
     /// Re-reads `reference` (DN or UUID) from the store into the index: put when it exists,
     /// dropped when it is gone.
     pub fn index_refresh(&self, reference: &str) -> Result<Refreshed> {
-        match self.get(reference) {
-            Ok(object) => Ok(if self.index_put(&object)? {
+        let mut conn = self.pool().get()?;
+        conn.transaction(|conn| self.refresh_on(conn, reference))
+    }
+
+    /// [`ObjectStore::index_refresh`] on `conn` (inside the caller's transaction).
+    pub(crate) fn refresh_on(&self, conn: &mut Db, reference: &str) -> Result<Refreshed> {
+        match self.get_on(conn, reference) {
+            Ok(object) => Ok(if put_on(conn, &object)? {
                 Refreshed::Put
             } else {
                 Refreshed::Unchanged
             }),
             Err(e) if e.kind == ErrorKind::NotFound => {
-                let uuid = self.indexed(reference)?.map(|o| o.uuid);
-                match uuid {
+                match indexed_on(conn, reference)?.map(|o| o.uuid) {
                     Some(uuid) => {
-                        self.index_drop(&uuid)?;
+                        rows::remove(conn, &uuid)?;
                         Ok(Refreshed::Dropped)
                     }
                     None => Ok(Refreshed::Unknown),
@@ -185,34 +186,85 @@ impl ObjectStore {
         }
     }
 
-    /// After a write through Clacks: puts `object` and re-reads the objects related to it
-    /// (ObjectHandler relations, before and after the write); `previous` is the DN the
-    /// object had before a move (its descendants are re-read too).
+    /// After a write: puts `object` and re-reads the objects related to it (ObjectHandler
+    /// relations, before and after the write); `previous` is the DN the object had before a
+    /// move or rename (its descendants are re-read too). The store's writes do this inside
+    /// their own transaction (`ObjectStore::index_written_on`); this is for objects
+    /// written otherwise.
     pub fn index_written(&self, object: &StoredObject, previous: Option<&str>) -> Result<()> {
-        let before = self.indexed(&object.uuid)?;
-        self.index_put(object)?;
-        let mut again = related(self, object, before.as_ref())?;
+        let mut conn = self.pool().get()?;
+        conn.transaction(|conn| self.index_written_on(conn, object, previous))
+    }
+
+    /// [`ObjectStore::index_written`] on `conn`, inside the write's transaction.
+    pub(crate) fn index_written_on(
+        &self,
+        conn: &mut Db,
+        object: &StoredObject,
+        previous: Option<&str>,
+    ) -> Result<()> {
+        let before = indexed_on(conn, &object.uuid)?;
+        put_on(conn, object)?;
+        let mut again = related(conn, self.catalog(), object, before.as_ref())?;
         if let Some(old) = previous.filter(|old| !dn::same(old, &object.dn)) {
-            let mut conn = self.pool().get()?;
-            for row in rows::all(&mut conn)? {
+            for row in rows::all(conn)? {
                 if row.uuid != object.uuid && dn::in_subtree(&row.dn, old) {
                     again.insert(row.uuid);
                 }
             }
         }
         for uuid in again {
-            self.index_refresh(&uuid)?;
+            self.refresh_on(conn, &uuid)?;
         }
         Ok(())
     }
 
-    /// After a removal through Clacks: drops `object`'s rows and re-reads related objects.
+    /// Reads `uuid` back on `conn` after the store wrote it and indexes it there (the
+    /// write's transaction); returns it as stored.
+    pub(crate) fn reread_and_index(
+        &self,
+        conn: &mut Db,
+        uuid: &str,
+        previous: Option<&str>,
+    ) -> Result<StoredObject> {
+        let object = self.get_on(conn, uuid)?;
+        self.index_written_on(conn, &object, previous)?;
+        Ok(object)
+    }
+
+    /// After a removal: drops `object`'s rows and re-reads related objects (the store's
+    /// removal does this inside its own transaction).
     pub fn index_removed(&self, object: &StoredObject) -> Result<()> {
-        let before = self.indexed(&object.uuid)?;
-        self.index_drop(&object.uuid)?;
-        for uuid in related(self, object, before.as_ref())? {
-            self.index_refresh(&uuid)?;
+        let mut conn = self.pool().get()?;
+        conn.transaction(|conn| self.index_removed_on(conn, object))
+    }
+
+    /// [`ObjectStore::index_removed`] on `conn`, inside the removal's transaction.
+    pub(crate) fn index_removed_on(&self, conn: &mut Db, object: &StoredObject) -> Result<()> {
+        let before = indexed_on(conn, &object.uuid)?;
+        rows::remove(conn, &object.uuid)?;
+        for uuid in related(conn, self.catalog(), object, before.as_ref())? {
+            self.refresh_on(conn, &uuid)?;
         }
         Ok(())
     }
+}
+
+/// Puts `object` on `conn` unless its rows are current (true when they changed).
+fn put_on(conn: &mut Db, object: &StoredObject) -> Result<bool> {
+    let (row, values) = row_of(object);
+    if rows::by_uuid(conn, &row.uuid)?.is_some_and(|old| old == row) {
+        return Ok(false);
+    }
+    rows::put(conn, &row, &values)?;
+    Ok(true)
+}
+
+fn indexed_on(conn: &mut Db, reference: &str) -> Result<Option<IndexedObject>> {
+    let row = if reference.contains('=') {
+        rows::by_dn(conn, reference)?
+    } else {
+        rows::by_uuid(conn, reference)?
+    };
+    Ok(row.map(IndexedObject::from_row))
 }

@@ -7,19 +7,22 @@ use std::collections::BTreeSet;
 use super::rows as index_rows;
 use super::IndexedObject;
 use crate::error::Result;
+use crate::sql::Db;
 use crate::store::query::value_text;
 use crate::store::relation::relations;
-use crate::store::{ObjectStore, StoredObject};
+use crate::store::StoredObject;
+use clacks_objects::definition::Catalog;
 
 /// The objects whose view `object`'s write may have changed, by the index (`before`: its
 /// index rows before the write): for a relation's owner, the foreign objects it named or
 /// that held its match value; for a foreign object, the owners whose match value it held.
 pub fn related(
-    store: &ObjectStore,
+    conn: &mut Db,
+    catalog: &Catalog,
     object: &StoredObject,
     before: Option<&IndexedObject>,
 ) -> Result<BTreeSet<String>> {
-    let rels = relations(store.catalog());
+    let rels = relations(catalog);
     if rels.is_empty() {
         return Ok(BTreeSet::new());
     }
@@ -49,13 +52,12 @@ pub fn related(
                 .flat_map(|b| b.extensions.iter().map(String::as_str)),
         )
         .collect();
-    let mut conn = store.pool().get()?;
     let mut out = BTreeSet::new();
     for r in &rels {
         if parts.contains(r.owner.as_str()) {
-            let named = index_rows::holders(&mut conn, &r.foreign_attr, &texts(&r.attribute))?;
-            let holding = index_rows::holders(&mut conn, &r.foreign_match, &texts(&r.match_attr))?;
-            let typed = index_rows::holders(&mut conn, "_type", std::slice::from_ref(&r.foreign))?;
+            let named = index_rows::holders(conn, &r.foreign_attr, &texts(&r.attribute))?;
+            let holding = index_rows::holders(conn, &r.foreign_match, &texts(&r.match_attr))?;
+            let typed = index_rows::holders(conn, "_type", std::slice::from_ref(&r.foreign))?;
             out.extend(
                 named
                     .union(&holding)
@@ -64,11 +66,11 @@ pub fn related(
             );
         }
         if object.object_type == r.foreign {
-            let owners = index_rows::holders(&mut conn, &r.match_attr, &texts(&r.foreign_match))?;
+            let owners = index_rows::holders(conn, &r.match_attr, &texts(&r.foreign_match))?;
             let mut typed =
-                index_rows::holders(&mut conn, "_extensions", std::slice::from_ref(&r.owner))?;
+                index_rows::holders(conn, "_extensions", std::slice::from_ref(&r.owner))?;
             typed.extend(index_rows::holders(
-                &mut conn,
+                conn,
                 "_type",
                 std::slice::from_ref(&r.owner),
             )?);

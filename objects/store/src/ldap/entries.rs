@@ -281,6 +281,18 @@ impl LdapDirectory {
             .map_err(|e| failed("moving", dn, e))
     }
 
+    /// Renames `dn` in place to the RDN `rdn` (the old naming value is dropped, the new one
+    /// added).
+    pub fn rename(&self, dn: &str, rdn: &str) -> Result<()> {
+        let timeout = self.pool.config().timeout;
+        let mut conn = self.conn()?;
+        conn.with_timeout(timeout)
+            .modifydn(dn, rdn, true, None)
+            .and_then(|r| r.success())
+            .map(|_| ())
+            .map_err(|e| failed("renaming", dn, e))
+    }
+
     /// Deletes `dn` (a leaf).
     pub fn delete(&self, dn: &str) -> Result<()> {
         let timeout = self.pool.config().timeout;

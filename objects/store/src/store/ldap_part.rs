@@ -6,14 +6,15 @@
 //! The directory has no transactions across entries and SQL cannot enlist LDAP, so a write
 //! runs as: open the SQL transaction; write the SQL side in it (registry row with the
 //! revision check, `Unique` checks, SQL values); then make the one LDAP operation the write
-//! needs (a single add, modify, modrdn or delete, which the server applies whole or not at
-//! all); then commit SQL. If anything before the LDAP operation fails, SQL rolls back and
-//! the directory was never touched; if the LDAP operation fails, SQL rolls back; if the
-//! commit fails after the LDAP operation, the LDAP operation is undone (the entry's values
-//! and object classes as loaded are put back, an added entry is deleted, a deleted one is
-//! added again, a moved one moved back) and the error is returned. Only if that undo fails
-//! too — the directory lost between two operations a few milliseconds apart — do the two
-//! differ; that is logged as an error naming the entry.
+//! needs (an add, modify, modrdn or delete, each of which the server applies whole or not
+//! at all; a rename is a modrdn then a modify, a relation change one modify of each related
+//! entry); then commit SQL. If anything before the first LDAP operation fails, SQL rolls
+//! back and the directory was never touched; if an LDAP operation or the commit fails
+//! after others succeeded, those are undone, newest first ([`Undo`]: the entry's values and
+//! object classes as loaded are put back, an added entry is deleted, a deleted one is added
+//! again, a moved or renamed one moved back, a related entry's value put back) and the
+//! error is returned. Only if an undo fails too — the directory lost between two operations
+//! a few milliseconds apart — do the two differ; that is logged as an error naming the entry.
 
 use clacks_objects::definition::Backend;
 use clacks_objects::model::{ObjectType, WriteMode, WritePlan};
@@ -109,8 +110,13 @@ impl LdapChange {
         mods
     }
 
-    /// The modify that puts `entry` (as loaded) back after this change was made.
-    pub fn undo(&self, entry: &DirEntry) -> Vec<Modification> {
+    /// The modify that puts `entry` (as loaded) back after this change was made; after a
+    /// rename to `renamed` the naming attribute is left to the modrdn back (the directory
+    /// refuses a modify that drops the RDN's value).
+    pub fn undo(&self, entry: &DirEntry, renamed: Option<&str>) -> Vec<Modification> {
+        let naming = renamed
+            .and_then(|d| dn::rdn(d).split_once('='))
+            .map(|(a, _)| a);
         let mut mods = Vec::new();
         if !self.added.is_empty() || !self.removed.is_empty() {
             let classes = entry
@@ -121,6 +127,9 @@ impl LdapChange {
             mods.push(Modification::Replace("objectClass".to_owned(), classes));
         }
         for name in self.attrs.keys() {
+            if naming.is_some_and(|n| n.eq_ignore_ascii_case(name)) {
+                continue;
+            }
             let before = entry.values(name).into_iter().map(<[u8]>::to_vec).collect();
             mods.push(Modification::Replace(name.clone(), before));
         }
@@ -185,32 +194,54 @@ impl ObjectStore {
             .then_some(ldap)
     }
 
-    /// Runs `work` in one SQL transaction; `work` makes its one LDAP operation last and
-    /// calls `done` right after it succeeded. If the transaction then fails to commit,
-    /// `undo` reverts the LDAP operation (see the module docs).
+    /// Runs `work` in one SQL transaction; `work` makes its LDAP operations last and puts
+    /// the undo of each, right after it succeeded, on `undo`. If anything fails after an
+    /// LDAP operation (a later one, or the commit), the operations made are undone, newest
+    /// first (see the module docs).
     pub(super) fn two_phase<T>(
         &self,
         entry: &str,
-        work: impl FnOnce(&mut Db, &mut dyn FnMut()) -> Result<T>,
-        undo: impl FnOnce() -> Result<()>,
+        work: impl FnOnce(&mut Db, &mut Undo) -> Result<T>,
     ) -> Result<T> {
         let mut conn = self.pool.get()?;
-        let mut ldap_done = false;
-        let result = conn.transaction(|conn| {
-            let mut done = || ldap_done = true;
-            work(conn, &mut done)
-        });
-        match result {
-            Err(e) if ldap_done => {
-                match undo() {
-                    Ok(()) => tracing::warn!(dn = %entry, error = %e,
-                        "SQL failed after the directory was written: the directory write was undone"),
-                    Err(u) => tracing::error!(dn = %entry, error = %e, undo = %u,
-                        "SQL failed after the directory was written and undoing it failed: the two differ"),
-                }
-                Err(e)
+        let mut undo = Undo::default();
+        let result = conn.transaction(|conn| work(conn, &mut undo));
+        if let Err(e) = &result {
+            undo.run(entry, e);
+        }
+        result
+    }
+}
+
+/// The undo steps of the LDAP operations one write made, in the order they were made.
+#[derive(Default)]
+pub(super) struct Undo {
+    steps: Vec<Box<dyn FnOnce() -> Result<()>>>,
+}
+
+impl Undo {
+    /// Records how to revert an LDAP operation that just succeeded.
+    pub fn push(&mut self, step: impl FnOnce() -> Result<()> + 'static) {
+        self.steps.push(Box::new(step));
+    }
+
+    /// Reverts every recorded operation, newest first, after the write failed with `error`.
+    fn run(&mut self, entry: &str, error: &Error) {
+        if self.steps.is_empty() {
+            return;
+        }
+        let mut failed = Vec::new();
+        while let Some(step) = self.steps.pop() {
+            if let Err(u) = step() {
+                failed.push(u.to_string());
             }
-            other => other,
+        }
+        if failed.is_empty() {
+            tracing::warn!(dn = %entry, error = %error,
+                "the write failed after the directory was written: the directory writes were undone");
+        } else {
+            tracing::error!(dn = %entry, error = %error, undo = ?failed,
+                "the write failed after the directory was written and undoing it failed: the two differ");
         }
     }
 }

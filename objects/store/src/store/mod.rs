@@ -10,12 +10,15 @@
 //!
 //! Layout: `dn` (DN helpers), `rows` (rows on one connection), `query` (search queries),
 //! `directory` (the model's lookups on the store), `method` (`objects.call`), `read` (get, search), `write` (create,
-//! update, remove), `moving` (move below another parent), `seed` (the base tree),
-//! `ldap_part` (the LDAP-backed part on a directory server, the two-backend write).
+//! update, remove), `moving` (move below another parent), `seed` (the base tree), `adopt` (registering entries
+//! the directory has),
+//! `ldap_part` (the LDAP-backed part on a directory server, the two-backend write),
+//! `relation` and `relation_ldap` (ObjectHandler relations on the rows and on a directory).
 //!
 //! No connection is held while the model runs: filters and conditions ask the store
 //! through [`StoreDirectory`], which takes its own.
 
+mod adopt;
 mod directory;
 pub mod dn;
 mod ldap_part;
@@ -24,6 +27,7 @@ mod moving;
 pub mod query;
 mod read;
 pub mod relation;
+mod relation_ldap;
 mod rows;
 mod seed;
 mod write;
@@ -64,24 +68,48 @@ pub struct StoredObject {
 impl StoredObject {
     /// `{"dn","uuid","type","extensions","attrs","revision"}`; `only` keeps the attributes named.
     pub fn to_json(&self, only: Option<&[String]>) -> Json {
-        let attrs: serde_json::Map<String, Json> = self
-            .attrs
-            .iter()
-            .filter(|(name, _)| only.is_none_or(|o| o.iter().any(|n| n == *name)))
-            .map(|(name, values)| {
-                let values = values.iter().map(Value::to_json).collect();
-                (name.clone(), Json::Array(values))
-            })
-            .collect();
-        json!({
-            "dn": self.dn,
-            "uuid": self.uuid,
-            "type": self.object_type,
-            "extensions": self.extensions,
-            "attrs": attrs,
-            "revision": self.revision,
-        })
+        let attrs = self.attrs.iter().map(|(name, values)| {
+            (
+                name,
+                Json::Array(values.iter().map(Value::to_json).collect()),
+            )
+        });
+        object_json(
+            &self.dn,
+            &self.uuid,
+            &self.object_type,
+            &self.extensions,
+            attrs,
+            self.revision,
+            only,
+        )
     }
+}
+
+/// The one JSON shape of an object, as `objects.get` and `objects.search` answer:
+/// `{"dn","uuid","type","extensions","attrs","revision"}` with `attrs` the pairs given
+/// (name, JSON array of values); `only` keeps the attributes named.
+pub fn object_json<'a>(
+    dn: &str,
+    uuid: &str,
+    object_type: &str,
+    extensions: &[String],
+    attrs: impl Iterator<Item = (&'a String, Json)>,
+    revision: i64,
+    only: Option<&[String]>,
+) -> Json {
+    let attrs: serde_json::Map<String, Json> = attrs
+        .filter(|(name, _)| only.is_none_or(|o| o.iter().any(|n| n == *name)))
+        .map(|(name, values)| (name.clone(), values))
+        .collect();
+    json!({
+        "dn": dn,
+        "uuid": uuid,
+        "type": object_type,
+        "extensions": extensions,
+        "attrs": attrs,
+        "revision": revision,
+    })
 }
 
 /// Search scope.

@@ -45,7 +45,18 @@ impl ObjectStore {
             by_store.insert(ENTRY_STORE.to_owned(), entry_values(&found, &object_type));
             entry = Some(found);
         }
-        super::relation::load(conn, &self.catalog, &object_type, &mut by_store)?;
+        let mut on_directory = |r: &super::relation::Relation, matching: &Json| {
+            let ldap = self.ldap.as_ref()?;
+            super::relation_ldap::on_directory(&self.catalog, r, Some(ldap))
+                .then(|| super::relation_ldap::load(ldap, &self.base, &self.catalog, r, matching))
+        };
+        super::relation::load(
+            conn,
+            &self.catalog,
+            &object_type,
+            &mut by_store,
+            &mut on_directory,
+        )?;
         let mut stored: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for attrs in by_store.into_values() {
             for (name, values) in attrs {
@@ -104,6 +115,21 @@ impl ObjectStore {
             attrs,
             revision: loaded.row.revision,
         })
+    }
+
+    /// The object `reference` names, read on `conn` (inside a write's transaction it sees
+    /// the write).
+    pub(crate) fn get_on(&self, conn: &mut Db, reference: &str) -> Result<StoredObject> {
+        let row = self.find_row(conn, reference)?;
+        let loaded = self.load_rows(conn, row)?;
+        self.stored_object(&loaded)
+    }
+
+    /// The type of the object `reference` names, from its registry row alone (no backend
+    /// is read: what authorisation needs before a write).
+    pub fn type_of(&self, reference: &str) -> Result<String> {
+        let mut conn = self.pool.get()?;
+        Ok(self.find_row(&mut conn, reference)?.object_type)
     }
 
     /// The object `reference` names (DN or UUID).

@@ -157,13 +157,19 @@ fn first_value(
 /// The name `load` files computed values under, beside the real stores.
 pub const RELATION_STORE: &str = "ObjectHandler";
 
+/// Where a relation's values come from when the foreign objects are not in the store's
+/// rows (a directory server): `Some(values)` for relation `r` and the match value, `None`
+/// to compute them from the rows.
+pub type ForeignValues<'a> = dyn FnMut(&Relation, &Json) -> Option<Result<Vec<Json>>> + 'a;
+
 /// Adds the relation attributes of `object_type` to `stored` (store → attribute → values),
-/// computed from the foreign objects' rows.
+/// computed from the foreign objects' rows, or by `elsewhere` when it answers.
 pub fn load(
     conn: &mut Db,
     catalog: &Catalog,
     object_type: &ObjectType<'_>,
     stored: &mut BTreeMap<String, BTreeMap<String, Vec<Json>>>,
+    elsewhere: &mut ForeignValues<'_>,
 ) -> Result<()> {
     let parts: Vec<&str> = object_type
         .parts()
@@ -177,12 +183,18 @@ pub fn load(
         let Some(matching) = first_value(stored, &r.match_attr) else {
             continue;
         };
-        let match_store = store_of(catalog, &r.foreign, &r.foreign_match);
-        let attr_store = store_of(catalog, &r.foreign, &r.foreign_attr);
-        let mut values = Vec::new();
-        for uuid in holders(conn, &r.foreign, match_store, &r.foreign_match, &matching)? {
-            values.extend(values_of(conn, &uuid, attr_store, &r.foreign_attr)?);
-        }
+        let mut values = match elsewhere(&r, &matching) {
+            Some(found) => found?,
+            None => {
+                let match_store = store_of(catalog, &r.foreign, &r.foreign_match);
+                let attr_store = store_of(catalog, &r.foreign, &r.foreign_attr);
+                let mut values = Vec::new();
+                for uuid in holders(conn, &r.foreign, match_store, &r.foreign_match, &matching)? {
+                    values.extend(values_of(conn, &uuid, attr_store, &r.foreign_attr)?);
+                }
+                values
+            }
+        };
         values.sort_by_key(value_text);
         values.dedup();
         if !values.is_empty() {

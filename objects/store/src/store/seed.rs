@@ -27,32 +27,6 @@ fn base_type_of(base: &str) -> String {
 }
 
 impl ObjectStore {
-    /// Registers the directory's entry `dn` as an object of `object_type` (its entryUUID
-    /// as UUID) when a directory server holds the type and has the entry; false otherwise.
-    fn adopt(&self, dn: &str, object_type: &str) -> Result<bool> {
-        let Some(ldap) = self.directory_for(object_type) else {
-            return Ok(false);
-        };
-        let Some(entry) = ldap.read(dn)? else {
-            return Ok(false);
-        };
-        let uuid = entry
-            .uuid
-            .ok_or_else(|| Error::backend(crate::ldap::LDAP, format!("'{dn}' has no entryUUID")))?;
-        let row = rows::ObjectRow {
-            uuid,
-            dn: entry.dn,
-            parent: dn::parent(dn).to_owned(),
-            object_type: object_type.to_owned(),
-            extensions: "[]".to_owned(),
-            revision: 1,
-        };
-        let mut conn = self.pool.get()?;
-        rows::insert_object(&mut conn, &row)?;
-        tracing::info!(dn = %row.dn, object_type, "registered an entry the directory had");
-        Ok(true)
-    }
-
     /// Seeds the base tree; returns the DNs it created (none when all was there).
     pub fn seed(&self) -> Result<Vec<String>> {
         let mut created = Vec::new();

@@ -54,15 +54,9 @@ fn execute(
             Backend::Ldap => ENTRY_STORE,
             Backend::Sql => SQL_STORE,
             Backend::Null => continue,
-            Backend::ObjectHandler if !entries && !write.attributes.is_empty() => {
-                // The related objects live on the directory server, outside this transaction.
-                let names: Vec<&str> = write.attributes.keys().map(String::as_str).collect();
-                return Err(Error::invalid(format!(
-                    "ObjectHandler relations are kept on the embedded entry store only, not yet \
-                     on a directory server: cannot write {}",
-                    names.join(", ")
-                )));
-            }
+            // With a directory server the caller relates after its own LDAP operation
+            // (`ObjectStore::relate`).
+            Backend::ObjectHandler if !entries => continue,
             Backend::ObjectHandler => {
                 super::relation::write(conn, catalog, uuid, write)?;
                 continue;
@@ -288,29 +282,27 @@ impl ObjectStore {
             // change notices (BackendChange) name the object.
             let change = ldap_change(&plan, &[]);
             let attrs = with_rdn_value(&dn, change.attrs);
-            let made = self.two_phase(
-                &dn,
-                |conn, done| {
-                    if rows::object_by_dn(conn, &dn)?.is_some() {
-                        return Err(Error::new(
-                            ErrorKind::Conflict,
-                            format!("'{dn}' exists already"),
-                        ));
-                    }
-                    self.check_unique(conn, "", &plan, &instance)?;
-                    let uuid = ldap.add(&dn, &change.classes, &attrs)?;
-                    done();
-                    let row = ObjectRow {
-                        uuid: uuid.clone(),
-                        ..row
-                    };
-                    rows::insert_object(conn, &row)?;
-                    execute(conn, &self.catalog, &uuid, &dn, &plan, false)?;
-                    Ok(uuid)
-                },
-                || ldap.delete(&dn),
-            )?;
-            return self.get(&made);
+            let made = self.two_phase(&dn, |conn, undo| {
+                if rows::object_by_dn(conn, &dn)?.is_some() {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        format!("'{dn}' exists already"),
+                    ));
+                }
+                self.check_unique(conn, "", &plan, &instance)?;
+                let uuid = ldap.add(&dn, &change.classes, &attrs)?;
+                let (l, d) = (ldap.clone(), dn.clone());
+                undo.push(move || l.delete(&d));
+                let row = ObjectRow {
+                    uuid: uuid.clone(),
+                    ..row
+                };
+                rows::insert_object(conn, &row)?;
+                execute(conn, &self.catalog, &uuid, &dn, &plan, false)?;
+                self.relate(conn, &instance, &uuid, &plan, undo)?;
+                self.reread_and_index(conn, &uuid, None)
+            })?;
+            return Ok(made);
         }
         let mut conn = self.pool.get()?;
         conn.transaction(|conn| {
@@ -329,10 +321,9 @@ impl ObjectStore {
             {
                 rows::put_entry(conn, &uuid, &dn, &[])?;
             }
-            execute(conn, &self.catalog, &uuid, &dn, &plan, true)
-        })?;
-        drop(conn);
-        self.get(&uuid)
+            execute(conn, &self.catalog, &uuid, &dn, &plan, true)?;
+            self.reread_and_index(conn, &uuid, None)
+        })
     }
 
     /// Applies `changes` to `reference` in one step; with `if_revision`, only if the object
@@ -447,6 +438,7 @@ impl ObjectStore {
         let plan = instance.writes(&directory)?;
         let extensions: Vec<String> = instance.extensions().map(str::to_owned).collect();
         let row = &loaded.row;
+        let renamed = self.renamed(row, &plan)?;
         let bump = |conn: &mut Db| -> Result<()> {
             if !rows::bump_object(conn, &row.uuid, row.revision, &extensions)? {
                 return Err(Error::new(
@@ -459,26 +451,39 @@ impl ObjectStore {
         if let (Some(ldap), Some(entry)) = (self.directory_for(&row.object_type), &loaded.entry) {
             let change = ldap_change(&plan, &entry.object_classes);
             let mods = change.modifications();
-            self.two_phase(
-                &row.dn,
-                |conn, done| {
-                    bump(conn)?;
-                    execute(conn, &self.catalog, &row.uuid, &row.dn, &plan, false)?;
-                    ldap.modify(&row.dn, &mods)?;
-                    done();
-                    Ok(())
-                },
-                || ldap.modify(&row.dn, &change.undo(entry)),
-            )?;
-            return self.get(&row.uuid);
+            return self.two_phase(&row.dn, |conn, undo| {
+                bump(conn)?;
+                execute(conn, &self.catalog, &row.uuid, &row.dn, &plan, false)?;
+                // A new naming value renames the entry first (the directory refuses a modify
+                // that drops the RDN's value), then the modify runs on the new DN.
+                let at = match &renamed {
+                    Some(new_dn) => {
+                        self.rename_rows(conn, row, new_dn)?;
+                        ldap.rename(&row.dn, dn::rdn(new_dn))?;
+                        let (l, from, back) =
+                            (ldap.clone(), new_dn.clone(), dn::rdn(&row.dn).to_owned());
+                        undo.push(move || l.rename(&from, &back));
+                        new_dn.clone()
+                    }
+                    None => row.dn.clone(),
+                };
+                ldap.modify(&at, &mods)?;
+                let (l, back) = (ldap.clone(), change.undo(entry, renamed.as_deref()));
+                undo.push(move || l.modify(&at, &back));
+                self.relate(conn, &instance, &row.uuid, &plan, undo)?;
+                self.reread_and_index(conn, &row.uuid, Some(&row.dn))
+            });
         }
         let mut conn = self.pool.get()?;
         conn.transaction(|conn| {
             bump(conn)?;
-            execute(conn, &self.catalog, &row.uuid, &row.dn, &plan, true)
-        })?;
-        drop(conn);
-        self.get(&row.uuid)
+            if let Some(new_dn) = &renamed {
+                self.rename_rows(conn, row, new_dn)?;
+            }
+            let at = renamed.as_deref().unwrap_or(&row.dn);
+            execute(conn, &self.catalog, &row.uuid, at, &plan, true)?;
+            self.reread_and_index(conn, &row.uuid, Some(&row.dn))
+        })
     }
 
     /// Removes `reference` (refused while objects lie below it).
@@ -503,23 +508,23 @@ impl ObjectStore {
                 .entry
                 .as_ref()
                 .ok_or_else(|| missing_entry(&object.dn))?;
-            self.two_phase(
-                &object.dn,
-                |conn, done| {
-                    childless(conn)?;
-                    ldap.delete(&object.dn)?;
-                    done();
-                    Ok(())
-                },
-                || {
-                    ldap.add(&object.dn, &entry.object_classes, &entry.attrs)
+            self.two_phase(&object.dn, |conn, undo| {
+                childless(conn)?;
+                ldap.delete(&object.dn)?;
+                let (l, entry) = (ldap.clone(), entry.clone());
+                undo.push(move || {
+                    l.add(&entry.dn, &entry.object_classes, &entry.attrs)
                         .map(|_| ())
-                },
-            )?;
+                });
+                self.index_removed_on(conn, &object)
+            })?;
             return Ok(object);
         }
         let mut conn = self.pool.get()?;
-        conn.transaction(|c| childless(c))?;
+        conn.transaction(|c| {
+            childless(c)?;
+            self.index_removed_on(c, &object)
+        })?;
         Ok(object)
     }
 }
