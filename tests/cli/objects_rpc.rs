@@ -106,6 +106,9 @@ fn object_commands_print_tables_json_and_exit_codes() {
         &["update", "--set", "sn=Roe", "--if-revision", "1", &dn],
     ));
     assert_eq!(field(&updated, "sn").as_deref(), Some("Roe"), "{updated}");
+    // cn, the naming attribute, is built from sn: the DN follows.
+    let dn = format!("cn=Jane Roe,{PEOPLE}");
+    assert_eq!(field(&updated, "dn"), Some(dn.clone()), "{updated}");
     let stale = objects(
         url,
         &["update", "--set", "sn=Poe", "--if-revision", "1", &dn],
