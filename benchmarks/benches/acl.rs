@@ -86,13 +86,34 @@ fn batch_ns(mut check: impl FnMut() -> bool) -> f64 {
     started.elapsed().as_nanos() as f64 / BATCH as f64
 }
 
+fn echo_call() -> CallRequest {
+    CallRequest::new("bench_acl.echo", Params::Positional(vec![json!(7)])).with_caller("alice")
+}
+
+/// `n` calls of `bench_acl.echo` as alice, once one has been answered (a client node must
+/// first see the server); a failed call stops the bench, since timing errors would measure
+/// nothing (a refusal or "no provider" comes back in microseconds).
 async fn calls(node: &NodeHandle, n: usize) -> Samples {
+    let mut last = None;
+    for _ in 0..200 {
+        match node.call(echo_call()).await {
+            Ok(_) => {
+                last = None;
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if let Some(e) = last {
+        panic!("bench_acl.echo is never answered: {e}");
+    }
     Samples::measure(n / 10, n, || {
         let node = node.clone();
         async move {
-            let request = CallRequest::new("bench_acl.echo", Params::Positional(vec![json!(7)]))
-                .with_caller("alice");
-            let _ = node.call(request).await;
+            if let Err(e) = node.call(echo_call()).await {
+                panic!("bench_acl.echo failed during the run: {e}");
+            }
         }
     })
     .await
