@@ -6,6 +6,7 @@
 //! ## Layout
 //! - [`acl`]: the ACL set test nodes run with (callers of the existing tests may do what
 //!   they test).
+//! - [`audit`]: the `Audit` events a test node publishes, to wait for a refusal's record.
 //! - [`probe`]: test plugins with predictable behaviour (`probe`, `flaky`).
 //! - [`amqp`]: the AMQP transport factory for tests and broker cleanup.
 //! - [`broker`]: a private RabbitMQ node for tests that restart the broker, and a private
@@ -41,6 +42,7 @@
 
 pub mod acl;
 pub mod amqp;
+pub mod audit;
 pub mod broker;
 pub mod caller;
 pub mod certs;

@@ -6,8 +6,9 @@
 use clacks_runtime::acl::{file, AclSet};
 use clacks_runtime::call::{CallContext, CallError, CallRequest, Params, RpcErrorKind};
 use clacks_runtime::plugin::plugin;
-use clacks_runtime::{NodeBuilder, NodeHandle, PluginDef};
+use clacks_runtime::{NodeBuilder, PluginDef};
 use clacks_tests::amqp::AmqpFactory;
+use clacks_tests::audit::AuditLog;
 use clacks_tests::cluster::{Cluster, LocalFactory};
 use clacks_tests::http::post;
 use serde_json::{json, Value};
@@ -54,49 +55,6 @@ fn test_set() -> AclSet {
     .unwrap()
 }
 
-/// Collects the `Audit` events a node sees.
-async fn audits(
-    node: &NodeHandle,
-) -> (
-    Arc<Mutex<Vec<String>>>,
-    clacks_runtime::events::Subscription,
-) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let subscription = node
-        .event_bus()
-        .subscribe(
-            vec!["Audit".to_owned()],
-            None,
-            &Default::default(),
-            move |event| sink.lock().unwrap().push(event.xml.to_string()),
-        )
-        .await
-        .unwrap();
-    (seen, subscription)
-}
-
-/// Waits up to 5 s for an Audit event naming `user`, `topic` and `decision`.
-async fn audited(seen: &Arc<Mutex<Vec<String>>>, user: &str, topic: &str, decision: &str) {
-    let wanted = [
-        format!("<User>{user}</User>"),
-        format!("<Topic>{topic}</Topic>"),
-        format!("<Decision>{decision}</Decision>"),
-    ];
-    for _ in 0..500 {
-        if seen
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|x| wanted.iter().all(|w| x.contains(w)))
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("no Audit event {wanted:?} in {:?}", seen.lock().unwrap());
-}
-
 fn forbidden(err: &CallError, topic: &str) {
     assert_eq!(err.kind(), RpcErrorKind::Forbidden, "{err}");
     assert_eq!(err.data("path"), Some(&json!(topic)), "{err}");
@@ -140,8 +98,8 @@ async fn http_sse_and_a_node_to_node_hop_are_refused_without_running_the_handler
     )
     .await;
     let (n1, n2) = (&cluster.nodes[0], &cluster.nodes[1]);
-    let (seen1, _s1) = audits(n1).await;
-    let (seen2, _s2) = audits(n2).await;
+    let seen1 = AuditLog::subscribe(n1).await;
+    let seen2 = AuditLog::subscribe(n2).await;
     let topic = format!("{domain}.command.counter.hit");
 
     // HTTP: the gateway's caller is mallory; counter.hit runs on n2 only (a hop as well).
@@ -149,7 +107,7 @@ async fn http_sse_and_a_node_to_node_hop_are_refused_without_running_the_handler
     let answer = post(&url, "application/json", body.to_string()).await.body;
     let err = CallError::from_json(&answer["error"]);
     forbidden(&err, &topic);
-    audited(&seen2, "mallory", &topic, "denied").await;
+    seen2.wait_for_decision("mallory", &topic, "denied").await;
 
     // A node-to-node hop: n1 calls for mallory, n2 decides.
     let call = CallRequest::new("counter.hit", Params::default()).with_caller("mallory");
@@ -169,7 +127,9 @@ async fn http_sse_and_a_node_to_node_hop_are_refused_without_running_the_handler
         .unwrap();
     assert_eq!(response.status().as_u16(), 403);
     let event_topic = format!("{domain}.event.Notification");
-    audited(&seen1, "mallory", &event_topic, "denied").await;
+    seen1
+        .wait_for_decision("mallory", &event_topic, "denied")
+        .await;
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     cluster.shutdown().await;
 }
@@ -193,7 +153,7 @@ async fn publishing_an_event_needs_w_on_its_topic() {
     )
     .await;
     let n1 = &cluster.nodes[0];
-    let (seen, _audit) = audits(n1).await;
+    let seen = AuditLog::subscribe(n1).await;
     let notes = Arc::new(Mutex::new(Vec::new()));
     let sink = notes.clone();
     let _notes = n1
@@ -218,10 +178,10 @@ async fn publishing_an_event_needs_w_on_its_topic() {
     assert_eq!(err.kind(), RpcErrorKind::Forbidden, "{err}");
     assert_eq!(err.data("path"), Some(&json!(topic)), "{err}");
     assert_eq!(err.data("right"), Some(&json!("w")), "{err}");
-    audited(&seen, "alice", &topic, "denied").await;
+    seen.wait_for_decision("alice", &topic, "denied").await;
 
     n1.call(publish("root", "from-root")).await.unwrap();
-    audited(&seen, "root", &topic, "allowed").await;
+    seen.wait_for_decision("root", &topic, "allowed").await;
     for _ in 0..500 {
         if !notes.lock().unwrap().is_empty() {
             break;
@@ -257,7 +217,7 @@ async fn an_amqp_caller_is_refused_until_an_acl_change_on_another_node_reaches_t
     )
     .await;
     let (n1, n2) = (&cluster.nodes[0], &cluster.nodes[1]);
-    let (seen2, _s2) = audits(n2).await;
+    let seen2 = AuditLog::subscribe(n2).await;
     let topic = format!("{domain}.command.counter.hit");
 
     // Over the broker the caller is the account the broker vouches for (guest), whatever the
@@ -266,7 +226,7 @@ async fn an_amqp_caller_is_refused_until_an_acl_change_on_another_node_reaches_t
     let err = n1.call(claim).await.unwrap_err();
     forbidden(&err, &topic);
     assert_eq!(hits.load(Ordering::SeqCst), 0);
-    audited(&seen2, "guest", &topic, "denied").await;
+    seen2.wait_for_decision("guest", &topic, "denied").await;
 
     // n1 grants guest the right; n2 enforces it within a second.
     let entry = json!({"priority": 0, "scope": "sub", "members": ["^guest$"],

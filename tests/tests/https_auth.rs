@@ -14,11 +14,12 @@ use clacks_gateway::{gateway_child, GatewayConfig};
 use clacks_plugins::auth::{Auth, AuthPlugin};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::{NodeBuilder, NodeHandle};
+use clacks_tests::audit::AuditLog;
 use clacks_tests::certs::{CertFiles, TestPki};
 use clacks_tls::ClientTls;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The identity the gateway looks users up as: granted read and execute by [`grant_reader`].
@@ -81,46 +82,6 @@ fn ping() -> Value {
 /// Whether the call ran (HTTP 200 with a result).
 fn ok(answer: &(u16, Option<String>, Value)) -> bool {
     answer.0 == 200 && answer.2.get("result").is_some()
-}
-
-/// The Audit events the node publishes, as their XML.
-fn audits(
-    node: &NodeHandle,
-) -> (
-    Arc<Mutex<Vec<String>>>,
-    clacks_runtime::events::Subscription,
-) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let subscription = node
-        .event_bus()
-        .subscribe_detached(
-            vec!["Audit".to_owned()],
-            None,
-            &clacks_xml::Namespaces::default(),
-            move |event| sink.lock().unwrap().push(event.xml.to_string()),
-        )
-        .expect("Audit subscription");
-    (seen, subscription)
-}
-
-/// Waits until an audit record holding every one of `needles` arrived.
-async fn audited(seen: &Arc<Mutex<Vec<String>>>, needles: &[&str]) {
-    for _ in 0..200 {
-        if seen
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|xml| needles.iter().all(|n| xml.contains(n)))
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!(
-        "no Audit event with {needles:?}; saw {:?}",
-        seen.lock().unwrap()
-    );
 }
 
 struct Node {
@@ -225,7 +186,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
     let pki = TestPki::generate(&dir).expect("test certificates");
     let key = key_file(&dir);
     let n = start("a", &pki, &key, &[("auth.max_failures", "3")]);
-    let (seen, _audit) = audits(&n.node);
+    let seen = AuditLog::detached(&n.node);
     grant_reader(&n.node).await;
     create_user(&n.node, "alice", "s3cret").await;
     create_user(&n.node, "bob", "hunter2").await;
@@ -246,7 +207,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
         body["error"]["data"]["reason"], "missing_credentials",
         "{body}"
     );
-    audited(&seen, &["missing_credentials", "denied"]).await;
+    seen.wait_for(&["missing_credentials", "denied"]).await;
 
     // A wrong password: 401, audited with the user, and nothing of the call ran.
     let (status, _, body) = post(&https, &n.url, &Cred::Basic("alice", "guess"), ping())
@@ -255,7 +216,8 @@ async fn https_with_basic_tokens_and_client_certificates() {
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["data"]["reason"], "wrong_password");
     assert!(body.get("result").is_none());
-    audited(&seen, &["<User>alice</User>", "wrong_password"]).await;
+    seen.wait_for(&["<User>alice</User>", "wrong_password"])
+        .await;
 
     // POST /login: a token, usable as a bearer; a wrong password there is 401 too.
     let login = n.url.replace("/rpc", "/login");
@@ -317,7 +279,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
         (status, body["error"]["data"]["reason"].clone()),
         (401, json!("revoked_token"))
     );
-    audited(&seen, &["<User>bob</User>", "revoked_token"]).await;
+    seen.wait_for(&["<User>bob</User>", "revoked_token"]).await;
 
     // Rate limit (auth.max_failures = 3): this address has failed twice (alice, bob); one more
     // wrong password reaches the limit, then even the right password gets 429 with
@@ -334,7 +296,8 @@ async fn https_with_basic_tokens_and_client_certificates() {
         assert!(retry.is_some_and(|r| r.parse::<u64>().is_ok_and(|s| s >= 1)));
         assert_eq!(body["error"]["data"]["reason"], "too_many_failures");
     }
-    audited(&seen, &["<User>alice</User>", "too_many_failures"]).await;
+    seen.wait_for(&["<User>alice</User>", "too_many_failures"])
+        .await;
 
     // A client certificate from the CA: its common name is the caller, no password needed.
     let alice_cert = pki.client("alice").expect("client certificate");
@@ -359,7 +322,8 @@ async fn https_with_basic_tokens_and_client_certificates() {
         refused.is_err(),
         "a client certificate from another CA was accepted: {refused:?}"
     );
-    audited(&seen, &["<User>alice</User>", "bad_client_certificate"]).await;
+    seen.wait_for(&["<User>alice</User>", "bad_client_certificate"])
+        .await;
 
     // A client that does not trust the server's CA refuses the connection.
     let untrusting = client(&pki.other_ca(), None);
@@ -385,7 +349,7 @@ async fn a_token_expires() {
     let pki = TestPki::generate(&dir).expect("test certificates");
     let key = key_file(&dir);
     let n = start("e", &pki, &key, &[("auth.token_ttl", "1")]);
-    let (seen, _audit) = audits(&n.node);
+    let seen = AuditLog::detached(&n.node);
     grant_reader(&n.node).await;
     create_user(&n.node, "dave", "pw-dave").await;
     let https = client(&pki.ca(), None);
@@ -417,7 +381,7 @@ async fn a_token_expires() {
         (401, json!("expired_token")),
         "{body}"
     );
-    audited(&seen, &["<User>dave</User>", "expired_token"]).await;
+    seen.wait_for(&["<User>dave</User>", "expired_token"]).await;
     // Serving on.
     let answer = post(&https, &n.url, &Cred::Basic("dave", "pw-dave"), ping())
         .await
