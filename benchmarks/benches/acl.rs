@@ -9,7 +9,7 @@
 //! `bench_acl.echo` as alice, in-process (`NodeHandle::call`, the check included) and over
 //! RabbitMQ (skipped when no broker answers). Goal: a cached check ≤ 5% of the in-process call.
 
-use clacks_benchmarks::{amqp_node, median, report, Samples};
+use clacks_benchmarks::{amqp_node, knobs, median, report, Samples};
 use clacks_runtime::acl::{file, Rights};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::config;
@@ -31,14 +31,6 @@ impl BenchAcl {
 }
 
 const BATCH: usize = 20_000;
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-        .max(1)
-}
 
 /// 200 entries for other users on 20 bases, one for alice on the root.
 fn acl_text() -> String {
@@ -120,8 +112,8 @@ async fn calls(node: &NodeHandle, n: usize) -> Samples {
 }
 
 fn main() {
-    let rounds = env("CLACKS_BENCH_ROUNDS", 9);
-    let n = env("CLACKS_BENCH_CALLS", 20_000);
+    let rounds = knobs::count("CLACKS_BENCH_ROUNDS", 9);
+    let n = knobs::count("CLACKS_BENCH_CALLS", 20_000);
     let set = file::parse(&acl_text(), "bench.acl").unwrap_or_else(|e| panic!("bench set: {e}"));
     actix_rt::System::new().block_on(async move {
         let overrides = [

@@ -19,7 +19,7 @@
 //! `CLACKS_BENCH_CALLS`, `CLACKS_BENCH_ROUNDS`, `CLACKS_BENCH_AMQP_EVENTS` and
 //! `CLACKS_BENCH_AMQP_ROUNDS` size it).
 
-use clacks_benchmarks::{amqp_node, report, Samples};
+use clacks_benchmarks::{amqp_node, knobs, report, Samples};
 use clacks_runtime::call::{unix_millis_now, CallRequest, Params};
 use clacks_runtime::config;
 use clacks_runtime::events::check;
@@ -44,13 +44,6 @@ impl Bench {
     fn echo(&self, n: u64) -> u64 {
         n
     }
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn node(name: &str, overrides: &[(&str, &str)]) -> NodeHandle {
@@ -497,13 +490,13 @@ async fn amqp_events_bench(count: usize, rounds: usize) {
 }
 
 fn main() {
-    let events = env_number("CLACKS_BENCH_EVENTS", 20_000);
-    let count = env_number("CLACKS_BENCH_CALLS", 20_000);
-    let rounds = env_number("CLACKS_BENCH_ROUNDS", 11).max(1);
-    let amqp_events = env_number("CLACKS_BENCH_AMQP_EVENTS", 5_000);
+    let events = knobs::count("CLACKS_BENCH_EVENTS", 20_000);
+    let count = knobs::count("CLACKS_BENCH_CALLS", 20_000);
+    let rounds = knobs::count("CLACKS_BENCH_ROUNDS", 11);
+    let amqp_events = knobs::count("CLACKS_BENCH_AMQP_EVENTS", 5_000);
     actix_rt::System::new().block_on(async move {
         events_bench(events, rounds).await;
-        amqp_events_bench(amqp_events, env_number("CLACKS_BENCH_AMQP_ROUNDS", 9)).await;
+        amqp_events_bench(amqp_events, knobs::count("CLACKS_BENCH_AMQP_ROUNDS", 9)).await;
         stats_bench(count, rounds).await;
     });
 }

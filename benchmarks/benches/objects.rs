@@ -21,7 +21,7 @@
 //! Run with `cargo bench -p clacks-benchmarks --bench objects` (`CLACKS_BENCH_UPDATES`,
 //! `CLACKS_BENCH_ROUNDS` size it). Needs the slapd and ldap-utils packages.
 
-use clacks_benchmarks::{median, report, Samples, Side};
+use clacks_benchmarks::{knobs, median, report, Samples, Side};
 use clacks_object_store::ldap::{LdapConfig, LdapDirectory, LdapPool};
 use clacks_object_store::shipped::shipped_catalog;
 use clacks_object_store::sql::Target;
@@ -40,13 +40,6 @@ use std::time::Duration;
 
 const BASE: &str = "dc=bench,dc=net";
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 async fn call(node: &NodeHandle, method: &str, params: Value) -> Result<Value, String> {
     let params = Params::from_json(Some(params)).map_err(|e| e.to_string())?;
     node.call(CallRequest::new(method, params))
@@ -56,8 +49,8 @@ async fn call(node: &NodeHandle, method: &str, params: Value) -> Result<Value, S
 
 #[actix_rt::main]
 async fn main() {
-    let updates = env_number("CLACKS_BENCH_UPDATES", 600);
-    let rounds = env_number("CLACKS_BENCH_ROUNDS", 6);
+    let updates = knobs::count("CLACKS_BENCH_UPDATES", 600);
+    let rounds = knobs::count("CLACKS_BENCH_ROUNDS", 6);
     let slapd = PrivateSlapd::start().unwrap_or_else(|e| panic!("the private slapd: {e}"));
     let db = std::env::temp_dir().join(format!(
         "clacks_bench_objects_{}.sqlite",

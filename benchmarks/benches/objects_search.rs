@@ -14,6 +14,7 @@
 //! median of the per-round ratios index/raw. The RPC transport is not part of either side.
 //! Environment: `CLACKS_BENCH_OBJECTS` (default 10000), `CLACKS_BENCH_ROUNDS` (default 9).
 
+use clacks_benchmarks::knobs;
 use clacks_object_store::ldap::{LdapConfig, LdapDirectory, LdapPool};
 use clacks_object_store::shipped::shipped_catalog;
 use clacks_object_store::sql::Target;
@@ -28,13 +29,6 @@ use std::time::{Duration, Instant};
 
 const BASE: &str = "dc=example,dc=net";
 const PEOPLE: &str = "ou=people,dc=example,dc=net";
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn die(what: &str, e: impl std::fmt::Display) -> ! {
     eprintln!("objects_search bench: {what}: {e}");
@@ -95,8 +89,8 @@ fn raw_side(ldap: &mut LdapConn) -> (usize, Duration) {
 }
 
 fn main() {
-    let count = env_usize("CLACKS_BENCH_OBJECTS", 10_000);
-    let rounds = env_usize("CLACKS_BENCH_ROUNDS", 9).max(1);
+    let count = knobs::count("CLACKS_BENCH_OBJECTS", 10_000);
+    let rounds = knobs::count("CLACKS_BENCH_ROUNDS", 9);
     let slapd = PrivateSlapd::start().unwrap_or_else(|e| die("starting slapd", e));
     let db = std::env::temp_dir().join(format!(
         "clacks-bench-objects-{}.sqlite",

@@ -13,7 +13,7 @@
 //! with a note when no private broker starts.
 
 use clacks_amqp::{AmqpClient, LinkSecurity, Mechanism};
-use clacks_benchmarks::{amqp_node, median, report, Samples, Side};
+use clacks_benchmarks::{amqp_node, knobs, median, report, Samples, Side};
 use clacks_gateway::{gateway_child, GatewayConfig};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::{config, NodeBuilder, NodeHandle};
@@ -32,14 +32,6 @@ use tokio::sync::Mutex;
 const OPEN_ACL: &str = r#"{"roles": {}, "acl": {"dc=example,dc=net": [{"acls": [
   {"id": 1, "priority": 0, "scope": "psub", "members": [".*"],
    "actions": [{"topic": ".*", "acls": "rwcdmsx", "options": {}}]}]}]}}"#;
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-        .max(1)
-}
 
 /// A node of its own domain with a gateway on a free loopback port (HTTPS with `tls`).
 fn gateway_node(name: &str, acl: &Path, tls: Option<(&Path, &Path)>) -> (NodeHandle, String) {
@@ -255,8 +247,8 @@ async fn amqp_half(pki: &TestPki, acl: &Path, calls: usize, rounds: usize) {
 }
 
 fn main() {
-    let calls = env("CLACKS_BENCH_CALLS", 4000);
-    let rounds = env("CLACKS_BENCH_ROUNDS", 8);
+    let calls = knobs::count("CLACKS_BENCH_CALLS", 4000);
+    let rounds = knobs::count("CLACKS_BENCH_ROUNDS", 8);
     let dir = std::env::temp_dir().join(format!("clacks-bench-tls-{}", std::process::id()));
     let pki = TestPki::generate(&dir).expect("test certificates");
     let acl = dir.join("open.acl");

@@ -10,6 +10,7 @@
 //! - [`Samples`]: latency samples with percentiles and throughput.
 //! - [`report`]: the printed table row; [`median`] of per-round ratios.
 //! - [`amqp_node`]: benchmark nodes on the real broker, and their domain's removal.
+//! - [`knobs`]: run sizes from the environment (`CLACKS_BENCH_CALLS`, …), bad values refused.
 //! - `benches/amqp.rs`: calls over RabbitMQ beside two raw lapin request/reply loops: a bare
 //!   one, and one doing the broker work Clacks' delivery guarantees ask for (confirms both
 //!   ways, ack after the reply's confirm), so Clacks' own cost shows apart from theirs.
@@ -21,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod amqp_node;
+pub mod knobs;
 
 use std::time::{Duration, Instant};
 

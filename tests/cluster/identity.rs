@@ -2,10 +2,13 @@
 //! the copies a node publishes again go out under its own `user_id` naming the original caller
 //! in `x-clacks-caller` (RabbitMQ closes the channel of a publish under another user's id, and
 //! with it every call in flight on it), and a serving node believes `x-clacks-caller` only from
-//! the domain's node accounts. The redelivery-count copy under the node user is covered by the
+//! the domain's node accounts: from any other it refuses the call, logs and audits it. The redelivery-count copy under the node user is covered by the
 //! `kill -9` test in `main.rs`.
 
-use clacks_tests::caller::Request;
+use clacks_runtime::call::RpcErrorKind;
+use clacks_tests::caller::{AmqpCaller, Request};
+use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -110,14 +113,17 @@ async fn hand_backs_under_the_node_user_keep_the_caller_and_the_nodes_channel() 
 }
 
 /// `x-clacks-caller` names the caller a node acts for: believed when the message's `user_id`
-/// is a node account (the deploy node user), ignored when it is anyone else's.
+/// is a node account (the deploy node user). From any other account the call is refused
+/// (`-32003`, `data.reason` `untrusted_caller`) before the plugin sees it, the node logs the
+/// attempt and publishes an `Audit` event naming the account and the claim, and serves on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn x_clacks_caller_is_believed_from_node_accounts_only() {
+async fn x_clacks_caller_from_a_caller_account_is_refused_logged_and_audited() {
     let domain = Deployed::create("claims");
-    let _n1 = domain.chaos_node("n1", "off", &[]);
+    let n1 = domain.chaos_node("n1", "off", &[]);
     let caller = domain.caller().await;
     let node_account = domain.as_node().await;
     domain.converged(&caller, &["n1"]).await;
+    let audits = AuditQueue::bind(&node_account, &domain.domain).await;
     let claiming = |who: &str| Request {
         headers: vec![("x-clacks-caller".to_owned(), who.to_owned())],
         ..Request::default()
@@ -131,12 +137,32 @@ async fn x_clacks_caller_is_believed_from_node_accounts_only() {
     assert_eq!(identity(plain), domain.caller_user());
     let forged = caller
         .call_with("chaos.identity", json!([]), 10 * SEC, &claiming("root"))
+        .await
+        .expect_err("a caller cannot claim another identity");
+    assert_eq!(forged.kind(), RpcErrorKind::Forbidden, "{forged:?}");
+    assert_eq!(forged.data("reason"), Some(&json!("untrusted_caller")));
+    assert_eq!(forged.data("claimed"), Some(&json!("root")));
+    let record = audits
+        .wait_for(&["untrusted_caller", "<Decision>denied</Decision>", "root"])
+        .await;
+    assert!(
+        record.contains(&format!("<User>{}</User>", domain.caller_user())),
+        "the audit names the account that sent it: {record}"
+    );
+    let own_name = caller
+        .call_with(
+            "chaos.identity",
+            json!([]),
+            10 * SEC,
+            &claiming(&domain.caller_user()),
+        )
         .await;
     assert_eq!(
-        identity(forged),
+        identity(own_name),
         domain.caller_user(),
-        "a caller cannot claim another identity"
+        "naming oneself claims nothing"
     );
+
     let on_behalf = node_account
         .call_with("chaos.identity", json!([]), 10 * SEC, &claiming("alice"))
         .await;
@@ -149,6 +175,74 @@ async fn x_clacks_caller_is_believed_from_node_accounts_only() {
         .call("chaos.identity", json!([]), 10 * SEC)
         .await;
     assert_eq!(identity(own), domain.node_user());
+    let after = caller.call("chaos.identity", json!([]), 10 * SEC).await;
+    assert_eq!(identity(after), domain.caller_user(), "n1 serves on");
     caller.close().await;
     node_account.close().await;
+    n1.signal("-TERM");
+    let (_, said) = n1.finish(30 * SEC);
+    assert!(
+        said.iter().any(
+            |l| l.contains("x-clacks-caller from an account that is not a node's")
+                && l.contains("root")
+        ),
+        "the node logged the refusal: {said:#?}"
+    );
+}
+
+/// The domain's `Audit` events, read from a queue of the node account bound to `D.event`.
+struct AuditQueue {
+    channel: lapin::Channel,
+    queue: String,
+}
+
+impl AuditQueue {
+    async fn bind(account: &AmqpCaller, domain: &str) -> AuditQueue {
+        let channel = account.channel().await;
+        let options = QueueDeclareOptions {
+            exclusive: true,
+            auto_delete: true,
+            ..Default::default()
+        };
+        let queue = channel
+            .queue_declare("".into(), options, FieldTable::default())
+            .await
+            .expect("a queue for Audit events");
+        let queue = queue.name().as_str().to_owned();
+        channel
+            .queue_bind(
+                queue.as_str().into(),
+                format!("{domain}.event").as_str().into(),
+                "Audit".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("bound to the domain's events");
+        AuditQueue { channel, queue }
+    }
+
+    /// The first `Audit` event holding every one of `parts`, within 10 s.
+    async fn wait_for(&self, parts: &[&str]) -> String {
+        let deadline = std::time::Instant::now() + 10 * SEC;
+        let mut seen = Vec::new();
+        while std::time::Instant::now() < deadline {
+            let got = self
+                .channel
+                .basic_get(self.queue.as_str().into(), BasicGetOptions { no_ack: true })
+                .await
+                .expect("reading the Audit queue");
+            match got {
+                Some(message) => {
+                    let xml = String::from_utf8_lossy(&message.delivery.data).into_owned();
+                    if parts.iter().all(|p| xml.contains(p)) {
+                        return xml;
+                    }
+                    seen.push(xml);
+                }
+                None => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+        panic!("no Audit event holding {parts:?}; seen: {seen:#?}");
+    }
 }

@@ -274,6 +274,7 @@ mod tests {
                 timeout_ms: Some(5),
                 right: None,
             }],
+            audit: std::sync::Arc::new(|_| {}),
         }
     }
 

@@ -8,17 +8,19 @@
 //! The session runs this on the plugin's own thread (see `server`), so the actor's answer
 //! wakes it without a thread switch.
 
+use clacks_runtime::acl::Rights;
 use clacks_runtime::call::{unix_millis_now, CallError, CallType, ResolvedCall, RpcErrorKind};
 use clacks_runtime::codec::json_rpc::{self, Refused, RpcRequest};
 use clacks_runtime::codec::wire;
 use clacks_runtime::dispatch;
-use clacks_runtime::plugin::{PluginHandle, PluginStatus};
+use clacks_runtime::plugin::{AuditRecord, PluginHandle, PluginStatus};
 use lapin::message::Delivery;
 use serde_json::Value;
 use std::sync::Arc;
 
-use super::properties::{self, text, DEADLINE, DELIVERIES};
+use super::properties::{self, text, UntrustedClaim, DEADLINE, DELIVERIES};
 use super::redelivery::redelivery;
+use super::settle::InService;
 use super::state::NodeState;
 
 /// Which queue a delivery came from.
@@ -74,6 +76,14 @@ pub async fn serve_delivery(
     let (config, settle) = (&*state.config, &state.settle);
     let node = config.node.as_str();
     let in_service = settle.begin();
+    // Refused wherever it lands, so refused here before any hand-back: every node would.
+    let caller = match properties::caller_of(&delivery.properties, config) {
+        Ok(caller) => caller,
+        Err(claim) => {
+            refuse_claim(&state, delivery, &plugin, claim, in_service).await;
+            return;
+        }
+    };
     // Pushed to us before our consumer was cancelled (plugin down, or the node is leaving):
     // healthy nodes take it instead.
     let serving = kind == QueueKind::Private || handle.status() == PluginStatus::Running;
@@ -101,7 +111,7 @@ pub async fn serve_delivery(
         return;
     }
     let RpcRequest { id, mut call } = request;
-    call.caller = properties::caller_of(&delivery.properties, config);
+    call.caller = caller;
     call.redelivered =
         delivery.redelivered || properties::header_u64(&delivery.properties, DELIVERIES).is_some();
     call.deadline_ms = properties::header_u64(&delivery.properties, DEADLINE).or(call.deadline_ms);
@@ -126,6 +136,70 @@ pub async fn serve_delivery(
         }
         None => settle.ack(&delivery).await,
     }
+}
+
+/// Answers a call whose `x-clacks-caller` its publisher may not claim with `-32003`
+/// (`data.reason` `untrusted_caller`), logs it and records it as an `Audit` event; the
+/// plugin never sees it.
+async fn refuse_claim(
+    state: &NodeState,
+    delivery: Delivery,
+    plugin: &str,
+    claim: UntrustedClaim,
+    in_service: InService,
+) {
+    let (config, settle) = (&*state.config, &state.settle);
+    let node = config.node.as_str();
+    let request = read_request(&delivery, config.max_body);
+    let method = request
+        .as_ref()
+        .map_or("(unreadable)", |r| r.call.method.as_str());
+    tracing::warn!(node = %node, plugin = %plugin, method = %method, user = %claim.user,
+        claimed = %claim.claimed, "call refused: x-clacks-caller from an account that is not a node's");
+    let audit = state
+        .local
+        .borrow()
+        .as_ref()
+        .map(|local| local.audit.clone());
+    if let Some(audit) = audit {
+        audit(AuditRecord {
+            user: claim.user.clone(),
+            topic: format!("{}.command.{method}", config.domain),
+            rights: Rights::EXECUTE,
+            allowed: false,
+            entry: Some(format!(
+                "untrusted_caller: {} named {} in {} on {node}, and only node accounts may",
+                claim.user,
+                claim.claimed,
+                properties::CALLER
+            )),
+        });
+    }
+    let id = match request {
+        Ok(RpcRequest { id: Some(id), .. }) => id,
+        // A notification, or a body too broken to have an id: nothing to answer.
+        _ => {
+            settle.ack(&delivery).await;
+            return;
+        }
+    };
+    if text(delivery.properties.reply_to()).is_none() {
+        settle.ack(&delivery).await;
+        return;
+    }
+    let error = CallError::new(
+        RpcErrorKind::Forbidden,
+        format!(
+            "{} may not act for another caller: only the domain's node accounts set {}",
+            claim.user,
+            properties::CALLER
+        ),
+    )
+    .with("reason", "untrusted_caller")
+    .with("user", claim.user)
+    .with("claimed", claim.claimed);
+    let body = json_rpc::response(id, Err(error), node);
+    settle.answer(delivery, body, in_service).await;
 }
 
 async fn serve_call(

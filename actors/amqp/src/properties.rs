@@ -38,17 +38,34 @@ pub fn header_text<'a>(
     }
 }
 
+/// A delivered call whose `x-clacks-caller` names someone its publisher may not speak for:
+/// only the domain's node accounts act for other callers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UntrustedClaim {
+    /// The account that published the call (`user_id`; `anonymous` without one).
+    pub user: String,
+    /// Whom the header named.
+    pub claimed: String,
+}
+
 /// Who a delivered call is from: the message's `user_id` (the broker vouches for it), or the
 /// caller it names in `x-clacks-caller` when that `user_id` is one of the domain's node
-/// accounts (a node acting for its caller); `anonymous` without either.
-pub fn caller_of(props: &BasicProperties, config: &AmqpConfig) -> String {
+/// accounts (a node acting for its caller); `anonymous` without either. A header naming
+/// anyone else from any other account is an [`UntrustedClaim`], which the node refuses
+/// rather than ignores, so that an attempt is seen (logged and audited) instead of served.
+pub fn caller_of(props: &BasicProperties, config: &AmqpConfig) -> Result<String, UntrustedClaim> {
     let user = text(props.user_id());
-    match (user, header_text(props, CALLER)) {
-        (Some(user), Some(caller)) if config.is_node_user(user) && !caller.is_empty() => {
-            caller.into_owned()
-        }
-        (Some(user), _) => user.to_owned(),
-        (None, _) => "anonymous".to_owned(),
+    let claimed = header_text(props, CALLER).filter(|c| !c.is_empty());
+    match (user, claimed) {
+        (Some(user), Some(caller)) if config.is_node_user(user) => Ok(caller.into_owned()),
+        // Naming oneself claims nothing.
+        (Some(user), Some(caller)) if caller == user => Ok(user.to_owned()),
+        (user, Some(caller)) => Err(UntrustedClaim {
+            user: user.unwrap_or("anonymous").to_owned(),
+            claimed: caller.into_owned(),
+        }),
+        (Some(user), None) => Ok(user.to_owned()),
+        (None, None) => Ok("anonymous".to_owned()),
     }
 }
 
@@ -71,7 +88,9 @@ pub fn copy_of(
     headers: FieldTable,
     copy: Copy,
 ) -> BasicProperties {
-    let caller = caller_of(original, config);
+    // A call with an untrusted claim is refused before anything copies it; should one get
+    // here, the copy names the account that really sent it, never the claim.
+    let caller = caller_of(original, config).unwrap_or_else(|claim| claim.user);
     let mut headers = headers;
     headers.insert(CALLER.into(), AMQPValue::LongString(caller.as_str().into()));
     let props = original
@@ -199,6 +218,82 @@ mod tests {
             assert_eq!(header_u64(&props, DEADLINE), Some(42));
         }
         assert_eq!(header_u64(&BasicProperties::default(), DEADLINE), None);
+    }
+
+    fn config_with_node_users(users: &[&str]) -> AmqpConfig {
+        let mut config = AmqpConfig::new("amqp://127.0.0.1", "d", "n1").expect("default settings");
+        config.node_users = users.iter().map(|u| (*u).to_owned()).collect();
+        config
+    }
+
+    fn delivered(user: Option<&str>, claim: Option<&str>) -> BasicProperties {
+        let mut props = BasicProperties::default();
+        if let Some(user) = user {
+            props = props.with_user_id(user.into());
+        }
+        if let Some(claim) = claim {
+            props = props.with_headers(with_header(
+                None,
+                CALLER,
+                AMQPValue::LongString(claim.into()),
+            ));
+        }
+        props
+    }
+
+    #[test]
+    fn a_node_account_acts_for_the_caller_it_names() {
+        let config = config_with_node_users(&["d-node"]);
+        let props = delivered(Some("d-node"), Some("alice"));
+        assert_eq!(caller_of(&props, &config), Ok("alice".to_owned()));
+    }
+
+    #[test]
+    fn a_caller_account_naming_someone_else_is_an_untrusted_claim() {
+        let config = config_with_node_users(&["d-node"]);
+        let props = delivered(Some("d-caller"), Some("root"));
+        assert_eq!(
+            caller_of(&props, &config),
+            Err(UntrustedClaim {
+                user: "d-caller".into(),
+                claimed: "root".into()
+            })
+        );
+        let anonymous = delivered(None, Some("root"));
+        assert_eq!(
+            caller_of(&anonymous, &config).map_err(|c| c.user),
+            Err("anonymous".to_owned())
+        );
+    }
+
+    #[test]
+    fn without_a_claim_or_naming_oneself_the_caller_is_the_user_id() {
+        let config = config_with_node_users(&["d-node"]);
+        assert_eq!(
+            caller_of(&delivered(Some("d-caller"), None), &config),
+            Ok("d-caller".to_owned())
+        );
+        assert_eq!(
+            caller_of(&delivered(Some("d-caller"), Some("d-caller")), &config),
+            Ok("d-caller".to_owned())
+        );
+        assert_eq!(
+            caller_of(&delivered(None, None), &config),
+            Ok("anonymous".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_copy_of_an_untrusted_claim_names_the_real_sender() {
+        let mut config = config_with_node_users(&["d-node"]);
+        config.user = "d-node".into();
+        let copy = copy_of(
+            &delivered(Some("d-caller"), Some("root")),
+            &config,
+            FieldTable::default(),
+            Copy::Requeue,
+        );
+        assert_eq!(header_text(&copy, CALLER).as_deref(), Some("d-caller"));
     }
 
     #[test]

@@ -19,22 +19,12 @@
 //! `CLACKS_OVERLOAD_CALLERS` (AMQP caller connections, default 16). The chaos node is built
 //! beside this program (same target folder and profile).
 
-use clacks_benchmarks::{median, round_order};
+use clacks_benchmarks::{knobs, median, round_order};
 use clacks_tests::deployed::Deployed;
 use clacks_tests::overload::{flood, status_kib, unloaded, Flood, PathTally, Rss, Tally};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-
-fn env_number(name: &str, default: u64) -> Result<u64, String> {
-    match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(v) => match v.parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!("{name} must be a number greater than 0, not {v:?}")),
-        },
-    }
-}
 
 /// The phases of a round.
 const PHASES: [&str; 3] = ["unloaded", "10x over HTTP", "10x over HTTP+AMQP"];
@@ -109,10 +99,10 @@ async fn run() -> Result<(), String> {
         Some(Ok(n)) if n > 0 => n,
         Some(_) => return Err("usage: overload [ROUNDS]   (greater than 0; default 5)".into()),
     };
-    let work_ms = env_number("CLACKS_OVERLOAD_WORK_MS", 20)?;
-    let prefetch = env_number("CLACKS_OVERLOAD_PREFETCH", 2)?.to_string();
-    let in_flight = env_number("CLACKS_OVERLOAD_IN_FLIGHT", 2)?.to_string();
-    let connections = env_number("CLACKS_OVERLOAD_CALLERS", 16)? as usize;
+    let work_ms = knobs::try_count("CLACKS_OVERLOAD_WORK_MS", 20)? as u64;
+    let prefetch = knobs::try_count("CLACKS_OVERLOAD_PREFETCH", 2)?.to_string();
+    let in_flight = knobs::try_count("CLACKS_OVERLOAD_IN_FLIGHT", 2)?.to_string();
+    let connections = knobs::try_count("CLACKS_OVERLOAD_CALLERS", 16)?;
     // The chaos node is built beside this program: its folder is the profile's.
     let exe = std::env::current_exe().map_err(|e| format!("where is this program: {e}"))?;
     let sibling = exe.with_file_name("clacks").display().to_string();

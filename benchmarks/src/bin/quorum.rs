@@ -12,7 +12,7 @@
 //! Environment: `CLACKS_BENCH_CALLS` (calls per side and round, default 2000),
 //! `CLACKS_BENCH_ROUNDS` (default 7).
 
-use clacks_benchmarks::{amqp_node, median, round_order};
+use clacks_benchmarks::{amqp_node, knobs, median, round_order};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::plugin::plugin;
 use clacks_runtime::{NodeHandle, PluginDef};
@@ -34,14 +34,6 @@ impl QBench {
 }
 
 const IN_FLIGHT: usize = 64;
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
 
 /// `total` calls, `IN_FLIGHT` at a time; calls per second.
 async fn rate(node: &NodeHandle, total: usize) -> f64 {
@@ -70,8 +62,8 @@ fn main() -> ExitCode {
     let urls: Vec<String> = cluster.nodes.iter().map(|b| b.url()).collect();
     let url = urls.join(",");
     let (calls, rounds) = (
-        env_number("CLACKS_BENCH_CALLS", 2000),
-        env_number("CLACKS_BENCH_ROUNDS", 7),
+        knobs::count("CLACKS_BENCH_CALLS", 2000),
+        knobs::count("CLACKS_BENCH_ROUNDS", 7),
     );
     let system = actix_rt::System::new();
     system.block_on(async {

@@ -248,6 +248,7 @@ impl NodeBuilder {
             domain,
             plugins: handles,
             commands,
+            audit: audit.clone(),
         });
         if let Err(err) = attached {
             handle.stop_tree();

@@ -21,7 +21,7 @@ pub const EVENT_BUFFER: usize = 4096;
 use crate::call::CommandSpec;
 use crate::call::{CallError, ResolvedCall};
 use crate::membership::{Membership, NodeRecord};
-use crate::plugin::PluginHandle;
+use crate::plugin::{AuditSink, PluginHandle};
 use crate::supervision::ChildSpec;
 use crate::Error;
 use std::time::Duration;
@@ -59,6 +59,9 @@ pub struct LocalNode {
     pub plugins: BTreeMap<String, PluginHandle>,
     /// Every command it offers.
     pub commands: Vec<CommandSpec>,
+    /// Where the transport records callers it refuses before any plugin sees the call (a
+    /// forged `x-clacks-caller` over AMQP): the node's `Audit` events.
+    pub audit: AuditSink,
 }
 
 impl LocalNode {

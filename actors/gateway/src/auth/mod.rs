@@ -20,7 +20,7 @@ pub(crate) use login::login;
 
 use actix_web::{HttpRequest, HttpResponse};
 use clacks_runtime::acl::Rights;
-use clacks_runtime::events::audit_event_xml;
+use clacks_runtime::events::audit_sink;
 use clacks_runtime::plugin::AuditRecord;
 use clacks_runtime::NodeHandle;
 use futures_util::future::BoxFuture;
@@ -136,8 +136,5 @@ fn log_and_audit(node: &NodeHandle, path: &str, peer: Option<IpAddr>, refusal: &
             refusal.detail
         )),
     };
-    let xml = audit_event_xml(node.name(), &record);
-    if let Err(e) = node.event_bus().publish_detached(&xml) {
-        tracing::warn!(node = %node.name(), error = %e, "audit event of a refused HTTP caller not published");
-    }
+    audit_sink(node.event_bus())(record);
 }
