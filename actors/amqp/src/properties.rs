@@ -50,14 +50,15 @@ pub struct UntrustedClaim {
 
 /// Who a delivered call is from: the message's `user_id` (the broker vouches for it), or the
 /// caller it names in `x-clacks-caller` when that `user_id` is one of the domain's node
-/// accounts (a node acting for its caller); `anonymous` without either. A header naming
+/// accounts or this node's own (a node acting for its caller; see
+/// [`AmqpConfig::acts_for_callers`]); `anonymous` without either. A header naming
 /// anyone else from any other account is an [`UntrustedClaim`], which the node refuses
 /// rather than ignores, so that an attempt is seen (logged and audited) instead of served.
 pub fn caller_of(props: &BasicProperties, config: &AmqpConfig) -> Result<String, UntrustedClaim> {
     let user = text(props.user_id());
     let claimed = header_text(props, CALLER).filter(|c| !c.is_empty());
     match (user, claimed) {
-        (Some(user), Some(caller)) if config.is_node_user(user) => Ok(caller.into_owned()),
+        (Some(user), Some(caller)) if config.acts_for_callers(user) => Ok(caller.into_owned()),
         // Naming oneself claims nothing.
         (Some(user), Some(caller)) if caller == user => Ok(user.to_owned()),
         (user, Some(caller)) => Err(UntrustedClaim {
@@ -246,6 +247,15 @@ mod tests {
         let config = config_with_node_users(&["d-node"]);
         let props = delivered(Some("d-node"), Some("alice"));
         assert_eq!(caller_of(&props, &config), Ok("alice".to_owned()));
+    }
+
+    #[test]
+    fn a_peer_on_this_nodes_own_shared_account_acts_for_its_caller() {
+        // Nodes and callers on one account (guest): the README's caveat, not a refusal.
+        let mut config = config_with_node_users(&["d-node"]);
+        config.user = "guest".into();
+        let props = delivered(Some("guest"), Some("anonymous"));
+        assert_eq!(caller_of(&props, &config), Ok("anonymous".to_owned()));
     }
 
     #[test]
