@@ -104,6 +104,13 @@ fn options_are_matched_against_arg_values() {
     assert_eq!(no.status.code(), Some(1), "{}", stdout(&no));
 }
 
+/// `clacks ARGS` exits 2 (usage or file error) and says `words` on stderr.
+fn exits_2_saying(args: &[&str], words: &str) {
+    let out = clacks(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    assert!(stderr(&out).contains(words), "{args:?}: {}", stderr(&out));
+}
+
 #[test]
 fn a_broken_file_or_bad_rights_exit_2_naming_what_is_wrong() {
     let dir = scratch("broken");
@@ -113,45 +120,14 @@ fn a_broken_file_or_bad_rights_exit_2_naming_what_is_wrong() {
         r#"{"acl": {"dc=x": [{"acls": [{"scope": "deep", "members": ["u"], "actions": []}]}]}}"#,
     )
     .unwrap();
-    let out = clacks(&[
-        "acl",
-        "check",
-        "--acl-file",
-        file.to_str().unwrap(),
-        "u",
-        "t",
-        "r",
-    ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("invalid scope \"deep\""),
-        "{}",
-        stderr(&out)
-    );
-    let missing = clacks(&[
-        "acl",
-        "check",
-        "--acl-file",
-        "/nonexistent.acl",
-        "u",
-        "t",
-        "r",
-    ]);
-    assert_eq!(missing.status.code(), Some(2));
-    assert!(
-        stderr(&missing).contains("/nonexistent.acl"),
-        "{}",
-        stderr(&missing)
-    );
-    let rights = clacks(&["acl", "check", "--acl-file", REFERENCE, "u", "t", "rq"]);
-    assert_eq!(rights.status.code(), Some(2));
-    assert!(
-        stderr(&rights).contains("invalid right 'q'"),
-        "{}",
-        stderr(&rights)
-    );
-    let usage = clacks(&["acl", "check", "u", "t"]);
-    assert_eq!(usage.status.code(), Some(2));
+    fn check<'a>(file: &'a str, rights: &'a str) -> [&'a str; 7] {
+        ["acl", "check", "--acl-file", file, "u", "t", rights]
+    }
+    let file = file.to_str().unwrap();
+    exits_2_saying(&check(file, "r"), "invalid scope \"deep\"");
+    exits_2_saying(&check("/nonexistent.acl", "r"), "/nonexistent.acl");
+    exits_2_saying(&check(REFERENCE, "rq"), "invalid right 'q'");
+    exits_2_saying(&["acl", "check", "u", "t"], "Usage");
 }
 
 #[test]
