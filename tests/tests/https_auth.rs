@@ -8,7 +8,8 @@
 //! token, a revoked token (`auth.revoke`), a forged token, a client certificate from another CA
 //! (the TLS handshake fails; the node logs and audits it under the certificate's common name),
 //! a server certificate the client does not trust (the client refuses; the node never sees a
-//! request).
+//! request). Failed bearer tokens count toward an address's failures like wrong passwords;
+//! `auth.set_password` replaces a password through the object layer, as the ACLs allow.
 
 use clacks_gateway::{gateway_child, GatewayConfig};
 use clacks_plugins::auth::{Auth, AuthPlugin};
@@ -134,6 +135,23 @@ fn start(name: &str, pki: &TestPki, key_file: &Path, extra: &[(&str, &str)]) -> 
     Node { node, url }
 }
 
+/// Adds `entry` on `dc=example,dc=net`, in-process as the harness's `anonymous`.
+async fn add_acl(node: &NodeHandle, entry: Value) {
+    let params = json!({"base": "dc=example,dc=net", "entry": entry});
+    let Value::Object(map) = params else {
+        unreachable!()
+    };
+    let call = CallRequest::new("acl.add", Params::Named(map)).with_timeout(Duration::from_secs(5));
+    if let Err(e) = node.call(call).await {
+        panic!("ACL entry not added: {e}");
+    }
+}
+
+/// A JSON-RPC request of `method` with named `params`.
+fn rpc(method: &str, params: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": 3, "method": method, "params": params})
+}
+
 /// Grants [`READER`] what a password lookup needs (`objects.search`, reading `userPassword`),
 /// and the test's users (`bob`, `dave`) their calls, as an operator would with `acl.add` (the
 /// harness set names neither).
@@ -185,7 +203,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
     let dir = std::env::temp_dir().join(format!("clacks-https-auth-{}", std::process::id()));
     let pki = TestPki::generate(&dir).expect("test certificates");
     let key = key_file(&dir);
-    let n = start("a", &pki, &key, &[("auth.max_failures", "3")]);
+    let n = start("a", &pki, &key, &[("auth.max_failures", "5")]);
     let seen = AuditLog::detached(&n.node);
     grant_reader(&n.node).await;
     create_user(&n.node, "alice", "s3cret").await;
@@ -281,9 +299,10 @@ async fn https_with_basic_tokens_and_client_certificates() {
     );
     seen.wait_for(&["<User>bob</User>", "revoked_token"]).await;
 
-    // Rate limit (auth.max_failures = 3): this address has failed twice (alice, bob); one more
-    // wrong password reaches the limit, then even the right password gets 429 with
-    // Retry-After, for alice and for bob from this address.
+    // Rate limit (auth.max_failures = 5): this address has failed four times (alice's and
+    // bob's passwords, the forged and the revoked token); one more wrong password reaches the
+    // limit, then even the right password gets 429 with Retry-After, for alice and for bob
+    // from this address.
     let (status, _, _) = post(&https, &n.url, &Cred::Basic("alice", "guess"), ping())
         .await
         .expect("answer");
@@ -387,6 +406,174 @@ async fn a_token_expires() {
         .await
         .expect("answer");
     assert!(ok(&answer), "{answer:?}");
+    n.node.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Failed bearer tokens count toward the address's failures like wrong passwords: with
+/// `auth.max_failures = 3`, a forged, a malformed and a revoked token from one address (each
+/// HTTP 401), and then that address gets HTTP 429 with `Retry-After` even for a good token and
+/// for the right password, until the window passes.
+#[actix_rt::test]
+async fn failed_bearer_tokens_count_toward_the_address_limit() {
+    let dir = std::env::temp_dir().join(format!("clacks-https-tokens-{}", std::process::id()));
+    let pki = TestPki::generate(&dir).expect("test certificates");
+    let key = key_file(&dir);
+    let n = start("t", &pki, &key, &[("auth.max_failures", "3")]);
+    let seen = AuditLog::detached(&n.node);
+    grant_reader(&n.node).await;
+    create_user(&n.node, "dave", "pw-dave").await;
+    let https = client(&pki.ca(), None);
+    let login = n.url.replace("/rpc", "/login");
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let (status, _, issued) = post(
+            &https,
+            &login,
+            &Cred::None,
+            json!({"user": "dave", "password": "pw-dave"}),
+        )
+        .await
+        .expect("login answers");
+        assert_eq!(status, 200, "{issued}");
+        tokens.push(issued["token"].as_str().expect("a token").to_owned());
+    }
+    let (good, revoked) = (tokens[0].clone(), tokens[1].clone());
+    let revoke = CallRequest::new("auth.revoke", Params::Positional(vec![json!(revoked)]))
+        .with_timeout(Duration::from_secs(5));
+    n.node.call(revoke).await.expect("revoked");
+
+    let forger = clacks_plugins::auth::TokenKey::new(b"not the domain's key, 32 bytes long");
+    let (forged, _) = forger
+        .issue("dave", n.node.domain(), u64::MAX / 2)
+        .expect("forged");
+    for (token, reason) in [
+        (forged, "invalid_token"),
+        ("v1.not-a-token".to_owned(), "invalid_token"),
+        (revoked, "revoked_token"),
+    ] {
+        let (status, _, body) = post(&https, &n.url, &Cred::Bearer(token), ping())
+            .await
+            .expect("answer");
+        assert_eq!(
+            (status, body["error"]["data"]["reason"].clone()),
+            (401, json!(reason)),
+            "{body}"
+        );
+    }
+    // The limit is reached: a good token and the right password from this address are 429.
+    for cred in [Cred::Bearer(good), Cred::Basic("dave", "pw-dave")] {
+        let (status, retry, body) = post(&https, &n.url, &cred, ping()).await.expect("answer");
+        assert_eq!(status, 429, "{body}");
+        assert!(retry.is_some_and(|r| r.parse::<u64>().is_ok_and(|s| s >= 1)));
+        assert_eq!(body["error"]["data"]["reason"], "too_many_failures");
+    }
+    seen.wait_for(&["too_many_failures"]).await;
+    n.node.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `auth.set_password` stores a new `crypt/md5` hash (the original's default method) through
+/// the object layer as the caller: afterwards HTTP Basic takes the new password and refuses
+/// the old one. A caller without `w` on `userPassword` is refused `-32003` and changes
+/// nothing. The `User` method `changePassword` (`objects.call`) runs the same command.
+#[actix_rt::test]
+async fn set_password_replaces_the_password_as_the_acls_allow() {
+    let dir = std::env::temp_dir().join(format!("clacks-https-setpw-{}", std::process::id()));
+    let pki = TestPki::generate(&dir).expect("test certificates");
+    let key = key_file(&dir);
+    let n = start("p", &pki, &key, &[]);
+    grant_reader(&n.node).await;
+    // carol may modify users and write their attributes (her password among them); bob
+    // (grant_reader: read and execute) may modify users too, but write no attribute.
+    add_acl(
+        &n.node,
+        json!({"priority": 0, "scope": "sub", "members": ["^carol$"],
+            "actions": [{"topic": ".*", "acls": "rwmx", "options": {}}]}),
+    )
+    .await;
+    add_acl(
+        &n.node,
+        json!({"priority": -10, "scope": "sub", "members": ["^bob$"],
+            "actions": [{"topic": ".*\\.objects\\.User$", "acls": "m", "options": {}}]}),
+    )
+    .await;
+    create_user(&n.node, "carol", "old-pw").await;
+    create_user(&n.node, "bob", "hunter2").await;
+    let https = client(&pki.ca(), None);
+
+    let answer = post(
+        &https,
+        &n.url,
+        &Cred::Basic("carol", "old-pw"),
+        rpc(
+            "auth.set_password",
+            json!({"user": "carol", "password": "new-pw"}),
+        ),
+    )
+    .await
+    .expect("answer");
+    assert!(ok(&answer), "{answer:?}");
+    assert_eq!(answer.2["result"]["method"], "crypt/md5", "{answer:?}");
+    let dn = answer.2["result"]["dn"].as_str().expect("a DN").to_owned();
+    let get = CallRequest::new("objects.get", Params::Positional(vec![json!(dn)]))
+        .with_timeout(Duration::from_secs(5));
+    let stored = n.node.call(get).await.expect("carol");
+    let hash = stored["attrs"]["userPassword"].to_string();
+    assert!(hash.contains("{CRYPT}$1$"), "{stored}");
+
+    let answer = post(&https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
+        .await
+        .expect("answer");
+    assert!(ok(&answer), "the new password: {answer:?}");
+    let (status, _, body) = post(&https, &n.url, &Cred::Basic("carol", "old-pw"), ping())
+        .await
+        .expect("answer");
+    assert_eq!(
+        (status, body["error"]["data"]["reason"].clone()),
+        (401, json!("wrong_password")),
+        "the old password: {body}"
+    );
+
+    // bob may read users but not write userPassword: refused by the ACLs, nothing changed.
+    let (_, _, body) = post(
+        &https,
+        &n.url,
+        &Cred::Basic("bob", "hunter2"),
+        rpc(
+            "auth.set_password",
+            json!({"user": "carol", "password": "bobs-pw"}),
+        ),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(body["error"]["code"], -32003, "{body}");
+    assert_eq!(body["error"]["data"]["attribute"], "userPassword", "{body}");
+    let answer = post(&https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
+        .await
+        .expect("answer");
+    assert!(ok(&answer), "bob changed carol's password: {answer:?}");
+
+    // The definition's method: objects.call(dn, "changePassword") runs auth.set_password.
+    let answer = post(
+        &https,
+        &n.url,
+        &Cred::Basic("carol", "new-pw"),
+        rpc(
+            "objects.call",
+            json!({"ref": dn, "method": "changePassword", "args": {"password": "third-pw"}}),
+        ),
+    )
+    .await
+    .expect("answer");
+    assert!(ok(&answer), "{answer:?}");
+    let answer = post(&https, &n.url, &Cred::Basic("carol", "third-pw"), ping())
+        .await
+        .expect("answer");
+    assert!(
+        ok(&answer),
+        "the password set by changePassword: {answer:?}"
+    );
     n.node.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

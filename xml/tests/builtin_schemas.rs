@@ -55,6 +55,8 @@ fn examples() -> Vec<(&'static str, String, String, &'static str)> {
             format!("<AclChanged><Node>node-a</Node><Revision>-1</Revision><Origin>node-a</Origin><Timestamp>{TS}</Timestamp></AclChanged>"), "-1"),
         ("TokenRevoked", format!("<TokenRevoked><Node>node-a</Node><Id>q7Xf0_-kP2mZ3aQe</Id><User>alice</User><ExpiresMs>1767225600000</ExpiresMs><Timestamp>{TS}</Timestamp></TokenRevoked>"),
             format!("<TokenRevoked><Node>node-a</Node><Id>not a token id</Id><User>alice</User><ExpiresMs>1767225600000</ExpiresMs><Timestamp>{TS}</Timestamp></TokenRevoked>"), "does not match the pattern"),
+        ("TokenRevocations", format!("<TokenRevocations><Node>node-a</Node><Token><Id>q7Xf0_-kP2mZ3aQe</Id><ExpiresMs>1767225600000</ExpiresMs></Token><Timestamp>{TS}</Timestamp></TokenRevocations>"),
+            format!("<TokenRevocations><Node>node-a</Node><Token><Id>q7Xf0_-kP2mZ3aQe</Id></Token><Timestamp>{TS}</Timestamp></TokenRevocations>"), "expected <ExpiresMs>"),
     ]
 }
 

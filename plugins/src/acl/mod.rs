@@ -18,7 +18,6 @@ use clacks_runtime::{Error, PluginContext, PluginDef};
 use clacks_xml::Namespaces;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub use sync::{Message, Revision, Sync};
 
@@ -26,16 +25,8 @@ pub use sync::{Message, Revision, Sync};
 pub struct AclPlugin {
     sync: Arc<Sync>,
     _subscription: clacks_runtime::events::Subscription,
-    _join: JoinRequest,
-}
-
-/// The joining node's request for the domain's set; stopped with the plugin.
-struct JoinRequest(tokio::task::JoinHandle<()>);
-
-impl Drop for JoinRequest {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    /// The joining node's request for the domain's set; stopped with the plugin.
+    _join: clacks_runtime::events::WhenActive,
 }
 
 /// An ACL change or definition that is wrong, as `-32602` naming what and where.
@@ -82,28 +73,13 @@ impl AclPlugin {
                     Error::node(&*ctx.node, format!("cannot subscribe to AclChanged: {e}"))
                 })?;
             // Once the subscription receives, ask the domain for its current set.
-            let (bus, id, join_sync) = (
-                ctx.events.clone(),
-                subscription.id().to_owned(),
-                sync.clone(),
-            );
-            let join = actix::spawn(async move {
-                for _ in 0..500 {
-                    let active = bus.subscriptions().iter().any(|s| s.id == id && s.active);
-                    if active {
-                        join_sync.request();
-                        return;
-                    }
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-                tracing::warn!(
-                    "AclChanged subscription not active after 5 s: the set was not requested"
-                );
-            });
+            let join_sync = sync.clone();
+            let join = subscription
+                .when_active("the ACL set was not requested", move || join_sync.request());
             Ok(AclPlugin {
                 sync,
                 _subscription: subscription,
-                _join: JoinRequest(join),
+                _join: join,
             })
         })
     }

@@ -1,7 +1,9 @@
 //! [`Auth`]: the gateway's [`Authenticator`] of a node with `[auth]` on. Passwords are checked
 //! against the object layer ([`PasswordLookup`]) behind the failure limits ([`Limiter`]),
 //! tokens are signed and checked with the domain's key ([`TokenKey`]) and the revocations the
-//! `auth` plugin keeps ([`Revoked`]).
+//! `auth` plugin keeps ([`Revoked`]). A bearer token that fails (forged, expired, revoked)
+//! counts as a failure of its address like a wrong password: an address guessing tokens is
+//! answered 429 as soon as one guessing passwords would be.
 
 use clacks_gateway::auth::{AuthRefusal, Authenticator, Issued, Reason};
 use clacks_runtime::call::unix_millis_now;
@@ -14,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::limiter::Limiter;
-use super::password::{Checked, PasswordLookup};
+use super::password::{Checked, Decoy, PasswordLookup};
 use super::revoked::Revoked;
 use super::token::{Claims, TokenError, TokenKey};
 
@@ -25,7 +27,7 @@ pub struct Auth {
     ttl: Duration,
     limiter: Limiter,
     pub(super) revoked: Revoked,
-    lookup: PasswordLookup,
+    pub(super) lookup: PasswordLookup,
 }
 
 impl Auth {
@@ -46,6 +48,7 @@ impl Auth {
             lookup: PasswordLookup {
                 base: settings.objects.base.clone(),
                 caller: auth.lookup_user(&settings.node.domain),
+                decoy: Decoy::default(),
             },
         })))
     }
@@ -82,12 +85,28 @@ impl Auth {
     }
 }
 
+/// The limiter's keys of a login: the user's, and the address's when known.
 fn keys(user: &str, peer: Option<IpAddr>) -> Vec<String> {
     let mut keys = vec![format!("user:{user}")];
-    if let Some(peer) = peer {
-        keys.push(format!("address:{peer}"));
-    }
+    keys.extend(address_key(peer));
     keys
+}
+
+fn address_key(peer: Option<IpAddr>) -> Option<String> {
+    peer.map(|peer| format!("address:{peer}"))
+}
+
+/// The 429 refusal of `user` (empty when unknown) while a key is blocked for `wait`.
+fn too_many(user: &str, wait: Duration) -> AuthRefusal {
+    AuthRefusal::new(
+        Reason::TooMany,
+        user,
+        format!(
+            "too many failed logins or tokens for this user or address; retry in {} s",
+            wait.as_secs().max(1)
+        ),
+    )
+    .retry_after(wait)
 }
 
 impl Authenticator for Auth {
@@ -101,15 +120,7 @@ impl Authenticator for Auth {
         async move {
             let keys = keys(user, peer);
             if let Some(wait) = self.limiter.blocked(&keys, Instant::now()) {
-                return Err(AuthRefusal::new(
-                    Reason::TooMany,
-                    user,
-                    format!(
-                        "too many failed logins for this user or address; retry in {} s",
-                        wait.as_secs().max(1)
-                    ),
-                )
-                .retry_after(wait));
+                return Err(too_many(user, wait));
             }
             match self.lookup.check(node, user, password).await {
                 Ok(Checked::Matches) => {
@@ -147,7 +158,15 @@ impl Authenticator for Auth {
         Ok(Issued { token, expires_ms })
     }
 
-    fn bearer(&self, token: &str) -> Result<String, AuthRefusal> {
-        self.valid_claims(token).map(|c| c.user)
+    fn bearer(&self, token: &str, peer: Option<IpAddr>) -> Result<String, AuthRefusal> {
+        // Only the address counts: a token names its user only once it checks out, and a
+        // stolen, revoked token replayed must not lock its user out.
+        let keys: Vec<String> = address_key(peer).into_iter().collect();
+        if let Some(wait) = self.limiter.blocked(&keys, Instant::now()) {
+            return Err(too_many("", wait));
+        }
+        self.valid_claims(token).map(|c| c.user).inspect_err(|_| {
+            self.limiter.failed(&keys, Instant::now());
+        })
     }
 }

@@ -1,27 +1,33 @@
 //! The `auth` plugin and the identity checks of HTTP callers ([`Auth`], which the node's
 //! gateway asks). `auth.revoke(token)` revokes a bearer token on every node of the domain:
 //! the node adds it to its list and publishes a `TokenRevoked` event, which every node's
-//! `auth` plugin applies. The plugin runs only with `[auth] enabled`.
+//! `auth` plugin applies; a node that starts later asks the others for their lists
+//! (`TokenRevocations`, see `revoked`). The plugin runs only with `[auth] enabled`.
 //!
 //! Tokens are signed, not stored (see `token`): the domain's nodes share a key file, so a
 //! token from `POST /login` on one node is good on all of them with no lookup and nothing
 //! lost when a node restarts.
 //!
+//! `auth.set_password(user, password)` stores a new password hash through the object layer
+//! as the caller (see `setting`).
+//!
 //! Layout: `authenticator` ([`Auth`]), `token` (signing and checking), `password` (users
-//! and their hashes in the object layer), `limiter` (failed logins per user and address),
-//! `revoked` (the revocation list and its event).
+//! and their hashes in the object layer), `limiter` (failed logins and tokens per user and
+//! address), `revoked` (the revocation list and its events), `setting` (setting a password).
 
 mod authenticator;
 mod limiter;
 mod password;
 mod revoked;
+mod setting;
 mod token;
 
 pub use authenticator::Auth;
 pub use token::{Claims, TokenError, TokenKey};
 
-use clacks_runtime::call::CallError;
-use clacks_runtime::events::Subscription;
+use clacks_runtime::call::{CallContext, CallError};
+use clacks_runtime::dispatch::Dispatcher;
+use clacks_runtime::events::{Event, EventBus, Subscription, WhenActive};
 use clacks_runtime::plugin::plugin;
 use clacks_runtime::serde_json::{json, Value};
 use clacks_runtime::{Error, PluginContext, PluginDef};
@@ -32,8 +38,11 @@ use std::sync::Arc;
 pub struct AuthPlugin {
     auth: Arc<Auth>,
     node: Arc<str>,
-    events: clacks_runtime::events::EventBus,
+    events: EventBus,
+    calls: Dispatcher,
     _revocations: Subscription,
+    /// The starting node's request for the domain's revocations; stopped with the plugin.
+    _join: WhenActive,
 }
 
 impl AuthPlugin {
@@ -42,36 +51,104 @@ impl AuthPlugin {
         let auth = auth.clone();
         PluginDef::new(move |ctx: &PluginContext| {
             let handler = auth.clone();
+            let (node, bus) = (ctx.node.clone(), ctx.events.clone());
             let subscription = ctx
                 .events
                 .subscribe_detached(
-                    vec!["TokenRevoked".to_owned()],
+                    vec!["TokenRevoked".to_owned(), "TokenRevocations".to_owned()],
                     None,
                     &Namespaces::default(),
-                    move |event| match revoked::from_event(event) {
-                        Some((id, expires_ms)) => {
-                            tracing::info!(token = %id, "token revoked");
-                            handler.revoked.insert(&id, expires_ms);
-                        }
-                        None => tracing::warn!("a TokenRevoked event without id or expiry"),
-                    },
+                    move |event| receive(&handler, &node, &bus, event),
                 )
                 .map_err(|e| {
                     Error::node(&*ctx.node, format!("cannot subscribe to TokenRevoked: {e}"))
                 })?;
+            // Once the subscription receives, ask the domain for the revocations made before.
+            let (node, bus) = (ctx.node.clone(), ctx.events.clone());
+            let join =
+                subscription.when_active("the revoked tokens were not requested", move || {
+                    if let Err(e) = bus.publish_detached(&revoked::list_xml(&node, &[])) {
+                        tracing::warn!(node = %node, error = %e,
+                        "the domain's revoked tokens not requested");
+                    }
+                });
             Ok(AuthPlugin {
                 auth: auth.clone(),
                 node: ctx.node.clone(),
                 events: ctx.events.clone(),
+                calls: ctx.calls.clone(),
                 _revocations: subscription,
+                _join: join,
             })
         })
     }
 }
 
-/// Bearer tokens: revocation.
+/// Applies a delivered `TokenRevoked`, or a `TokenRevocations` from another node: adopts its
+/// list, or answers its request with this node's list (when it holds any).
+fn receive(auth: &Auth, node: &str, bus: &EventBus, event: &Event) {
+    if event.name == "TokenRevoked" {
+        match revoked::from_event(event) {
+            Some((id, expires_ms)) => {
+                tracing::info!(token = %id, "token revoked");
+                auth.revoked.insert(&id, expires_ms);
+            }
+            None => tracing::warn!("a TokenRevoked event without id or expiry"),
+        }
+        return;
+    }
+    let Some((from, tokens)) = revoked::list_from_event(event) else {
+        tracing::warn!("a TokenRevocations event without a sender");
+        return;
+    };
+    if from == node {
+        return;
+    }
+    if !tokens.is_empty() {
+        tracing::info!(node = %node, from = %from, tokens = tokens.len(),
+            "revoked tokens adopted from the domain");
+        auth.revoked.extend(&tokens);
+        return;
+    }
+    let current = auth.revoked.current();
+    if current.is_empty() {
+        return;
+    }
+    if let Err(e) = bus.publish_detached(&revoked::list_xml(node, &current)) {
+        tracing::warn!(node = %node, to = %from, error = %e,
+            "the revoked tokens not sent to a starting node");
+    }
+}
+
+/// Bearer tokens and passwords: revocation, setting a user's password.
 #[plugin(name = "auth")]
 impl AuthPlugin {
+    /// Sets the password of `user` (a `uid` or the user's DN), hashed with the original's
+    /// default method (`crypt/md5`) and stored in `userPassword` through the object layer as
+    /// the caller, whose ACLs decide (`w` on `userPassword`). Returns `{"dn", "method"}`.
+    #[command]
+    async fn set_password(
+        &self,
+        ctx: &CallContext,
+        user: String,
+        password: String,
+    ) -> Result<Value, CallError> {
+        let local = self
+            .calls
+            .membership()
+            .node(&self.node)
+            .is_some_and(|n| n.plugins.contains_key("objects"))
+            .then_some(&*self.node);
+        setting::Setter {
+            calls: &self.calls,
+            local,
+            base: &self.auth.lookup.base,
+            caller: ctx.caller(),
+        }
+        .set(&user, &password)
+        .await
+    }
+
     /// Revokes `token` (from `POST /login`) on every node of the domain until it would have
     /// expired. Returns its `id`, `user` and `expires_ms`.
     #[command]

@@ -1,8 +1,13 @@
 //! Revoked tokens, the same on every node: `auth.revoke` publishes a `TokenRevoked` event
-//! (node-only: callers cannot publish one, and over AMQP it is believed from node accounts
-//! only) and every node's `auth` plugin adds the id to its list, kept until the token would
-//! have expired anyway. A node that starts after a revocation does not learn of it: tokens
-//! are short-lived (`[auth] token_ttl`) for that reason.
+//! and every node's `auth` plugin adds the id to its list, kept until the token would have
+//! expired anyway. A node that starts later asks the domain for its list, as a joining node
+//! asks for the ACL set: once its subscription receives, it sends a `TokenRevocations`
+//! without tokens (a request), and every node holding revocations of unexpired tokens
+//! answers with a `TokenRevocations` listing them, which the starting node adds to its own.
+//! Both events are node-only: callers cannot publish them, and over AMQP they are believed
+//! from node accounts only. A node that starts while no node of the domain runs learns of no
+//! earlier revocation (no node keeps them on disk); tokens are short-lived (`[auth]
+//! token_ttl`) for that reason.
 
 use clacks_runtime::call::unix_millis_now;
 use clacks_runtime::events::Event;
@@ -26,6 +31,29 @@ impl Revoked {
         let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
         ids.retain(|_, expires| *expires > now);
         ids.insert(id.to_owned(), expires_ms);
+    }
+
+    /// Adds every `(id, expiry)` of `tokens` (another node's list) that has not expired.
+    pub fn extend(&self, tokens: &[(String, u64)]) {
+        let now = unix_millis_now();
+        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        ids.retain(|_, expires| *expires > now);
+        for (id, expires) in tokens.iter().filter(|(_, e)| *e > now) {
+            ids.insert(id.clone(), *expires);
+        }
+    }
+
+    /// The revocations of tokens not yet expired, by id.
+    pub fn current(&self) -> Vec<(String, u64)> {
+        let now = unix_millis_now();
+        let ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        let mut list: Vec<(String, u64)> = ids
+            .iter()
+            .filter(|(_, expires)| **expires > now)
+            .map(|(id, expires)| (id.clone(), *expires))
+            .collect();
+        list.sort();
+        list
     }
 
     /// Whether `id` was revoked.
@@ -53,6 +81,49 @@ pub fn event_xml(node: &str, claims: &Claims) -> String {
     w.finish()
 }
 
+/// A `TokenRevocations` event from `node` listing `tokens`; with none, a request for the
+/// domain's list.
+pub fn list_xml(node: &str, tokens: &[(String, u64)]) -> String {
+    let mut w = XmlWriter::new();
+    w.start("Event").attribute("xmlns", clacks_xml::EVENTS_NS);
+    w.start("TokenRevocations");
+    w.leaf("Node", node);
+    for (id, expires_ms) in tokens {
+        w.start("Token");
+        w.leaf("Id", id).leaf("ExpiresMs", &expires_ms.to_string());
+        w.end();
+    }
+    w.leaf(
+        "Timestamp",
+        &timestamp::from_unix_millis(unix_millis_now() as i64),
+    );
+    w.finish()
+}
+
+/// The sender and the (id, expiry) pairs of a delivered `TokenRevocations` event (none: a
+/// request); `None` when it names no sender. A token without a readable expiry is skipped.
+pub fn list_from_event(event: &Event) -> Option<(String, Vec<(String, u64)>)> {
+    let element = event.element()?;
+    let node = element
+        .child_elements()
+        .find(|c| c.local_name() == "Node")
+        .map(|c| c.text().trim().to_owned())?;
+    let tokens = element
+        .child_elements()
+        .filter(|c| c.local_name() == "Token")
+        .filter_map(|token| {
+            let text = |name: &str| {
+                token
+                    .child_elements()
+                    .find(|c| c.local_name() == name)
+                    .map(|c| c.text().trim().to_owned())
+            };
+            Some((text("Id")?, text("ExpiresMs")?.parse().ok()?))
+        })
+        .collect();
+    Some((node, tokens))
+}
+
 /// The (id, expiry in Unix ms) a delivered `TokenRevoked` event names.
 pub fn from_event(event: &Event) -> Option<(String, u64)> {
     let element = event.element()?;
@@ -65,4 +136,40 @@ pub fn from_event(event: &Event) -> Option<(String, u64)> {
     let id = text("Id")?;
     let expires = text("ExpiresMs")?.parse().ok()?;
     Some((id, expires))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_is_a_valid_event_read_back_and_only_unexpired_tokens_are_kept_and_answered() {
+        let now = unix_millis_now();
+        let revoked = Revoked::default();
+        revoked.insert("old-token-id", now - 1);
+        revoked.extend(&[
+            ("q7Xf0_-kP2mZ3aQe".to_owned(), now + 60_000),
+            ("expired-before-it-came".to_owned(), now - 1_000),
+        ]);
+        assert!(revoked.contains("q7Xf0_-kP2mZ3aQe"));
+        assert!(!revoked.contains("expired-before-it-came"));
+        let current = revoked.current();
+        assert_eq!(current, vec![("q7Xf0_-kP2mZ3aQe".to_owned(), now + 60_000)]);
+        let schemas = clacks_xml::SchemaSet::builtin().expect("built-in schemas");
+        for tokens in [&current[..], &[]] {
+            let xml = list_xml("n1", tokens);
+            let checked = clacks_runtime::events::check(&xml, &schemas, true).expect("valid");
+            assert_eq!(checked.name, "TokenRevocations", "{xml}");
+            let event = Event {
+                name: checked.name,
+                origin: "n1".into(),
+                xml: xml.as_str().into(),
+                document: checked.document,
+            };
+            assert_eq!(
+                list_from_event(&event),
+                Some(("n1".to_owned(), tokens.to_vec()))
+            );
+        }
+    }
 }

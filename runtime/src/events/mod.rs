@@ -17,7 +17,8 @@
 //! - [`schemas`]: built-in plus `events.schema_dirs` schemas, with their origins.
 //! - [`event`]: [`Event`], what handlers receive.
 //! - [`subscription`]: one subscription's state and counters.
-//! - `subscription_handle`: the [`Subscription`] handle; dropping it unsubscribes.
+//! - `subscription_handle`: the [`Subscription`] handle; dropping it unsubscribes;
+//!   [`WhenActive`], a step run once it receives.
 //! - `subscriber`: the subscription actor.
 //! - `core`: what the bus, the subscription actors and `node/events` share.
 //! - `subscription_tree`: one subscription's supervisor.
@@ -49,6 +50,6 @@ pub use event::Event;
 pub(crate) use node_events::events_child;
 pub use schemas::EventSchemas;
 pub use subscription::{EventHandler, SubscriptionInfo};
-pub use subscription_handle::Subscription;
+pub use subscription_handle::{Subscription, WhenActive};
 pub use supervision_events::supervision_event_xml;
 pub use trusted::{is_node_only, node_only_refusal, NODE_ONLY_EVENTS};

@@ -8,7 +8,8 @@ use crate::call::{CallError, RpcErrorKind};
 
 /// The event types only a node may emit, sorted. `AclChanged` carries the domain's ACL set
 /// (a caller who could publish one would grant itself anything); `Audit` records ACL decisions;
-/// `TokenRevoked` makes every node refuse a token (a caller could lock others out).
+/// `TokenRevoked` and `TokenRevocations` make every node refuse a token (a caller could lock
+/// others out).
 /// `ObjectChanged` joins this list when the object backends that emit it exist.
 pub const NODE_ONLY_EVENTS: &[&str] = &[
     "AclChanged",
@@ -23,6 +24,7 @@ pub const NODE_ONLY_EVENTS: &[&str] = &[
     "NodePlugins",
     "NodeStatistics",
     "NodeStatus",
+    "TokenRevocations",
     "TokenRevoked",
 ];
 

@@ -54,7 +54,9 @@ pub trait Authenticator: Send + Sync {
     fn issue(&self, user: &str) -> Result<Issued, AuthRefusal>;
 
     /// The user of a bearer token: signed with the domain's key, not expired, not revoked.
-    fn bearer(&self, token: &str) -> Result<String, AuthRefusal>;
+    /// A token that fails counts as a failure of `peer`'s address; past the limit, a refusal
+    /// with [`Reason::TooMany`] before the token is checked.
+    fn bearer(&self, token: &str, peer: Option<IpAddr>) -> Result<String, AuthRefusal>;
 }
 
 /// The caller of `req` on `node`, or the answer refusing it (already logged and audited):
@@ -84,7 +86,7 @@ pub(crate) async fn caller(
             .check_password(node, &user, &password, peer)
             .await
             .map(|()| user),
-        Ok(Credentials::Bearer(token)) => auth.bearer(&token),
+        Ok(Credentials::Bearer(token)) => auth.bearer(&token, peer),
     };
     outcome.map_err(|refusal| refused(node, req.path(), peer, &refusal))
 }

@@ -183,8 +183,9 @@ fn builtin_set_knows_every_event() {
         "Audit",
         "AclChanged",
         "TokenRevoked",
+        "TokenRevocations",
     ] {
         assert!(set.has_event(name), "{name}");
     }
-    assert_eq!(set.event_names().len(), 23, "{:?}", set.event_names());
+    assert_eq!(set.event_names().len(), 24, "{:?}", set.event_names());
 }
