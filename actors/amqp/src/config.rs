@@ -132,18 +132,11 @@ impl AmqpConfig {
         self.node_users.iter().any(|u| u == user)
     }
 
-    /// True when a call published under `user` may name the caller it acts for in
-    /// `x-clacks-caller`: a node account, or this node's own account (nodes and callers
-    /// sharing one, as with `guest`, cannot be told apart: the README's caveat).
-    pub fn acts_for_callers(&self, user: &str) -> bool {
-        user == self.user || self.is_node_user(user)
-    }
-
     /// True when a message published under `user` may carry events only nodes emit
     /// (membership, statistics, supervision): a node account, or this node's own account
     /// (when nodes and callers share one, as with `guest`, that trust is shared too).
     pub fn may_publish_node_events(&self, user: Option<&str>) -> bool {
-        user.is_some_and(|u| self.acts_for_callers(u))
+        user.is_some_and(|u| u == self.user || self.is_node_user(u))
     }
 
     /// The URL the node connects to broker address `url` with: `heartbeat=` set to

@@ -50,17 +50,22 @@ pub struct UntrustedClaim {
 
 /// Who a delivered call is from: the message's `user_id` (the broker vouches for it), or the
 /// caller it names in `x-clacks-caller` when that `user_id` is one of the domain's node
-/// accounts or this node's own (a node acting for its caller; see
-/// [`AmqpConfig::acts_for_callers`]); `anonymous` without either. A header naming
+/// accounts (a node acting for its caller); `anonymous` without either. On this node's own
+/// account, when that is not a node account (nodes and callers sharing `guest`), the header
+/// is ignored and the account is the caller. A header naming
 /// anyone else from any other account is an [`UntrustedClaim`], which the node refuses
 /// rather than ignores, so that an attempt is seen (logged and audited) instead of served.
 pub fn caller_of(props: &BasicProperties, config: &AmqpConfig) -> Result<String, UntrustedClaim> {
     let user = text(props.user_id());
     let claimed = header_text(props, CALLER).filter(|c| !c.is_empty());
     match (user, claimed) {
-        (Some(user), Some(caller)) if config.acts_for_callers(user) => Ok(caller.into_owned()),
+        (Some(user), Some(caller)) if config.is_node_user(user) => Ok(caller.into_owned()),
         // Naming oneself claims nothing.
         (Some(user), Some(caller)) if caller == user => Ok(user.to_owned()),
+        // This node's own account, not a node account: nodes and callers share it (`guest`),
+        // and this node's peers set the header on every hop. Neither believed nor refused:
+        // the account is the caller, as the broker vouches.
+        (Some(user), Some(_)) if user == config.user => Ok(user.to_owned()),
         (user, Some(caller)) => Err(UntrustedClaim {
             user: user.unwrap_or("anonymous").to_owned(),
             claimed: caller.into_owned(),
@@ -250,12 +255,20 @@ mod tests {
     }
 
     #[test]
-    fn a_peer_on_this_nodes_own_shared_account_acts_for_its_caller() {
-        // Nodes and callers on one account (guest): the README's caveat, not a refusal.
+    fn on_this_nodes_own_shared_account_the_claim_is_ignored_not_refused() {
+        // Nodes and callers on one account (guest), which is not listed as a node account:
+        // every hop of this node's peers carries the header, so it cannot be refused, and
+        // the broker vouches only for the account.
         let mut config = config_with_node_users(&["d-node"]);
         config.user = "guest".into();
-        let props = delivered(Some("guest"), Some("anonymous"));
-        assert_eq!(caller_of(&props, &config), Ok("anonymous".to_owned()));
+        let props = delivered(Some("guest"), Some("alice"));
+        assert_eq!(caller_of(&props, &config), Ok("guest".to_owned()));
+        config.node_users = vec!["guest".into()];
+        assert_eq!(
+            caller_of(&props, &config),
+            Ok("alice".to_owned()),
+            "listed as a node account, it acts for its callers"
+        );
     }
 
     #[test]
