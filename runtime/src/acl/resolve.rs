@@ -264,3 +264,110 @@ fn grant_scope(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Edges the matrix (`matrix_tests`) leaves open: which reset a `one` grant is cut off
+    //! by, the bound on role chains, and the JSON form.
+
+    use super::super::file;
+    use super::*;
+
+    const ROOT: &str = "dc=t";
+    const BASE: &str = "ou=x,dc=t";
+
+    fn decide(set: &str, user: &str, base: &str) -> Decision {
+        let set = file::parse(set, "test.acl").unwrap_or_else(|e| panic!("{e}"));
+        let args = Map::new();
+        let query = Query {
+            user,
+            topic: "t",
+            rights: Rights::EXECUTE,
+            base,
+            args: &args,
+        };
+        resolve(&set, &Groups::new(), ROOT, &query)
+    }
+
+    fn entry(id: u64, priority: i32, scope: &str) -> String {
+        format!(
+            r#"{{"id": {id}, "priority": {priority}, "scope": "{scope}", "members": ["^u$"],
+                "actions": [{{"topic": "^t$", "acls": "x"}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_one_grant_on_the_base_after_a_reset_is_denied_naming_the_reset() {
+        let set = format!(
+            r#"{{"acl": {{"{BASE}": [{{"acls": [{}, {}]}}]}}}}"#,
+            entry(1, 0, "reset"),
+            entry(2, 1, "one")
+        );
+        let d = decide(&set, "u", BASE);
+        assert!(!d.allowed());
+        assert_eq!(d.decider().map(|d| d.entry), Some(1), "{d}");
+        assert!(matches!(d.verdict, Verdict::Reset(_)), "{d}");
+    }
+
+    #[test]
+    fn a_one_grant_above_the_base_is_no_grant_at_all_even_under_a_reset() {
+        // The `one` entry would not have granted here anyway: the reset did not cut it off.
+        let set = format!(
+            r#"{{"acl": {{"{BASE}": [{{"acls": [{}]}}], "{ROOT}": [{{"acls": [{}]}}]}}}}"#,
+            entry(1, 0, "reset"),
+            entry(2, 0, "one")
+        );
+        let d = decide(&set, "u", BASE);
+        assert!(matches!(d.verdict, Verdict::NoEntry), "{d}");
+    }
+
+    /// A set whose entry for `u` on the root grants through a chain of `roles` roles, each
+    /// naming the next, the last holding the action.
+    fn role_chain(roles: usize) -> String {
+        let mut defs = Vec::new();
+        for k in 0..roles {
+            let body = if k + 1 == roles {
+                r#""scope": "sub", "actions": [{"topic": "^t$", "acls": "x"}]"#.to_owned()
+            } else {
+                format!(r#""role": "r{}""#, k + 1)
+            };
+            defs.push(format!(
+                r#""r{k}": [{{"id": {}, "priority": 0, {body}}}]"#,
+                100 + k
+            ));
+        }
+        format!(
+            r#"{{"roles": {{{}}}, "acl": {{"{ROOT}": [{{"acls": [
+                {{"id": 1, "priority": 0, "members": ["^u$"], "role": "r0"}}]}}]}}}}"#,
+            defs.join(", ")
+        )
+    }
+
+    #[test]
+    fn role_chains_are_followed_to_depth_64_and_no_further() {
+        let deepest = decide(&role_chain(65), "u", ROOT);
+        assert!(deepest.allowed(), "{deepest}");
+        assert_eq!(deepest.decider().map(|d| d.via.len()), Some(65));
+        let deeper = decide(&role_chain(66), "u", ROOT);
+        assert!(matches!(deeper.verdict, Verdict::NoEntry), "{deeper}");
+    }
+
+    #[test]
+    fn the_json_form_names_verdict_entry_scope_and_roles() {
+        let d = decide(&role_chain(2), "u", BASE);
+        let json = d.to_json();
+        assert_eq!(json["allowed"], true);
+        assert_eq!(json["verdict"], "granted");
+        assert_eq!(json["entry"]["base"], ROOT);
+        assert_eq!(json["entry"]["id"], 1);
+        assert_eq!(json["entry"]["scope"], "sub");
+        assert_eq!(
+            json["entry"]["via"],
+            serde_json::json!([{"role": "r0", "entry": 100}, {"role": "r1", "entry": 101}])
+        );
+        assert_eq!(json["message"], d.to_string());
+        let denied = decide(&role_chain(2), "v", BASE).to_json();
+        assert_eq!(denied["verdict"], "no_entry");
+        assert_eq!(denied["entry"], Value::Null);
+    }
+}
