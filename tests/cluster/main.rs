@@ -6,7 +6,8 @@
 //! call that kills every node taking it. Other files: [`clustered`] (a three-node broker
 //! cluster with quorum queues), [`deployed`] (the domain and its users),
 //! [`settling`] (refused replies, dead letters), [`rolling`] (SIGTERM restarts under load),
-//! [`identity`] (copies under the node user, `x-clacks-caller`), [`login`] (refused and
+//! [`identity`] (copies under the node user, `x-clacks-caller`), [`broker_audit`] (the broker's
+//! refusals as Audit events), [`login`] (refused and
 //! unreachable brokers), [`partition`] (black-holed and cut links, heartbeats), [`hosts`]
 //! (broker and nodes in network namespaces of their own), [`overload`] (ten times what a node
 //! serves, over HTTP and AMQP), [`fleet`] and [`python`].
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_clacks");
 
+mod broker_audit;
 mod clustered;
 mod deployed;
 mod fleet;

@@ -6,6 +6,8 @@
 //! listener on another loopback port, with client certificates checked against a CA and SASL
 //! `EXTERNAL` (the `rabbitmq_auth_mechanism_ssl` plugin, the certificate's common name as the
 //! user), all in the private node's own configuration file.
+//! [`PrivateBroker::start_with_log_exchange`] makes it publish its log (warning and above) to
+//! `amq.rabbitmq.log`, and [`PrivateBroker::add_log_reader`] adds an account that may read it.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -81,24 +83,66 @@ fn wait_port(host: IpAddr, port: u16, up: bool, within: Duration) -> bool {
 impl PrivateBroker {
     /// Starts a broker on a free loopback port; `Err` says why it could not.
     pub fn start() -> Result<PrivateBroker, String> {
-        PrivateBroker::start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), None, None)
+        PrivateBroker::start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), None, None, false)
+    }
+
+    /// Starts a broker that publishes its log to `amq.rabbitmq.log` (`log.exchange = true`,
+    /// level warning) in its own configuration file.
+    pub fn start_with_log_exchange() -> Result<PrivateBroker, String> {
+        PrivateBroker::start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), None, None, true)
+    }
+
+    /// Adds `user` (password `password`) on the default vhost with the permissions the
+    /// README asks of a node's broker log account (`amqp.broker_log_url`): configure and
+    /// write `clacks.*` queues, read those and `amq.rabbitmq.log`. Returns its URL.
+    pub fn add_log_reader(&self, user: &str, password: &str) -> Result<String, String> {
+        for args in [
+            &["add_user", user, password][..],
+            &[
+                "set_permissions",
+                "-p",
+                "/",
+                user,
+                "^clacks\\..*",
+                "^clacks\\..*",
+                "^(clacks\\..*|amq\\.rabbitmq\\.log)$",
+            ][..],
+        ] {
+            let out = self
+                .rabbitmqctl()
+                .args(args)
+                .output()
+                .map_err(|e| format!("rabbitmqctl: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "rabbitmqctl {}: {}",
+                    args[0],
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ));
+            }
+        }
+        Ok(format!(
+            "amqp://{user}:{password}@{}:{}/%2f",
+            self.host, self.port
+        ))
     }
 
     /// Starts a broker with a TLS listener too (on its own free loopback port).
     pub fn start_tls(tls: &BrokerTls) -> Result<PrivateBroker, String> {
-        PrivateBroker::start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), None, Some(tls))
+        PrivateBroker::start_at(IpAddr::V4(Ipv4Addr::LOCALHOST), None, Some(tls), false)
     }
 
     /// Starts a broker inside network namespace `netns` (a [`crate::netns`] host), listening
     /// on `host`, that namespace's address; its `rabbitmqctl` runs in there too.
     pub fn start_in_netns(netns: &str, host: Ipv4Addr) -> Result<PrivateBroker, String> {
-        PrivateBroker::start_at(IpAddr::V4(host), Some(netns), None)
+        PrivateBroker::start_at(IpAddr::V4(host), Some(netns), None, false)
     }
 
     fn start_at(
         host: IpAddr,
         netns: Option<&str>,
         tls: Option<&BrokerTls>,
+        log_exchange: bool,
     ) -> Result<PrivateBroker, String> {
         let port = free_port().ok_or("no free port pair for a private broker")?;
         let tls_port = match tls {
@@ -113,6 +157,9 @@ impl PrivateBroker {
                 .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
         let mut conf = format!("listeners.tcp.local = {host}:{port}\nloopback_users = none\n");
+        if log_exchange {
+            conf.push_str("log.exchange = true\nlog.exchange.level = warning\n");
+        }
         let mut plugins = "[].\n";
         if let (Some(tls), Some(tls_port)) = (tls, tls_port) {
             // verify_peer without fail_if_no_peer_cert: a certificate that is presented must

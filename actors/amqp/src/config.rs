@@ -8,7 +8,7 @@ use clacks_runtime::Error;
 use std::time::Duration;
 
 pub use super::security::user_of;
-use super::security::LinkSecurity;
+use super::security::{LinkSecurity, Mechanism};
 
 /// The least a node gives one address to connect (TCP, TLS and the AMQP handshake), however
 /// short its heartbeat: a TLS handshake on a loaded host may take a second.
@@ -65,6 +65,51 @@ pub struct AmqpConfig {
     pub max_body: usize,
     /// TLS and SASL of the link (`amqp.ca_file`, `cert_file`, `key_file`, `mechanism`).
     pub security: LinkSecurity,
+    /// The account reading the broker's log (`amqp.broker_log_url`), if any.
+    pub broker_log: Option<BrokerLogAccount>,
+}
+
+/// The account a node reads the broker's log exchange with (`amqp.broker_log_url`): its URL
+/// and security (SASL `PLAIN`; for `amqps://` the TLS files of `[amqp]`).
+#[derive(Debug, Clone)]
+pub struct BrokerLogAccount {
+    /// The URL (default vhost).
+    pub url: String,
+    /// TLS and SASL of its link.
+    pub security: LinkSecurity,
+}
+
+impl BrokerLogAccount {
+    /// The account `url` names, with `security`'s TLS when it is `amqps://`; `None` when
+    /// `url` is empty. Errors name `amqp.broker_log_url`.
+    pub fn new(url: &str, security: &LinkSecurity) -> Result<Option<BrokerLogAccount>, Error> {
+        let url = url.trim();
+        config::broker_log_url(url)?;
+        if url.is_empty() {
+            return Ok(None);
+        }
+        let tls = if url.starts_with("amqps://") {
+            if security.tls.is_none() {
+                return Err(Error::config(
+                    "amqp.broker_log_url",
+                    format!(
+                        "{} uses TLS: it is verified with amqp.ca_file, which is not set",
+                        redact(url)
+                    ),
+                ));
+            }
+            security.tls.clone()
+        } else {
+            None
+        };
+        Ok(Some(BrokerLogAccount {
+            url: url.to_owned(),
+            security: LinkSecurity {
+                tls,
+                mechanism: Mechanism::Plain,
+            },
+        }))
+    }
 }
 
 impl AmqpConfig {
@@ -82,6 +127,7 @@ impl AmqpConfig {
         let security = LinkSecurity::from_settings(settings)?;
         let user = security.user(&url)?;
         let amqp = &settings.amqp;
+        let broker_log = BrokerLogAccount::new(&amqp.broker_log_url, &security)?;
         let domain = settings.node.domain.clone();
         let node_users = if amqp.node_users.is_empty() {
             vec![format!("{domain}-node")]
@@ -111,6 +157,7 @@ impl AmqpConfig {
             departed_ttl: Settings::seconds(amqp.departed_ttl),
             max_body: amqp.max_body,
             security,
+            broker_log,
         }))
     }
 
@@ -232,5 +279,29 @@ mod tests {
         assert_eq!(config.connect_timeout(), Duration::from_secs(6));
         config.heartbeat = 1;
         assert_eq!(config.connect_timeout(), MIN_CONNECT_TIMEOUT);
+    }
+
+    #[test]
+    fn a_broker_log_url_is_read_and_checked_naming_its_key() {
+        let config = AmqpConfig::new("amqp://u:p@h:5672/dom", "dom", "n1").unwrap();
+        assert!(config.broker_log.is_none(), "off by default");
+        let plain = LinkSecurity::default();
+        let account = BrokerLogAccount::new("amqp://audit:pw@h:5672/%2f", &plain)
+            .unwrap()
+            .unwrap();
+        assert_eq!(account.url, "amqp://audit:pw@h:5672/%2f");
+        assert!(account.security.tls.is_none());
+        let err = BrokerLogAccount::new("amqps://audit:secret@h:5671/%2f", &plain)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("amqp.broker_log_url") && err.contains("amqp.ca_file"),
+            "{err}"
+        );
+        assert!(!err.contains("secret"), "{err}");
+        let err = BrokerLogAccount::new("amqp://audit:pw@h/dom", &plain)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("amqp.broker_log_url"), "{err}");
     }
 }

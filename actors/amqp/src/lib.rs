@@ -34,7 +34,8 @@
 //! - [`dead_letters`]: listing and replaying `D.command.dead`.
 //! - [`announcements`]: membership events and the view they keep.
 //! - [`session`]: connection life and recovery, in named steps.
-//! - [`link_actor`]: the supervised actor that runs the session.
+//! - [`broker_log`]: the broker's refusals (its log exchange) as the domain's `Audit` events.
+//! - [`link_actor`]: the supervised actor that runs the session and the broker log relay.
 //! - [`transport`]: [`AmqpTransport`], the runtime's `Transport`.
 //! - [`client`]: [`AmqpClient`], a node-less caller for the CLI.
 //! - [`teardown`]: removing a domain's durable queues and exchanges from the broker.
@@ -42,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod announcements;
+pub mod broker_log;
 pub mod brokers;
 pub mod caller;
 pub mod client;

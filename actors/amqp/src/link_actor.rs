@@ -1,7 +1,8 @@
 //! The link actor: the transport's supervised actor (`node/transport`) on its own arbiter
 //! (thread), so a slow plugin cannot starve heartbeats and acks. It runs the session loop;
 //! stopping it first leaves the domain cleanly (NodeLeave, consumers cancelled), then closes
-//! the connection.
+//! the connection. The broker log relay ([`broker_log`]), when configured, runs beside the
+//! session in the same actor.
 
 use actix::fut::wrap_future;
 use actix::prelude::*;
@@ -9,8 +10,8 @@ use clacks_runtime::supervision::{ChildHandle, ChildSpec, ExitGuard, RestartType
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::session;
 use super::state::NodeState;
+use super::{broker_log, session};
 
 struct LinkActor {
     state: Arc<NodeState>,
@@ -25,6 +26,8 @@ impl Actor for LinkActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        // Beside the session, on a connection of its own: it ends with the actor.
+        ctx.spawn(wrap_future::<_, Self>(broker_log::run(self.state.clone())));
         ctx.spawn(
             wrap_future::<_, Self>(session::run(self.state.clone()))
                 .map(|(), _act, ctx| ctx.stop()),

@@ -100,6 +100,47 @@ pub fn broker_addresses(url: &str) -> Result<Vec<String>, Error> {
     Ok(addresses.into_iter().map(str::to_owned).collect())
 }
 
+/// Checks `amqp.broker_log_url`: empty (no relay), or one `amqp://` or `amqps://` URL with a
+/// user and password on the broker's default vhost (where `amq.rabbitmq.log` is). The error
+/// names the key and what is wrong (password hidden).
+pub fn broker_log_url(url: &str) -> Result<(), Error> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = url.split(',').map(|u| redact_url(u.trim())).collect();
+    let shown = shown.join(",");
+    let wrong = |why: &str| Error::config("amqp.broker_log_url", format!("\"{shown}\" {why}"));
+    let Some(rest) = url
+        .strip_prefix("amqp://")
+        .or_else(|| url.strip_prefix("amqps://"))
+    else {
+        return Err(wrong("is not an amqp:// or amqps:// URL"));
+    };
+    if url.contains(',') {
+        return Err(wrong(
+            "lists several addresses: give one broker address for the log account",
+        ));
+    }
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let has_password = authority
+        .rsplit_once('@')
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .is_some_and(|(user, password)| !user.is_empty() && !password.is_empty());
+    if !has_password {
+        return Err(wrong(
+            "names no user and password: the log account logs in with both (user:password@host)",
+        ));
+    }
+    let vhost = path.split('?').next().unwrap_or("");
+    if !matches!(vhost, "" | "%2f" | "%2F") {
+        return Err(wrong(
+            "is not on the default vhost: the broker publishes its log to amq.rabbitmq.log in vhost / (end the URL with /%2f)",
+        ));
+    }
+    Ok(())
+}
+
 /// `scheme://user:***@host/path`: a URL with its password hidden, for messages and logs. Text
 /// that is no URL with credentials comes back unchanged.
 pub fn redact_url(url: &str) -> String {
@@ -163,5 +204,26 @@ mod tests {
         assert!(err.contains("vhost \"e\""), "{err}");
         // No vhost, `/` and `%2f` are one vhost; no user is guest.
         assert!(broker_addresses("amqp://a,amqp://guest@b/%2f,amqp://guest:x@c/").is_ok());
+    }
+    #[test]
+    fn the_broker_log_url_is_one_account_with_a_password_on_the_default_vhost() {
+        assert!(broker_log_url("").is_ok());
+        assert!(broker_log_url("amqp://audit:pw@h:5672/%2f").is_ok());
+        assert!(broker_log_url("amqps://audit:pw@h:5671").is_ok());
+        for (url, says) in [
+            ("http://audit:secret@h/%2f", "not an amqp://"),
+            (
+                "amqp://audit:secret@h/%2f,amqp://audit:secret@i/%2f",
+                "several addresses",
+            ),
+            ("amqp://h/%2f", "no user and password"),
+            ("amqp://audit@h/%2f", "no user and password"),
+            ("amqp://audit:secret@h/org.clacks", "default vhost"),
+        ] {
+            let err = broker_log_url(url).unwrap_err().to_string();
+            assert!(err.contains("amqp.broker_log_url"), "{err}");
+            assert!(err.contains(says), "{url}: {err}");
+            assert!(!err.contains("secret"), "{err}");
+        }
     }
 }

@@ -279,6 +279,26 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_broker_log_url_is_refused_naming_its_key_and_variable() {
+        assert_eq!(load(None, env(&[]), &[]).unwrap().amqp.broker_log_url, "");
+        let vars = env(&[("CLACKS_AMQP__BROKER_LOG_URL", "amqp://audit:pw@h/%2f")]);
+        assert_eq!(
+            load(None, vars, &[]).unwrap().amqp.broker_log_url,
+            "amqp://audit:pw@h/%2f"
+        );
+        let vars = env(&[("CLACKS_AMQP__BROKER_LOG_URL", "amqp://audit:secret@h/dom")]);
+        let err = load(None, vars, &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("CLACKS_AMQP__BROKER_LOG_URL") || err.contains("amqp.broker_log_url"),
+            "{err}"
+        );
+        assert!(
+            err.contains("default vhost") && !err.contains("secret"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn amqp_heartbeat_is_whole_seconds_from_1_to_3600() {
         let with = |value: &str| load(None, env(&[]), &[("amqp.heartbeat", value.into())]);
         assert_eq!(with("2").unwrap().amqp.heartbeat, 2);

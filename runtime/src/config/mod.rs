@@ -10,7 +10,7 @@ mod settings;
 mod values;
 
 pub use auth::AuthSettings;
-pub use brokers::{broker_addresses, redact_url};
+pub use brokers::{broker_addresses, broker_log_url, redact_url};
 pub use loader::{load, name_env_variable, DEFAULTS};
 pub use settings::{
     is_valid_name, AmqpSettings, CallSettings, EventSettings, HttpListen, HttpSettings,

@@ -107,6 +107,10 @@ pub struct AmqpSettings {
     /// SASL mechanism: `plain` (the URL's user and password) or `external` (the client
     /// certificate's common name is the user).
     pub mechanism: String,
+    /// An account on the broker's default vhost that reads the broker's log exchange
+    /// (`amq.rabbitmq.log`): the broker's refusals of the domain's accounts become its `Audit`
+    /// events. Empty: not relayed.
+    pub broker_log_url: String,
 }
 
 /// `[http]`
@@ -388,6 +392,7 @@ impl Settings {
         if let Some(user) = self.amqp.node_users.iter().find(|u| u.trim().is_empty()) {
             return Err(bad("amqp.node_users", user, "broker user names, not empty"));
         }
+        super::brokers::broker_log_url(&self.amqp.broker_log_url)?;
         if self.amqp.prefetch == 0 {
             return Err(bad("amqp.prefetch", 0, "1 to 65535"));
         }
