@@ -57,10 +57,10 @@ pub fn is_within(dn: &str, root: &str) -> bool {
     if root.is_empty() || dn == root {
         return true;
     }
-    dn.len() > root.len()
-        && dn.ends_with(root)
-        && dn[..dn.len() - root.len()].ends_with(',')
-        && !dn[..dn.len() - root.len() - 1].ends_with('\\')
+    // Below it: `…,ROOT`, where that comma is not an escaped one inside the last RDN.
+    dn.strip_suffix(root)
+        .and_then(|rest| rest.strip_suffix(','))
+        .is_some_and(|rdns| !rdns.ends_with('\\'))
 }
 
 #[cfg(test)]
@@ -72,6 +72,7 @@ mod tests {
         assert_eq!(normalize(" ou=a , dc=b "), "ou=a,dc=b");
         assert_eq!(normalize(r"cn=Doe\, John,dc=b"), r"cn=Doe\, John,dc=b");
         assert_eq!(normalize(""), "");
+        assert_eq!(normalize(" dc=b "), "dc=b", "a single RDN is kept");
     }
 
     #[test]
@@ -88,5 +89,10 @@ mod tests {
         assert!(!is_within("dc=myexample,dc=net", "example,dc=net"));
         assert!(!is_within("dc=net", "dc=example,dc=net"));
         assert!(is_within("dc=anything", ""));
+        assert!(
+            !is_within(r"cn=a\,dc=net", "dc=net"),
+            "an escaped comma stays inside its RDN"
+        );
+        assert!(is_within(r"cn=a\,b,dc=net", "dc=net"));
     }
 }

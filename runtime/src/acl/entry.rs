@@ -166,6 +166,28 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn a_pattern_option_matches_numbers_and_booleans_by_their_json_text() {
+        let rule = OptionRule::Pattern(Pattern::new("^(1|true)$", "t").unwrap());
+        assert!(rule.matches(&json!(1)));
+        assert!(rule.matches(&json!(true)));
+        assert!(rule.matches(&json!("1")));
+        assert!(!rule.matches(&json!(2)));
+        assert!(
+            !rule.matches(&json!([1])),
+            "lists and objects never match a pattern"
+        );
+    }
+
+    #[test]
+    fn a_lone_percent_sign_is_a_user_pattern_not_an_empty_group() {
+        assert_eq!(
+            Member::parse("%ops", "t").unwrap(),
+            Member::Group("ops".into())
+        );
+        assert!(matches!(Member::parse("%", "t").unwrap(), Member::User(_)));
+    }
+
     fn action(options: BTreeMap<String, OptionRule>) -> Action {
         Action {
             topic: Pattern::new(r"^org\.clacks\.command\.objects\.update$", "t").unwrap(),

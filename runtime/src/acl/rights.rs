@@ -118,6 +118,33 @@ mod tests {
     }
 
     #[test]
+    fn each_letter_is_its_own_constant_with_its_own_bit() {
+        let named = [
+            ("r", Rights::READ),
+            ("w", Rights::WRITE),
+            ("c", Rights::CREATE),
+            ("d", Rights::DELETE),
+            ("m", Rights::MODIFY),
+            ("s", Rights::SEARCH),
+            ("x", Rights::EXECUTE),
+        ];
+        let mut seen = Rights::default();
+        assert!(seen.is_empty());
+        for (letter, right) in named {
+            assert_eq!(Rights::parse(letter, "t").unwrap(), right, "{letter}");
+            assert_eq!(right.bits().count_ones(), 1, "{letter}");
+            assert!(!seen.intersects(right), "{letter} shares a bit");
+            seen = seen.union(right);
+            assert!(seen.intersects(right) && !seen.is_empty());
+        }
+        assert_eq!(seen.bits(), 0x7f);
+        assert_eq!(
+            Rights::READ.union_const(Rights::WRITE),
+            Rights::parse("rw", "t").unwrap()
+        );
+    }
+
+    #[test]
     fn an_action_without_one_asked_right_does_not_contain_the_set() {
         let held = Rights::parse("rw", "t").unwrap();
         assert!(held.contains(Rights::READ));
