@@ -284,6 +284,17 @@ impl Membership {
         self.read().nodes.get(name).cloned()
     }
 
+    /// One node as last heard of: its record, or the one it had when it departed (within
+    /// `departed_ttl`). A node evicted for silence and back again is known by what it last
+    /// reported until it reports anew.
+    pub fn last_known(&self, name: &str) -> Option<NodeRecord> {
+        let view = self.read();
+        view.nodes
+            .get(name)
+            .or_else(|| view.departed.get(name).map(|(record, _)| record))
+            .cloned()
+    }
+
     /// Every distinct command in the domain, sorted by method.
     pub fn commands(&self) -> Vec<CommandSpec> {
         let view = self.read();

@@ -181,11 +181,17 @@ pub fn apply(state: &NodeState, xml: &[u8]) -> Reaction {
                 .filter_map(|m| serde_json::from_str(&m.signature).ok())
                 .collect();
             let known = state.membership.node(&caps.id);
-            // Statuses come from NodePlugins; a plugin first heard of here is assumed to run.
+            // Statuses come from NodePlugins, which follows; until it arrives a plugin keeps
+            // the status last heard of (also from before an eviction for silence: a node back
+            // from a busy spell must not look able to serve a plugin that failed), and one
+            // never heard of is assumed to run.
+            let last = known
+                .clone()
+                .or_else(|| state.membership.last_known(&caps.id));
             let plugins: BTreeMap<String, String> = commands
                 .iter()
                 .map(|c| {
-                    let status = known
+                    let status = last
                         .as_ref()
                         .and_then(|r| r.plugins.get(&c.plugin).cloned())
                         .unwrap_or_else(|| "running".to_owned());
@@ -309,6 +315,29 @@ mod tests {
         apply(&me, leave("new").as_bytes());
         assert!(me.membership.node("new").is_none());
         assert_eq!(me.membership.departed_providers("core"), vec!["new"]);
+    }
+
+    #[test]
+    fn a_node_back_after_an_eviction_keeps_its_failed_plugin_until_it_reports_anew() {
+        let me = state_of("me");
+        apply(&me, capabilities(&local("busy")).as_bytes());
+        let failed = NodePlugins {
+            id: "busy".into(),
+            plugin: vec![PluginState {
+                name: "core".into(),
+                status: PluginStatusValue::Failed,
+            }],
+        };
+        apply(&me, failed.to_xml().as_bytes());
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(evict(&me), vec!["busy"], "silent for a while");
+        apply(&me, capabilities(&local("busy")).as_bytes());
+        let record = me.membership.node("busy").unwrap();
+        assert_eq!(
+            record.plugins.get("core").map(String::as_str),
+            Some("failed")
+        );
+        assert!(me.membership.check_target("d", "core", None).is_err());
     }
 
     #[test]
