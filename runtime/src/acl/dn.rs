@@ -9,7 +9,7 @@ pub fn normalize(dn: &str) -> String {
     split(dn).join(",")
 }
 
-/// The RDNs of `dn`, outermost last, blanks trimmed.
+/// The RDNs of `dn`, outermost last, blanks trimmed; a trailing comma keeps its empty RDN.
 fn split(dn: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut start = 0;
@@ -28,10 +28,8 @@ fn split(dn: &str) -> Vec<&str> {
             _ => {}
         }
     }
-    let last = dn[start..].trim();
-    if !last.is_empty() || !parts.is_empty() {
-        parts.push(last);
-    }
+    // The empty DN gives one empty RDN, which joins back to the empty DN.
+    parts.push(dn[start..].trim());
     parts
 }
 
@@ -73,6 +71,7 @@ mod tests {
         assert_eq!(normalize(r"cn=Doe\, John,dc=b"), r"cn=Doe\, John,dc=b");
         assert_eq!(normalize(""), "");
         assert_eq!(normalize(" dc=b "), "dc=b", "a single RDN is kept");
+        assert_eq!(normalize("ou=a, "), "ou=a,", "a trailing comma is kept");
     }
 
     #[test]
