@@ -274,12 +274,28 @@ impl Raw {
     }
 }
 
+/// The bench node, serving `bench.echo` with an ACL set that grants the broker's `guest` (the
+/// caller over the broker) through a role, so every call passes a real ACL check; returns once
+/// a call has been answered.
 async fn clacks_node() -> (NodeHandle, String) {
     let domain = format!("bench-{}", std::process::id());
     let plugins = vec![PluginDef::new(|_| Ok(Bench))];
-    let node = amqp_node::start("bench", &domain, PREFETCH, &[], plugins).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let acl = clacks_tests::acl::harness_file().display().to_string();
+    let overrides = [("acl.file", acl.as_str())];
+    let node = amqp_node::start("bench", &domain, PREFETCH, &overrides, plugins).await;
+    let answered = Instant::now() + Duration::from_secs(20);
+    while let Err(e) = node.call(echo()).await {
+        assert!(
+            Instant::now() < answered,
+            "bench.echo is never answered: {e}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     (node, domain)
+}
+
+fn echo() -> CallRequest {
+    CallRequest::new("bench.echo", Params::Positional(vec![json!(7)]))
 }
 
 /// Runs `total` operations with `in_flight` concurrent workers; returns the time taken.
@@ -362,9 +378,9 @@ fn main() {
                 Box::new(move || {
                     let node = node.clone();
                     async move {
-                        let call = CallRequest::new("bench.echo", Params::Positional(vec![json!(7)]));
-                        if let Err(e) = node.call(call).await {
-                            eprintln!("bench call failed: {e}");
+                        // A failed call would time an error answer, not a call.
+                        if let Err(e) = node.call(echo()).await {
+                            panic!("bench.echo failed during the run: {e}");
                         }
                     }
                     .boxed_local()

@@ -3,85 +3,34 @@
 //! calls nobody waits for any more (duplicates, late answers) are dropped. When the connection
 //! is lost, every call waiting on its reply queue fails at once with a typed error.
 //!
-//! Replies are routed on lapin's I/O thread (a consumer delegate, see the session): routing is
-//! one map lookup and a oneshot send, and it wakes the caller's own thread directly instead of
-//! going through the link actor's thread first. The caller reads the body on its own thread.
+//! Replies are routed by the waiting calls themselves ([`replies`](super::replies)): the
+//! I/O thread wakes the waiting caller's thread directly. The caller reads the body on its own
+//! thread.
 //!
 //! [`Caller`] owns the calls waiting for replies; it is the transport's
 //! [`CallCarrier`], so routing and fan-out (also the
 //! fan-out of calls taken from a shared queue) go through it.
 
-use clacks_runtime::call::{unix_millis_now, CallError, ResolvedCall, RpcErrorKind};
+use clacks_runtime::call::{unix_millis_now, CallError, ResolvedCall};
 use clacks_runtime::codec::json_rpc;
-use clacks_runtime::codec::wire;
-use futures_util::future::{FusedFuture, FutureExt};
-use lapin::message::Delivery;
+use futures_util::future::{Fuse, FusedFuture, FutureExt};
 use lapin::options::BasicPublishOptions;
 use lapin::Confirmation;
-use lapin::{BasicProperties, Channel, PublisherConfirm};
+use lapin::{BasicProperties, Channel, Consumer, PublisherConfirm};
 use serde_json::{json, Value};
-use std::sync::Arc;
-use tokio::sync::oneshot;
+use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
 use clacks_runtime::membership::Membership;
 use clacks_runtime::transport::CallCarrier;
 use futures_util::future::BoxFuture;
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
 
 use super::config::AmqpConfig;
 use super::link::LinkState;
 use super::load::Load;
-use super::properties::{self, text};
+use super::properties;
+use super::replies::{ConsumerEnd, Replies, Reply};
 use super::topology::Names;
-
-/// A reply as it came off the reply queue, read by the caller on its own thread.
-pub struct Reply {
-    data: Vec<u8>,
-    content_type: Option<String>,
-    served_by: String,
-}
-
-impl Reply {
-    /// The reply `delivery` carries, with the node that served it (`app_id`).
-    pub fn from_delivery(delivery: Delivery) -> Reply {
-        Reply {
-            served_by: text(delivery.properties.app_id())
-                .unwrap_or("unknown")
-                .to_owned(),
-            content_type: text(delivery.properties.content_type()).map(str::to_owned),
-            data: delivery.data,
-        }
-    }
-
-    /// The JSON-RPC result or error the reply carries; an error names the node that served it.
-    pub fn read(self) -> Result<Value, CallError> {
-        let served_by = self.served_by;
-        let content_type = self.content_type.as_deref().unwrap_or(wire::JSON);
-        let Some(codec) = wire::for_content_type(content_type) else {
-            return Err(CallError::new(
-                RpcErrorKind::Parse,
-                format!("reply from {served_by} has content type {content_type}"),
-            ));
-        };
-        match codec.decode(&self.data) {
-            Ok(value) => {
-                json_rpc::read_response(&value).map_err(|e| e.with_node_default(&served_by))
-            }
-            Err(e) => Err(CallError::new(
-                RpcErrorKind::Parse,
-                format!("reply from {served_by}: {e}"),
-            )),
-        }
-    }
-}
-
-/// A call waiting for its reply.
-struct PendingReply {
-    tx: oneshot::Sender<Result<Reply, CallError>>,
-    generation: u64,
-}
 
 /// The node's outgoing side: sends calls, matches replies to them. Cheap to clone.
 #[derive(Clone)]
@@ -95,18 +44,38 @@ struct Inner {
     membership: Membership,
     link: Arc<LinkState>,
     load: Arc<Load>,
-    pending: Mutex<HashMap<String, PendingReply>>,
+    replies: Arc<Replies>,
+    late_confirms: LateConfirms,
 }
 
-/// Removes the pending entry however the call ends (drop guard).
-struct Forget<'a> {
-    caller: &'a Inner,
-    id: String,
-}
+/// A call's publish-and-confirm, watched only once its reply is late.
+type Routing = Fuse<BoxFuture<'static, Result<(), CallError>>>;
 
-impl Drop for Forget<'_> {
-    fn drop(&mut self) {
-        self.caller.pending().remove(&self.id);
+/// Request confirms that had not come when their call's reply did (the broker often sends the
+/// reply first). lapin keeps a confirm dropped unresolved for `wait_for_confirms`, for ever
+/// here, so each is seen to its end: kept, and looked at again without waking anyone whenever
+/// a call ends, which drops those that came. Watching each with a task instead would wake a
+/// thread once more per call. Past [`LATE_CONFIRMS_KEPT`] (confirms that stopped coming),
+/// they go to tasks on the session's thread.
+#[derive(Default)]
+struct LateConfirms(Mutex<Vec<Routing>>);
+
+/// How many late confirms are kept before they are handed to tasks.
+const LATE_CONFIRMS_KEPT: usize = 1024;
+
+impl LateConfirms {
+    fn keep(&self, mut routing: Routing, session: &tokio::runtime::Handle) {
+        let done = |r: &mut Routing| r.is_terminated() || r.now_or_never().is_some();
+        let mut late = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        late.retain_mut(|r| !done(r));
+        if !done(&mut routing) {
+            late.push(routing);
+        }
+        if late.len() > LATE_CONFIRMS_KEPT {
+            for routing in late.drain(..) {
+                session.spawn(routing);
+            }
+        }
     }
 }
 
@@ -121,11 +90,12 @@ impl Caller {
         Caller {
             inner: Arc::new(Inner {
                 names: Names::new(&config.domain),
+                replies: Arc::new(Replies::new(&config.node)),
+                late_confirms: LateConfirms::default(),
                 config,
                 membership,
                 link,
                 load,
-                pending: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -139,24 +109,21 @@ impl Caller {
         self.inner.call(call, node).await
     }
 
-    /// Hands a reply to the call waiting for it; replies nobody waits for are dropped. Cheap
-    /// enough for lapin's I/O thread: no parsing here.
-    pub fn on_reply(&self, delivery: Delivery) {
-        self.inner.on_reply(delivery);
+    /// Routes replies with `consumer`, the reply queue's consumer of session `generation`,
+    /// from now on; the returned end says when that consumer ends.
+    pub fn attach_replies(&self, generation: u64, consumer: Consumer) -> ConsumerEnd {
+        self.inner.replies.attach(generation, consumer)
     }
 
-    /// Fails every call waiting on the reply queue of connection `generation`.
+    /// Session `generation` ended: its reply consumer routes nothing more, and every call
+    /// waiting on its reply queue fails at once.
     pub fn fail_pending(&self, generation: u64, reason: &str) {
-        self.inner.fail_pending(generation, reason);
+        self.inner.replies.detach(generation);
+        self.inner.replies.fail_pending(generation, reason);
     }
 }
 
 impl Inner {
-    // A poisoned lock only means a panic happened while it was held; the map stays usable.
-    fn pending(&self) -> MutexGuard<'_, HashMap<String, PendingReply>> {
-        self.pending.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     async fn call(
         &self,
         call: Arc<ResolvedCall>,
@@ -174,18 +141,7 @@ impl Inner {
             }
         })?;
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let (tx, rx) = oneshot::channel();
-        self.pending().insert(
-            id.clone(),
-            PendingReply {
-                tx,
-                generation: link.generation,
-            },
-        );
-        let _forget = Forget {
-            caller: self,
-            id: id.clone(),
-        };
+        let mut reply = self.replies.expect(id.clone(), link.generation);
         let codec = self.config.codec;
         let body = codec.encode(&json_rpc::request_object(json!(id), call.request()));
         let deadline_ms = call.deadline_ms();
@@ -204,7 +160,7 @@ impl Inner {
         // only waits for the broker, and most replies come before anyone needs to know:
         // watching it from the start would wake this thread twice more per call. It is watched
         // once the reply is late, so an unroutable call still fails within `CONFIRM_GRACE`.
-        let mut routing = {
+        let mut routing: Routing = {
             let (channel, names, plugin) =
                 (link.channel.clone(), self.names.clone(), plugin.clone());
             let node = node.clone();
@@ -220,61 +176,26 @@ impl Inner {
             return Err(e);
         }
         let started = std::time::Instant::now();
-        let mut rx = rx;
         let grace = Instant::now() + CONFIRM_GRACE;
         let outcome = tokio::select! {
             biased;
-            reply = &mut rx => reply.ok(),
+            answer = &mut reply => Some(answer),
             () = tokio::time::sleep_until(grace.min(deadline)) => tokio::select! {
                 biased;
-                reply = &mut rx => reply.ok(),
+                answer = &mut reply => Some(answer),
                 routed = tokio::time::timeout_at(deadline, &mut routing) => match routed {
                     Err(_) => return Err(CallError::timeout(call.method())),
                     Ok(Err(e)) => return Err(e),
-                    Ok(Ok(())) => tokio::time::timeout_at(deadline, &mut rx).await.ok().and_then(Result::ok),
+                    Ok(Ok(())) => tokio::time::timeout_at(deadline, &mut reply).await.ok(),
                 },
             },
         };
-        // lapin keeps a confirm dropped unresolved (for `wait_for_confirms`): one still on its
-        // way is seen to its end on the session's thread.
-        if !routing.is_terminated() && (&mut routing).now_or_never().is_none() {
-            link.runtime.spawn(routing);
-        }
+        drop(reply);
+        self.late_confirms.keep(routing, &link.runtime);
         self.load.record(started.elapsed());
         match outcome {
             Some(result) => result.and_then(Reply::read),
-            None if Instant::now() >= deadline => Err(CallError::timeout(call.method())),
-            None => Err(CallError::unavailable(&plugin, "the reply queue was lost")),
-        }
-    }
-
-    fn on_reply(&self, delivery: Delivery) {
-        let Some(id) = text(delivery.properties.correlation_id()) else {
-            tracing::debug!(node = %self.config.node, "reply without correlation id dropped");
-            return;
-        };
-        let Some(pending) = self.pending().remove(id) else {
-            tracing::debug!(node = %self.config.node, correlation_id = %id, "reply for no waiting call dropped (duplicate or late)");
-            return;
-        };
-        let _ = pending.tx.send(Ok(Reply::from_delivery(delivery)));
-    }
-
-    fn fail_pending(&self, generation: u64, reason: &str) {
-        let mut pending = self.pending();
-        let lost: Vec<String> = pending
-            .iter()
-            .filter(|(_, p)| p.generation == generation)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in lost {
-            if let Some(p) = pending.remove(&id) {
-                let _ = p.tx.send(Err(CallError::new(
-                    RpcErrorKind::Unavailable,
-                    format!("call lost: {reason}"),
-                )
-                .with("reason", reason)));
-            }
+            None => Err(CallError::timeout(call.method())),
         }
     }
 }

@@ -13,11 +13,12 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::brokers::{connect_any, CONNECT_TIMEOUT};
-use super::caller::{publish_request, routed, Reply};
+use super::caller::{publish_request, routed};
 use super::config::redact;
 use super::consumers::consume_no_ack;
 use super::error::AmqpError;
 use super::properties::{self, text};
+use super::replies::Reply;
 use super::security::LinkSecurity;
 use super::topology::{self, Names};
 

@@ -6,7 +6,8 @@
 //! elsewhere.
 //!
 //! The session runs this on the plugin's own thread (see `server`), so the actor's answer
-//! wakes it without a thread switch.
+//! wakes it without a thread switch, and the reply's confirm and the ack's write wake that
+//! thread only.
 
 use clacks_runtime::acl::Rights;
 use clacks_runtime::call::{unix_millis_now, CallError, CallType, ResolvedCall, RpcErrorKind};
@@ -15,6 +16,7 @@ use clacks_runtime::codec::wire;
 use clacks_runtime::dispatch;
 use clacks_runtime::plugin::{AuditRecord, PluginHandle, PluginStatus};
 use lapin::message::Delivery;
+use lapin::Channel;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -65,9 +67,11 @@ fn read_request(delivery: &Delivery, max_body: usize) -> Result<RpcRequest, Refu
     json_rpc::parse_message(value)
 }
 
-/// Serves one delivery of `plugin`'s queue of `kind` to the end (reply and ack).
+/// Serves one delivery of `plugin`'s queue of `kind`, taken from `channel`, to the end (reply
+/// and ack).
 pub async fn serve_delivery(
     state: Arc<NodeState>,
+    channel: Channel,
     delivery: Delivery,
     plugin: String,
     handle: PluginHandle,
@@ -80,7 +84,7 @@ pub async fn serve_delivery(
     let caller = match properties::caller_of(&delivery.properties, config) {
         Ok(caller) => caller,
         Err(claim) => {
-            refuse_claim(&state, delivery, &plugin, claim, in_service).await;
+            refuse_claim(&state, &channel, delivery, &plugin, claim, in_service).await;
             return;
         }
     };
@@ -96,7 +100,7 @@ pub async fn serve_delivery(
         Err(refused) => {
             tracing::warn!(node = %node, plugin = %plugin, error = %refused.error, "bad request on queue");
             settle
-                .answer(delivery, refused.response(node), in_service)
+                .answer(&channel, delivery, refused.response(node), in_service)
                 .await;
             return;
         }
@@ -132,7 +136,7 @@ pub async fn serve_delivery(
     match id {
         Some(id) => {
             let body = json_rpc::response(id, outcome, node);
-            settle.answer(delivery, body, in_service).await;
+            settle.answer(&channel, delivery, body, in_service).await;
         }
         None => settle.ack(&delivery).await,
     }
@@ -143,6 +147,7 @@ pub async fn serve_delivery(
 /// plugin never sees it.
 async fn refuse_claim(
     state: &NodeState,
+    channel: &Channel,
     delivery: Delivery,
     plugin: &str,
     claim: UntrustedClaim,
@@ -199,7 +204,7 @@ async fn refuse_claim(
     .with("user", claim.user)
     .with("claimed", claim.claimed);
     let body = json_rpc::response(id, Err(error), node);
-    settle.answer(delivery, body, in_service).await;
+    settle.answer(channel, delivery, body, in_service).await;
 }
 
 async fn serve_call(

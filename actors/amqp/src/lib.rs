@@ -22,11 +22,12 @@
 //! - [`error`]: [`AmqpError`] with a typed kind (access refused, broker, ended).
 //! - [`brokers`]: connecting to the first of several broker addresses that answers.
 //! - [`topology`]: exchange and queue names, declarations. [`properties`]: message headers.
-//! - [`consumers`]: opening acked and no-ack consumers. [`direct_consumer`]: consumers whose
-//!   deliveries are handed on from lapin's I/O thread.
+//! - [`consumers`]: opening acked and no-ack consumers.
 //! - [`link`]: the current connection, joined or not, and the request to leave.
 //! - [`load`]: the measured call latency NodeStatus reports.
-//! - [`caller`]: outgoing calls and their pending replies (the transport's call carrier).
+//! - [`replies`]: calls waiting for replies, and the replies routed to them by the waiting
+//!   calls themselves.
+//! - [`caller`]: outgoing calls (the transport's call carrier).
 //! - [`events`]: event publish and subscribers.
 //! - [`settle`]: ack, reply, republish, hand-back. [`redelivery`]: the crash-count rule.
 //! - [`state`]: [`NodeState`](state::NodeState), the parts above for one node.
@@ -51,7 +52,6 @@ pub mod config;
 pub mod consumers;
 pub mod dead_letters;
 pub mod delivery;
-pub mod direct_consumer;
 pub mod error;
 pub mod events;
 pub mod link;
@@ -59,6 +59,7 @@ pub mod link_actor;
 pub mod load;
 pub mod properties;
 pub mod redelivery;
+pub mod replies;
 pub mod security;
 pub mod server;
 pub mod session;

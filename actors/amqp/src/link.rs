@@ -20,8 +20,8 @@ pub struct Link {
     pub reply_to: String,
     /// Which session (calls waiting on an older one's reply queue have failed).
     pub generation: u64,
-    /// The session's runtime (the link actor's thread), where lapin runs its own work (acks
-    /// go through it): confirm-then-ack tails run here, next to it.
+    /// The session's runtime (the link actor's thread), where lapin runs its own work: a
+    /// request's confirm still on its way when its reply came is seen to its end here.
     pub runtime: tokio::runtime::Handle,
 }
 
@@ -161,15 +161,6 @@ impl LinkState {
                 }
             };
             let _ = tokio::time::timeout(timeout, wait).await;
-        }
-    }
-
-    /// Runs `task` on the session's runtime, next to lapin's own work (acks go through it),
-    /// or on the current runtime while disconnected.
-    pub fn spawn_on_session(&self, task: impl Future<Output = ()> + Send + 'static) {
-        match self.current().map(|link| link.runtime) {
-            Some(runtime) => drop(runtime.spawn(task)),
-            None => drop(tokio::spawn(task)),
         }
     }
 }

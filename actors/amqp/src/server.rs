@@ -6,14 +6,15 @@
 //! ```text
 //! lapin I/O thread ─► pump (on the plugin's thread) ─► delivery::serve_delivery
 //!                      └─► PluginHandle::call ─► actor ─► reply published
-//!                      └─► (session thread) reply confirmed ─► ack
+//!                      └─► reply confirmed ─► ack on the queue's channel
 //! ```
 //!
 //! Each consumer's pump runs on the plugin's own thread ([`PluginHandle::home`]): the delivery
 //! wakes that thread directly, the actor answers on it and the reply is published from it: one
 //! thread switch in and one out per call, as in a bare request/reply loop. The confirm-then-ack
-//! tail goes to the session's thread, where lapin does its own work. A plugin that never ran
-//! has no thread yet: its private queue is pumped on the session's thread.
+//! tail stays in the delivery's task on that thread, so no other thread of ours wakes for a
+//! call. A plugin that never ran has no thread yet: its private queue is pumped on the
+//! session's thread.
 
 use clacks_runtime::plugin::{PluginHandle, PluginStatus};
 use futures_util::StreamExt;
@@ -52,6 +53,8 @@ async fn cancel(channel: &Channel, tag: &str) {
 #[derive(Clone)]
 struct QueueServer {
     state: Arc<NodeState>,
+    /// The channel the queue is consumed on (deliveries are acked on it).
+    channel: Channel,
     plugin: String,
     handle: PluginHandle,
     kind: QueueKind,
@@ -64,6 +67,7 @@ impl QueueServer {
         while let Some(delivery) = consumer.next().await {
             tokio::spawn(serve_delivery(
                 self.state.clone(),
+                self.channel.clone(),
                 delivery?,
                 self.plugin.clone(),
                 self.handle.clone(),
@@ -147,24 +151,26 @@ pub async fn serve_plugin(
         session: tokio::runtime::Handle::current(),
         retired: HashSet::new(),
     };
+    let private_channel = open_channel(&connection, prefetch).await?;
     let server = QueueServer {
         state: state.clone(),
+        channel: private_channel.clone(),
         plugin: plugin.clone(),
         handle: handle.clone(),
         kind: QueueKind::Private,
     };
-    let private_channel = open_channel(&connection, prefetch).await?;
     let private_queue = state.names.private_queue(&plugin, &node);
     let private_tag = format!("{node}.{plugin}.private");
     let private = consume_acked(&private_channel, &private_queue, &private_tag).await?;
     let private_pump = pumps.start(&server, private);
-    let server = QueueServer {
-        kind: QueueKind::Shared,
-        ..server
-    };
     // One channel for the shared queue for the whole session: cancelling the consumer leaves
     // the deliveries in progress on it free to finish and be acked.
     let shared_channel = open_channel(&connection, prefetch).await?;
+    let server = QueueServer {
+        kind: QueueKind::Shared,
+        channel: shared_channel.clone(),
+        ..server
+    };
     let shared_queue = state.names.shared_queue(&plugin);
     loop {
         // Wait until the plugin runs before taking work from the shared queue.

@@ -23,7 +23,6 @@ use clacks_runtime::transport::LocalNode;
 
 use super::announcements::{self, Reaction, MEMBERSHIP_EVENTS};
 use super::consumers::consume_no_ack;
-use super::direct_consumer::DirectConsumer;
 use super::error::{AmqpError, AmqpErrorKind};
 use super::link::Link;
 use super::properties;
@@ -204,8 +203,8 @@ async fn connect(state: &NodeState, start: usize) -> Result<(Arc<Connection>, us
     Ok((Arc::new(connection), at))
 }
 
-/// The reply queue and its consumer (replies are routed on lapin's I/O thread); once it runs,
-/// the link is published for callers.
+/// The reply queue and its consumer (replies are routed by the calls waiting for them); once
+/// it runs, the link is published for callers.
 async fn open_replies(
     state: &Arc<NodeState>,
     connection: &Arc<Connection>,
@@ -222,8 +221,7 @@ async fn open_replies(
     let reply_queue = state.names.reply_queue(node);
     topology::declare_exclusive(&reply_channel, &reply_queue).await?;
     let replies = consume_no_ack(&reply_channel, &reply_queue, &format!("{node}.replies")).await?;
-    let caller = state.caller.clone();
-    let mut replies = DirectConsumer::new(replies, move |delivery| caller.on_reply(delivery));
+    let mut replies = state.caller.attach_replies(generation, replies);
     tasks.spawn(async move {
         replies.ended().await?;
         Err(ended("the reply consumer"))

@@ -15,7 +15,7 @@ use clacks_runtime::codec::wire;
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicPublishOptions};
 use lapin::types::AMQPValue;
-use lapin::{BasicProperties, Confirmation, PublisherConfirm};
+use lapin::{BasicProperties, Channel, Confirmation, PublisherConfirm};
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -128,6 +128,17 @@ impl Settle {
         true
     }
 
+    /// Acks `delivery` straight on `channel`, the channel it came from: the frame goes to
+    /// lapin's I/O thread from this one. [`ack`](Self::ack) goes through lapin's internal RPC,
+    /// a task on the connection's runtime (the session's thread), which costs that thread two
+    /// wake-ups per ack. A failed ack is logged (the broker will deliver the call again).
+    pub async fn ack_on(&self, channel: &Channel, delivery: &Delivery) {
+        let ack = channel.basic_ack(delivery.delivery_tag, BasicAckOptions::default());
+        if let Err(e) = ack.await {
+            tracing::warn!(node = %self.config.node, error = %e, "ack failed; the broker will redeliver");
+        }
+    }
+
     /// Acks a delivery; a failed ack is logged (the broker will deliver it again).
     pub async fn ack(&self, delivery: &Delivery) {
         if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
@@ -219,42 +230,45 @@ impl Settle {
             .map_err(|e| format!("publish failed: {e}"))
     }
 
-    /// Answers `delivery` with `body`: the reply goes out now (from this thread), and the
-    /// confirm-then-ack tail runs on the session's thread next to lapin's own work, so the
-    /// plugin's thread is free for the next call at once. A refused reply is tried again, then
-    /// the call is dead-lettered; the delivery is acked only once one of them is confirmed.
-    pub async fn answer(self: &Arc<Self>, delivery: Delivery, body: Value, in_service: InService) {
-        let first = self.publish_reply(&delivery, &body).await;
-        let settle = self.clone();
-        self.link.spawn_on_session(async move {
-            let _in_service = in_service;
-            let mut outcome = match first {
-                Ok(confirm) => settle.confirmed(confirm).await,
-                Err(refusal) => Err(refusal),
-            };
-            let mut attempt = 1;
-            while let Err(refusal) = &outcome {
-                bump(&settle.counters.replies_refused);
-                tracing::warn!(node = %settle.config.node, attempt, error = %refusal, "reply refused");
-                if attempt >= settle.config.reply_attempts {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
-                attempt += 1;
-                outcome = match settle.publish_reply(&delivery, &body).await {
-                    Ok(confirm) => settle.confirmed(confirm).await,
-                    Err(refusal) => Err(refusal),
-                };
+    /// Answers `delivery`, taken from `channel`, with `body`: the reply is published and
+    /// confirmed, then the delivery acked, all in the serving task (on the plugin's thread,
+    /// where the reply was made: the confirm and the ack's write wake that thread and no
+    /// other). A refused reply is tried again, then the call is dead-lettered; the delivery is
+    /// acked only once one of them is confirmed.
+    pub async fn answer(
+        &self,
+        channel: &Channel,
+        delivery: Delivery,
+        body: Value,
+        in_service: InService,
+    ) {
+        let _in_service = in_service;
+        let mut attempt = 1;
+        let mut outcome = self.reply_confirmed(&delivery, &body).await;
+        while let Err(refusal) = &outcome {
+            bump(&self.counters.replies_refused);
+            tracing::warn!(node = %self.config.node, attempt, error = %refusal, "reply refused");
+            if attempt >= self.config.reply_attempts {
+                break;
             }
-            match outcome {
-                Ok(()) => settle.ack(&delivery).await,
-                Err(refusal) => {
-                    let to = text(delivery.properties.reply_to()).unwrap_or("(none)");
-                    let reason = format!("its reply to {to} was refused {attempt} times: {refusal}");
-                    settle.dead_letter(&delivery, &reason).await;
-                }
+            tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+            attempt += 1;
+            outcome = self.reply_confirmed(&delivery, &body).await;
+        }
+        match outcome {
+            Ok(()) => self.ack_on(channel, &delivery).await,
+            Err(refusal) => {
+                let to = text(delivery.properties.reply_to()).unwrap_or("(none)");
+                let reason = format!("its reply to {to} was refused {attempt} times: {refusal}");
+                self.dead_letter(&delivery, &reason).await;
             }
-        });
+        }
+    }
+
+    /// Publishes the reply `body` to the delivery's `reply_to` and waits for its confirm.
+    async fn reply_confirmed(&self, delivery: &Delivery, body: &Value) -> Result<(), Refusal> {
+        let confirm = self.publish_reply(delivery, body).await?;
+        self.confirmed(confirm).await
     }
 
     /// Publishes a copy of `delivery` where it came from, with `headers`, under this node's
