@@ -22,7 +22,7 @@
 //! `RESULT key=value …` line repeats them for scripts (`benchmarks/compare-commits`).
 //! Broker: `CLACKS_BENCH_AMQP_URL` (default amqp://guest:guest@127.0.0.1:5672/%2f).
 
-use clacks_benchmarks::{amqp_node, median, report, round_order, Samples, Side};
+use clacks_benchmarks::{amqp_node, knobs, median, report, round_order, Samples, Side};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::plugin::plugin;
 use clacks_runtime::NodeHandle;
@@ -346,20 +346,13 @@ fn across(rounds: &[Vec<f64>], f: impl Fn(&[f64]) -> f64) -> f64 {
     median(rounds.iter().map(|r| f(r)))
 }
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
 fn main() {
-    let sequential = env_number("CLACKS_BENCH_CALLS", 3_000);
-    let rounds = env_number("CLACKS_BENCH_ROUNDS", 10).max(MIN_ROUNDS);
+    let sequential = knobs::count("CLACKS_BENCH_CALLS", 3_000);
+    let rounds = knobs::count("CLACKS_BENCH_ROUNDS", 10).max(MIN_ROUNDS);
     actix_rt::System::new().block_on(async move {
         let bare = Rc::new(Raw::start(Guarantees::Bare).await);
         let full = Rc::new(Raw::start(Guarantees::Clacks).await);
