@@ -89,8 +89,25 @@ pub fn capabilities(local: &LocalNode) -> String {
     .to_xml()
 }
 
-/// `NodePlugins` of the local node: each plugin's status now.
-pub fn plugins(local: &LocalNode) -> String {
+/// Sets this node's own record in the view to its plugins' live statuses. The view's record
+/// of this node otherwise comes from its own reports echoed by the broker, which can be
+/// older than what the plugins are doing now; a call this node routes decides by the view
+/// (a plugin failed here and everywhere else must answer `-32002` at once).
+pub fn refresh_own(state: &NodeState) {
+    let local = state.local.borrow().clone();
+    if let Some(local) = local {
+        let statuses = local
+            .plugins
+            .iter()
+            .map(|(name, handle)| (name.clone(), handle.status().as_str().to_owned()))
+            .collect();
+        state.membership.set_plugins(&local.name, statuses);
+    }
+}
+
+/// `NodePlugins` of the local node: each plugin's status now, as report `seq`
+/// ([`ReportOrder::next`](super::report_order::ReportOrder::next)).
+pub fn plugins(local: &LocalNode, seq: u64) -> String {
     let plugin = local
         .plugins
         .iter()
@@ -107,6 +124,7 @@ pub fn plugins(local: &LocalNode) -> String {
         .collect();
     NodePlugins {
         id: local.name.clone(),
+        seq: Some(seq),
         plugin,
     }
     .to_xml()
@@ -207,10 +225,26 @@ pub fn apply(state: &NodeState, xml: &[u8]) -> Reaction {
                 joined_ms: joined,
                 last_seen_ms: now,
             });
+            if caps.id == *me {
+                refresh_own(state);
+            }
             tracing::debug!(node = %me, peer = %caps.id, "capabilities received");
             Reaction::None
         }
+        Ok(Event::NodePlugins(report)) if report.id == *me => {
+            // Our own report, back through the broker: the plugins' live statuses are newer.
+            refresh_own(state);
+            Reaction::None
+        }
         Ok(Event::NodePlugins(report)) => {
+            if let Some(seq) = report.seq {
+                if !state.reports.fresh(&report.id, seq) {
+                    tracing::debug!(node = %me, peer = %report.id, seq,
+                        "plugin report older than one applied; ignored");
+                    state.membership.touch(&report.id, now);
+                    return Reaction::None;
+                }
+            }
             let statuses = report
                 .plugin
                 .iter()
@@ -229,6 +263,7 @@ pub fn apply(state: &NodeState, xml: &[u8]) -> Reaction {
         }
         Ok(Event::NodeLeave(leave)) if leave.id != *me => {
             state.membership.remove(&leave.id);
+            state.reports.forget(&leave.id);
             tracing::info!(node = %me, peer = %leave.id, "node left the domain");
             Reaction::None
         }
@@ -323,6 +358,7 @@ mod tests {
         apply(&me, capabilities(&local("busy")).as_bytes());
         let failed = NodePlugins {
             id: "busy".into(),
+            seq: None,
             plugin: vec![PluginState {
                 name: "core".into(),
                 status: PluginStatusValue::Failed,
@@ -338,6 +374,66 @@ mod tests {
             Some("failed")
         );
         assert!(me.membership.check_target("d", "core", None).is_err());
+    }
+
+    #[test]
+    fn this_nodes_own_record_follows_its_live_plugins_not_its_echoed_reports() {
+        let me = state_of("me");
+        me.local.send_replace(Some(local("me")));
+        apply(&me, capabilities(&local("me")).as_bytes());
+        // An echo of an old report of ours saying `core` had failed: the live handle is not
+        // attached in this test, so the record keeps what the handles say (no plugin here).
+        let stale = NodePlugins {
+            id: "me".into(),
+            seq: Some(1),
+            plugin: vec![PluginState {
+                name: "core".into(),
+                status: PluginStatusValue::Failed,
+            }],
+        };
+        apply(&me, stale.to_xml().as_bytes());
+        let record = me.membership.node("me").unwrap();
+        assert_ne!(
+            record.plugins.get("core").map(String::as_str),
+            Some("failed"),
+            "an echoed report does not overwrite the live statuses"
+        );
+    }
+
+    #[test]
+    fn a_plugin_report_overtaken_on_the_way_is_ignored() {
+        let me = state_of("me");
+        apply(&me, capabilities(&local("peer")).as_bytes());
+        let report = |seq: u64, status| NodePlugins {
+            id: "peer".into(),
+            seq: Some(seq),
+            plugin: vec![PluginState {
+                name: "core".into(),
+                status,
+            }],
+        };
+        let status = || me.membership.node("peer").unwrap().plugins["core"].clone();
+        apply(
+            &me,
+            report(7, PluginStatusValue::Failed).to_xml().as_bytes(),
+        );
+        assert_eq!(status(), "failed");
+        // Made before the failure, arriving after it.
+        apply(
+            &me,
+            report(6, PluginStatusValue::Running).to_xml().as_bytes(),
+        );
+        assert_eq!(status(), "failed", "the older report is ignored");
+        apply(
+            &me,
+            report(8, PluginStatusValue::Running).to_xml().as_bytes(),
+        );
+        assert_eq!(status(), "running", "a newer one applies");
+    }
+
+    #[test]
+    fn this_nodes_report_carries_its_number() {
+        assert!(plugins(&local("me"), 42).contains("<Seq>42</Seq>"));
     }
 
     #[test]

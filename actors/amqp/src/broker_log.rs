@@ -4,7 +4,7 @@
 //! broker publishes its log to `amq.rabbitmq.log` in the default vhost (routing key the
 //! level); a node with a log account reads it from `clacks.D.broker-log`, a queue shared by the
 //! domain's nodes (competing consumers: each log message becomes one event, not one per node),
-//! keeps the refusals that concern its domain ([`line`]: its vhost, or one of its accounts) and
+//! keeps the refusals that concern its domain ([`line`](mod@line): its vhost, or one of its accounts) and
 //! publishes each through the node's audit sink: user the account refused, topic `D.broker`,
 //! decision denied, entry the reason word and the broker's words.
 //!

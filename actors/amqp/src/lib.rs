@@ -34,6 +34,7 @@
 //! - [`delivery`]: one delivery, request to acked reply. [`server`]: serving plugin queues.
 //! - [`dead_letters`]: listing and replaying `D.command.dead`.
 //! - [`announcements`]: membership events and the view they keep.
+//! - [`report_order`]: the order of plugin status reports, so a late one cannot undo a newer.
 //! - [`session`]: connection life and recovery, in named steps.
 //! - [`broker_log`]: the broker's refusals (its log exchange) as the domain's `Audit` events.
 //! - [`link_actor`]: the supervised actor that runs the session and the broker log relay.
@@ -60,6 +61,7 @@ pub mod load;
 pub mod properties;
 pub mod redelivery;
 pub mod replies;
+pub mod report_order;
 pub mod security;
 pub mod server;
 pub mod session;

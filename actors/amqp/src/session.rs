@@ -323,7 +323,7 @@ fn start_membership(
                 Reaction::SendCapabilities => {
                     let caps = announcements::capabilities(&local);
                     publish_membership(&state, "NodeCapabilities", caps).await;
-                    let plugins = announcements::plugins(&local);
+                    let plugins = announcements::plugins(&local, state.reports.next());
                     publish_membership(&state, "NodePlugins", plugins).await;
                 }
                 Reaction::Reannounce => {
@@ -345,7 +345,12 @@ async fn announce(state: &NodeState, local: &LocalNode) {
         announcements::capabilities(local),
     )
     .await;
-    publish_membership(state, "NodePlugins", announcements::plugins(local)).await;
+    publish_membership(
+        state,
+        "NodePlugins",
+        announcements::plugins(local, state.reports.next()),
+    )
+    .await;
     publish_membership(state, "NodeAnnounce", announcements::announce(node)).await;
     // We heard nobody while we were disconnected: do not evict the others for our own outage.
     state.membership.touch_all(unix_millis_now());
@@ -376,7 +381,13 @@ fn start_status(state: &Arc<NodeState>, local: LocalNode, tasks: &mut Tasks) {
                 }
                 Some(()) = changed.recv() => {}
             }
-            publish_membership(&state, "NodePlugins", announcements::plugins(&local)).await;
+            announcements::refresh_own(&state);
+            publish_membership(
+                &state,
+                "NodePlugins",
+                announcements::plugins(&local, state.reports.next()),
+            )
+            .await;
         }
     });
 }

@@ -16,6 +16,7 @@ use super::config::AmqpConfig;
 use super::events::EventLink;
 use super::link::LinkState;
 use super::load::Load;
+use super::report_order::ReportOrder;
 use super::settle::Settle;
 use super::topology::Names;
 
@@ -37,6 +38,8 @@ pub struct NodeState {
     pub load: Arc<Load>,
     /// The domain view.
     pub membership: Membership,
+    /// The order of plugin status reports, sent and received.
+    pub reports: ReportOrder,
     /// The local node, once attached.
     pub local: watch::Sender<Option<LocalNode>>,
 }
@@ -62,6 +65,7 @@ impl NodeState {
             link,
             load,
             membership,
+            reports: ReportOrder::default(),
             local: watch::channel(None).0,
         }
     }

@@ -138,7 +138,11 @@ mod tests {
             assert!(seen.intersects(right) && !seen.is_empty());
         }
         assert_eq!(seen.bits(), 0x7f);
-        assert_eq!(seen.union(Rights::READ), seen, "a right held twice is held once");
+        assert_eq!(
+            seen.union(Rights::READ),
+            seen,
+            "a right held twice is held once"
+        );
         assert_eq!(Rights::READ.union_const(Rights::READ), Rights::READ);
         assert_eq!(
             Rights::READ.union_const(Rights::WRITE),
