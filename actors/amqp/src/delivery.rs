@@ -129,7 +129,16 @@ pub async fn serve_delivery(
     }
     let started = std::time::Instant::now();
     let outcome = match call {
-        Ok(call) => serve_call(&state, Arc::new(call), &plugin, &handle, kind).await,
+        Ok(call) => match serve_call(&state, Arc::new(call), &plugin, &handle, kind).await {
+            Served::Answer(outcome) => outcome,
+            // Down between the check above and the call (a restart stops it for a moment):
+            // nothing ran, and another provider, or this one once back, takes it.
+            Served::PluginDown(_) if kind == QueueKind::Shared => {
+                settle.hand_back(&delivery).await;
+                return;
+            }
+            Served::PluginDown(refusal) => Err(refusal),
+        },
         Err(error) => Err(error),
     };
     state.load.record(started.elapsed());
@@ -207,22 +216,35 @@ async fn refuse_claim(
     settle.answer(channel, delivery, body, in_service).await;
 }
 
+/// How a call reached its plugin.
+enum Served {
+    /// The plugin (or the fan-out) answered.
+    Answer(Result<Value, CallError>),
+    /// The plugin was down (stopped for a restart, or failed) when the call reached it, so
+    /// the call did not run; the handle's refusal.
+    PluginDown(CallError),
+}
+
 async fn serve_call(
     state: &NodeState,
     call: Arc<ResolvedCall>,
     plugin: &str,
     handle: &PluginHandle,
     kind: QueueKind,
-) -> Result<Value, CallError> {
+) -> Served {
     if call.plugin() != plugin {
-        return Err(CallError::method_not_found(call.method())
-            .with("detail", format!("this queue serves plugin '{plugin}'")));
+        return Served::Answer(Err(CallError::method_not_found(call.method())
+            .with("detail", format!("this queue serves plugin '{plugin}'"))));
     }
     // FIRSTRESULT and CUMULATIVE calls that reach a shared queue come from callers without a
     // membership view: this node fans them out. On a private queue they are one node's share.
     let fans_out = call.call_type() != CallType::Normal;
     if kind == QueueKind::Shared && fans_out && call.target().is_none() {
-        return dispatch::fan_out(&state.caller, call).await;
+        return Served::Answer(dispatch::fan_out(&state.caller, call).await);
     }
-    handle.call(call).await
+    match handle.call(call).await {
+        // The handle refuses a call while its plugin is stopped or failed, before sending it.
+        Err(e) if handle.refused_while_down(&e) => Served::PluginDown(e),
+        outcome => Served::Answer(outcome),
+    }
 }

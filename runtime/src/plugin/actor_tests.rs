@@ -319,6 +319,12 @@ async fn a_stop_lets_running_calls_finish_and_holds_new_ones_for_the_successor()
     // No successor here: the handle answers it as a stopped plugin's call.
     let err = late.await.unwrap().unwrap_err();
     assert_eq!(err.kind(), RpcErrorKind::Unavailable);
+    assert!(
+        served.handle.refused_while_down(&err),
+        "the handle's own refusal: the call never ran, a transport may hand it on ({err})"
+    );
+    let from_a_handler = CallError::unavailable("other", "stopped: elsewhere");
+    assert!(!served.handle.refused_while_down(&from_a_handler));
     eventually("the exit report", || served.exit.lock().unwrap().is_some()).await;
     let (failure, _) = served.exit.lock().unwrap().clone().unwrap();
     assert_eq!(failure, None, "a drained stop is not a failure");

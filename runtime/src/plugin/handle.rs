@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use super::dispatch_message::Dispatch;
 use super::guard::CallGuard;
-use crate::call::{CallError, ResolvedCall};
+use crate::call::{CallError, ResolvedCall, RpcErrorKind};
 
 /// What a plugin on one node is doing now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +170,17 @@ impl PluginHandle {
 
     pub(crate) fn set_status(&self, status: PluginStatus) {
         self.inner.slot.send_replace(Slot { status, addr: None });
+    }
+
+    /// True when `error` is this handle's own refusal of a call because its plugin was
+    /// stopped (an admin, a restart) or failed: the call never reached the plugin, so a
+    /// transport may give it to another provider.
+    pub fn refused_while_down(&self, error: &CallError) -> bool {
+        let text = |key| error.data(key).and_then(Value::as_str);
+        error.kind() == RpcErrorKind::Unavailable
+            && text("plugin") == Some(self.inner.name.as_str())
+            && text("reason")
+                .is_some_and(|r| r.starts_with("stopped: ") || r.starts_with("failed: "))
     }
 
     /// Serves `request` on this plugin before `deadline`, once the ACLs let it through.
