@@ -212,12 +212,21 @@ async fn ask_who_serves(
     let departed = match &nodes {
         Ok(_) => {
             let ask = CallRequest::new("core.departed", Params::Positional(vec![json!(plugin)]));
-            session.call(&ask).await.ok()
+            Some(session.call(&ask).await)
         }
         Err(_) => None,
     };
     session.close().await;
     let (nodes, _) = nodes?;
+    let departed = match departed {
+        Some(Ok((departed, _))) => serde_json::from_value::<Vec<String>>(departed).ok(),
+        // Older nodes lack core.departed: nobody is named as having left.
+        Some(Err(ClientError::Call(e, _))) if e.kind() == RpcErrorKind::MethodNotFound => None,
+        // Unanswered (a frozen node took the question): this ask does not count, so a node
+        // that left is not silently dropped from the result; another ask answers.
+        Some(Err(e)) => return Err(e),
+        None => None,
+    };
     let serving = nodes
         .as_array()
         .into_iter()
@@ -225,10 +234,7 @@ async fn ask_who_serves(
         .filter(|n| n["plugins"].get(plugin).is_some())
         .filter_map(|n| n["name"].as_str().map(str::to_owned))
         .collect();
-    let departed = departed
-        .and_then(|(v, _)| serde_json::from_value::<Vec<String>>(v).ok())
-        .unwrap_or_default();
-    Ok((serving, departed))
+    Ok((serving, departed.unwrap_or_default()))
 }
 
 /// `call` on each of `nodes` (call_on), `batch` at a time.
