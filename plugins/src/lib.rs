@@ -35,6 +35,11 @@ pub mod stats;
 use clacks_runtime::config::Settings;
 use clacks_runtime::PluginDef;
 
+/// The name of every plugin a `clacks node` can run: [`standard`]'s, and `auth` (added with
+/// `[auth] enabled`). `clacks domain teardown` deletes their shared queues by these names,
+/// since AMQP cannot list a domain's queues.
+pub const NODE_PLUGINS: [&str; 7] = ["core", "acl", "host", "events", "stats", "objects", "auth"];
+
 /// The plugins a `clacks node` with `settings` runs (each may still be disabled by
 /// `[plugins.NAME] enabled = false`). There is no other: the fault-injection plugin of the
 /// tests lives in the test-only `clacks-chaos-node` binary.
@@ -47,4 +52,23 @@ pub fn standard(settings: &Settings) -> Vec<PluginDef> {
         stats::StatsPlugin::definition(),
         objects::ObjectsPlugin::definition(settings),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_plugins_names_every_standard_plugin_and_auth() {
+        let settings = clacks_runtime::config::load(None, Vec::<(String, String)>::new(), &[])
+            .expect("default settings");
+        for def in standard(&settings) {
+            assert!(
+                NODE_PLUGINS.contains(&def.name()),
+                "{} is missing",
+                def.name()
+            );
+        }
+        assert!(NODE_PLUGINS.contains(&"auth"));
+    }
 }

@@ -6,9 +6,6 @@ use clap::{Args, Subcommand};
 
 use crate::exit::{fail, Exit};
 
-/// The plugins `clacks node` runs: their shared queues are always looked for.
-const STANDARD_PLUGINS: [&str; 5] = ["core", "host", "events", "stats", "objects"];
-
 /// Arguments of `clacks domain`.
 #[derive(Args, Debug)]
 pub struct DomainArgs {
@@ -46,7 +43,10 @@ pub fn run(args: DomainArgs) -> Exit {
         plugins,
         keep_dead_letters,
     } = args.action;
-    let mut all: Vec<String> = STANDARD_PLUGINS.iter().map(|p| (*p).to_owned()).collect();
+    let mut all: Vec<String> = clacks_plugins::NODE_PLUGINS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
     for plugin in plugins {
         if !all.contains(&plugin) {
             all.push(plugin);

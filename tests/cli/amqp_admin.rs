@@ -187,4 +187,8 @@ fn dead_letters_are_listed_replayed_and_the_domain_torn_down() {
         "the shared queue is gone"
     );
     assert!(!runtime.block_on(queue_exists(&format!("{domain}.command.dead"))));
+    assert!(
+        !runtime.block_on(queue_exists(&format!("{domain}.command.acl"))),
+        "the acl plugin's queue is gone too"
+    );
 }
