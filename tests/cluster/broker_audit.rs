@@ -6,15 +6,13 @@
 //! reason; the nodes log it and serve on, and relay again after their log link was cut. A log
 //! account the broker refuses leaves the node serving.
 
+use clacks_tests::audit::AuditQueue;
 use clacks_tests::broker::PrivateBroker;
-use lapin::options::{
-    BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions, QueueBindOptions,
-    QueueDeclareOptions,
-};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::deployed::{Deployed, Here};
 use super::SEC;
@@ -33,7 +31,7 @@ async fn the_brokers_refusals_of_a_domains_accounts_become_its_audit_events() {
     let caller = domain.caller().await;
     let node_account = domain.as_node().await;
     domain.converged(&caller, &["n1", "n2"]).await;
-    let audits = Audits::bind(&node_account, &domain.domain).await;
+    let audits = AuditQueue::bind(&node_account, &domain.domain).await;
     relay_consumers(&log_url, &domain.domain, 2).await;
     let (d, me) = (&domain.domain, domain.caller_user());
 
@@ -269,62 +267,4 @@ async fn relay_consumers(log_url: &str, domain: &str, count: u32) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("{queue} never had {count} consumers (last seen: {seen:?}): the relay is not running");
-}
-
-/// The domain's `Audit` events, read from a queue of the node account bound to `D.event`.
-struct Audits {
-    channel: Channel,
-    queue: String,
-}
-
-impl Audits {
-    async fn bind(account: &clacks_tests::caller::AmqpCaller, domain: &str) -> Audits {
-        let channel = account.channel().await;
-        let options = QueueDeclareOptions {
-            exclusive: true,
-            auto_delete: true,
-            ..Default::default()
-        };
-        let queue = channel
-            .queue_declare("".into(), options, FieldTable::default())
-            .await
-            .expect("a queue for Audit events");
-        let queue = queue.name().as_str().to_owned();
-        channel
-            .queue_bind(
-                queue.as_str().into(),
-                format!("{domain}.event").as_str().into(),
-                "Audit".into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .expect("bound to the domain's events");
-        Audits { channel, queue }
-    }
-
-    /// Every event until those seen satisfy `done` (within `limit`), then two seconds more, so
-    /// a second copy of one would show.
-    async fn collect(&self, limit: Duration, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-        let deadline = Instant::now() + limit;
-        let mut seen = Vec::new();
-        let mut settle: Option<Instant> = None;
-        while Instant::now() < deadline && settle.is_none_or(|s| Instant::now() < s) {
-            let got = self
-                .channel
-                .basic_get(self.queue.as_str().into(), BasicGetOptions { no_ack: true })
-                .await
-                .expect("reading the Audit queue");
-            match got {
-                Some(message) => {
-                    seen.push(String::from_utf8_lossy(&message.delivery.data).into_owned());
-                    if settle.is_none() && done(&seen) {
-                        settle = Some(Instant::now() + 2 * SEC);
-                    }
-                }
-                None => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-        seen
-    }
 }

@@ -6,9 +6,8 @@
 //! `kill -9` test in `main.rs`.
 
 use clacks_runtime::call::RpcErrorKind;
-use clacks_tests::caller::{AmqpCaller, Request};
-use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
+use clacks_tests::audit::AuditQueue;
+use clacks_tests::caller::Request;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -188,61 +187,4 @@ async fn x_clacks_caller_from_a_caller_account_is_refused_logged_and_audited() {
         ),
         "the node logged the refusal: {said:#?}"
     );
-}
-
-/// The domain's `Audit` events, read from a queue of the node account bound to `D.event`.
-struct AuditQueue {
-    channel: lapin::Channel,
-    queue: String,
-}
-
-impl AuditQueue {
-    async fn bind(account: &AmqpCaller, domain: &str) -> AuditQueue {
-        let channel = account.channel().await;
-        let options = QueueDeclareOptions {
-            exclusive: true,
-            auto_delete: true,
-            ..Default::default()
-        };
-        let queue = channel
-            .queue_declare("".into(), options, FieldTable::default())
-            .await
-            .expect("a queue for Audit events");
-        let queue = queue.name().as_str().to_owned();
-        channel
-            .queue_bind(
-                queue.as_str().into(),
-                format!("{domain}.event").as_str().into(),
-                "Audit".into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .expect("bound to the domain's events");
-        AuditQueue { channel, queue }
-    }
-
-    /// The first `Audit` event holding every one of `parts`, within 10 s.
-    async fn wait_for(&self, parts: &[&str]) -> String {
-        let deadline = std::time::Instant::now() + 10 * SEC;
-        let mut seen = Vec::new();
-        while std::time::Instant::now() < deadline {
-            let got = self
-                .channel
-                .basic_get(self.queue.as_str().into(), BasicGetOptions { no_ack: true })
-                .await
-                .expect("reading the Audit queue");
-            match got {
-                Some(message) => {
-                    let xml = String::from_utf8_lossy(&message.delivery.data).into_owned();
-                    if parts.iter().all(|p| xml.contains(p)) {
-                        return xml;
-                    }
-                    seen.push(xml);
-                }
-                None => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-        panic!("no Audit event holding {parts:?}; seen: {seen:#?}");
-    }
 }

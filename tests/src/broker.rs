@@ -108,18 +108,7 @@ impl PrivateBroker {
                 "^(clacks\\..*|amq\\.rabbitmq\\.log)$",
             ][..],
         ] {
-            let out = self
-                .rabbitmqctl()
-                .args(args)
-                .output()
-                .map_err(|e| format!("rabbitmqctl: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "rabbitmqctl {}: {}",
-                    args[0],
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ));
-            }
+            self.ctl(args)?;
         }
         Ok(format!(
             "amqp://{user}:{password}@{}:{}/%2f",
@@ -266,22 +255,35 @@ impl PrivateBroker {
         }
     }
 
-    fn ctl(&self, args: &[&str]) -> bool {
-        self.rabbitmqctl()
+    /// Runs `rabbitmqctl ARGS` on this node; the error names the command (not its
+    /// arguments, which may hold a password), the node and what rabbitmqctl said.
+    fn ctl(&self, args: &[&str]) -> Result<(), String> {
+        let out = self
+            .rabbitmqctl()
             .args(args)
             .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
+            .map_err(|e| format!("rabbitmqctl: {e}"))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        Err(format!(
+            "rabbitmqctl {} on {}: {}",
+            args.first().unwrap_or(&""),
+            self.node,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
     }
 
     /// `rabbitmqctl stop_app`: connections drop, the port closes.
     pub fn stop_app(&self) -> bool {
-        self.ctl(&["stop_app"]) && wait_port(self.host, self.port, false, Duration::from_secs(30))
+        self.ctl(&["stop_app"]).is_ok()
+            && wait_port(self.host, self.port, false, Duration::from_secs(30))
     }
 
     /// `rabbitmqctl start_app`: the port opens again.
     pub fn start_app(&self) -> bool {
-        self.ctl(&["start_app"]) && wait_port(self.host, self.port, true, Duration::from_secs(60))
+        self.ctl(&["start_app"]).is_ok()
+            && wait_port(self.host, self.port, true, Duration::from_secs(60))
     }
 
     /// The Erlang node name (`clacks-test-PID-PORT@localhost`).
@@ -297,19 +299,8 @@ impl PrivateBroker {
             &["join_cluster", seed.node.as_str()][..],
             &["start_app"][..],
         ] {
-            let out = self
-                .rabbitmqctl()
-                .args(args)
-                .output()
-                .map_err(|e| format!("rabbitmqctl: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "rabbitmqctl {} on {}: {}",
-                    args.join(" "),
-                    self.node,
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ));
-            }
+            self.ctl(args)
+                .map_err(|e| format!("{e} (joining {})", seed.node))?;
         }
         if wait_port(self.host, self.port, true, Duration::from_secs(60)) {
             Ok(())
@@ -384,7 +375,7 @@ impl BrokerCluster {
 
 impl Drop for PrivateBroker {
     fn drop(&mut self) {
-        self.ctl(&["stop"]);
+        let _ = self.ctl(&["stop"]);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
