@@ -9,7 +9,7 @@
 //! `bench_acl.echo` as alice, in-process (`NodeHandle::call`, the check included) and over
 //! RabbitMQ (skipped when no broker answers). Goal: a cached check ≤ 5% of the in-process call.
 
-use clacks_benchmarks::{amqp_node, knobs, median, report, Samples};
+use clacks_benchmarks::{amqp_node, knobs, median, ready, report, Samples};
 use clacks_runtime::acl::{file, Rights};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::config;
@@ -86,20 +86,9 @@ fn echo_call() -> CallRequest {
 /// first see the server); a failed call stops the bench, since timing errors would measure
 /// nothing (a refusal or "no provider" comes back in microseconds).
 async fn calls(node: &NodeHandle, n: usize) -> Samples {
-    let mut last = None;
-    for _ in 0..200 {
-        match node.call(echo_call()).await {
-            Ok(_) => {
-                last = None;
-                break;
-            }
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    if let Some(e) = last {
-        panic!("bench_acl.echo is never answered: {e}");
-    }
+    ready::until_answered(node, echo_call, 200, Duration::from_millis(50))
+        .await
+        .unwrap_or_else(|e| panic!("bench_acl.echo is never answered: {e}"));
     Samples::measure(n / 10, n, || {
         let node = node.clone();
         async move {

@@ -5,7 +5,7 @@
 //! rounds whose order alternates; the figure is the median of the rounds' per-check times and
 //! their ratio. Goal: unknown user / wrong password close to 1 (both verify one hash).
 
-use clacks_benchmarks::{knobs, median};
+use clacks_benchmarks::{knobs, median, ready};
 use clacks_gateway::auth::Authenticator;
 use clacks_plugins::auth::{Auth, AuthPlugin};
 use clacks_runtime::call::{CallRequest, Params};
@@ -55,22 +55,13 @@ fn main() {
             .unwrap_or_else(|e| panic!("bench node: {e}"));
         let create = json!({"type": "User", "parent": "ou=people,dc=example,dc=net",
             "attrs": {"uid": "alice", "givenName": "Alice", "sn": "Bench"}});
-        let mut last = None;
-        for _ in 0..100 {
-            let call = CallRequest::new("objects.create", named(create.clone()))
-                .with_timeout(Duration::from_secs(5));
-            match node.call(call).await {
-                Ok(_) => {
-                    last = None;
-                    break;
-                }
-                Err(e) => last = Some(e),
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        if let Some(e) = last {
-            panic!("alice not created: {e}");
-        }
+        let create_alice = || {
+            CallRequest::new("objects.create", named(create.clone()))
+                .with_timeout(Duration::from_secs(5))
+        };
+        ready::until_answered(&node, create_alice, 100, Duration::from_millis(50))
+            .await
+            .unwrap_or_else(|e| panic!("alice not created: {e}"));
         let set = CallRequest::new(
             "auth.set_password",
             named(json!({"user": "alice", "password": "s3cret"})),

@@ -21,7 +21,7 @@
 //! Run with `cargo bench -p clacks-benchmarks --bench objects` (`CLACKS_BENCH_UPDATES`,
 //! `CLACKS_BENCH_ROUNDS` size it). Needs the slapd and ldap-utils packages.
 
-use clacks_benchmarks::{knobs, median, report, Samples, Side};
+use clacks_benchmarks::{knobs, median, ready, report, Samples, Side};
 use clacks_object_store::ldap::{LdapConfig, LdapDirectory, LdapPool};
 use clacks_object_store::shipped::shipped_catalog;
 use clacks_object_store::sql::Target;
@@ -75,22 +75,13 @@ async fn main() {
         ))
         .start()
         .unwrap_or_else(|e| panic!("bench node: {e}"));
-    let mut user = None;
-    for _ in 0..1000 {
-        let made = call(
-            &node,
-            "objects.create",
-            json!({"type": "User", "parent": format!("ou=people,{BASE}"),
-                   "attrs": {"uid": "bench", "givenName": "Ben", "sn": "Ch"}}),
-        )
-        .await;
-        if let Ok(v) = made {
-            user = Some(v);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let user = user.unwrap_or_else(|| panic!("the objects plugin did not come up on slapd"));
+    let create = json!({"type": "User", "parent": format!("ou=people,{BASE}"),
+                        "attrs": {"uid": "bench", "givenName": "Ben", "sn": "Ch"}});
+    let create = Params::from_json(Some(create)).unwrap_or_else(|e| panic!("create: {e}"));
+    let make = || CallRequest::new("objects.create", create.clone());
+    let user = ready::until_answered(&node, make, 1000, Duration::from_millis(10))
+        .await
+        .unwrap_or_else(|e| panic!("the objects plugin did not come up on slapd: {e}"));
     let uuid = user["uuid"].as_str().unwrap_or_default().to_owned();
     let dn = user["dn"].as_str().unwrap_or_default().to_owned();
 

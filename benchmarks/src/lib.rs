@@ -11,6 +11,7 @@
 //! - [`report`]: the printed table row; [`median`] of per-round ratios.
 //! - [`amqp_node`]: benchmark nodes on the real broker, and their domain's removal.
 //! - [`knobs`]: run sizes from the environment (`CLACKS_BENCH_CALLS`, …), bad values refused.
+//! - [`ready`]: calling a fresh node until it answers, before anything is measured.
 //! - `benches/amqp.rs`: calls over RabbitMQ beside two raw lapin request/reply loops: a bare
 //!   one, and one doing the broker work Clacks' delivery guarantees ask for (confirms both
 //!   ways, ack after the reply's confirm), so Clacks' own cost shows apart from theirs.
@@ -23,6 +24,7 @@
 
 pub mod amqp_node;
 pub mod knobs;
+pub mod ready;
 
 use std::time::{Duration, Instant};
 
