@@ -94,14 +94,13 @@ pub fn capabilities(local: &LocalNode) -> String {
 /// older than what the plugins are doing now; a call this node routes decides by the view
 /// (a plugin failed here and everywhere else must answer `-32002` at once).
 pub fn refresh_own(state: &NodeState) {
-    let local = state.local.borrow().clone();
-    if let Some(local) = local {
-        let statuses = local
-            .plugins
-            .iter()
-            .map(|(name, handle)| (name.clone(), handle.status().as_str().to_owned()))
-            .collect();
-        state.membership.set_plugins(&local.name, statuses);
+    let own = state
+        .local
+        .borrow()
+        .as_ref()
+        .map(|local| (local.name.clone(), local.statuses()));
+    if let Some((name, statuses)) = own {
+        state.membership.set_plugins(&name, statuses);
     }
 }
 

@@ -81,12 +81,16 @@ impl LocalNode {
 
     /// Brings this node's `record` up to date: the current status of each plugin, seen now.
     pub fn refresh(&self, record: &mut NodeRecord, now_ms: u64) {
-        for (name, handle) in &self.plugins {
-            record
-                .plugins
-                .insert(name.clone(), handle.status().as_str().to_owned());
-        }
+        record.plugins.extend(self.statuses());
         record.last_seen_ms = now_ms;
+    }
+
+    /// Each plugin's status now (`running`, `failed`, …), by plugin name.
+    pub fn statuses(&self) -> BTreeMap<String, String> {
+        self.plugins
+            .iter()
+            .map(|(name, handle)| (name.clone(), handle.status().as_str().to_owned()))
+            .collect()
     }
 }
 
