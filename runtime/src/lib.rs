@@ -9,6 +9,8 @@
 //!
 //! ## Layout
 //! From the bottom up; a module uses only modules above it in this list.
+//! - [`atomic_write`]: replacing a file whole (temporary file, then rename), for the files a
+//!   running node rewrites.
 //! - [`error`]: the crate's [`Error`] (config, node, actor, transport).
 //! - [`acl`]: the ACL model of the original (entries on bases with scopes and priorities,
 //!   roles, the JSON file format), its resolver and the [`AclEngine`](acl::AclEngine) with its
@@ -54,6 +56,7 @@
 extern crate self as clacks_runtime;
 
 pub mod acl;
+pub mod atomic_write;
 pub mod call;
 pub mod codec;
 pub mod config;

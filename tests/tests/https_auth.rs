@@ -168,6 +168,14 @@ async fn grant_reader(node: &NodeHandle) {
     }
 }
 
+/// The `userPassword` hash stored for `dn`, read in-process as `anonymous`.
+async fn stored_hash(node: &NodeHandle, dn: &str) -> String {
+    let get = CallRequest::new("objects.get", Params::Positional(vec![json!(dn)]))
+        .with_timeout(Duration::from_secs(5));
+    let stored = node.call(get).await.expect("the user");
+    stored["attrs"]["userPassword"].to_string()
+}
+
 /// Creates `uid` with `password` stored as an `{SSHA}` hash, in-process as the harness's
 /// `anonymous` (every right).
 async fn create_user(node: &NodeHandle, uid: &str, password: &str) {
@@ -473,10 +481,11 @@ async fn failed_bearer_tokens_count_toward_the_address_limit() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `auth.set_password` stores a new `crypt/md5` hash (the original's default method) through
-/// the object layer as the caller: afterwards HTTP Basic takes the new password and refuses
-/// the old one. A caller without `w` on `userPassword` is refused `-32003` and changes
-/// nothing. The `User` method `changePassword` (`objects.call`) runs the same command.
+/// `auth.set_password` stores a new hash with the user's own method through the object layer
+/// as the caller: afterwards HTTP Basic takes the new password and refuses the old one. A
+/// caller without `w` on `userPassword` is refused `-32003` and changes nothing. The `User`
+/// methods `changePassword` and `changePasswordMethod` (`objects.call`) run `set_password`
+/// and `set_password_method`, whose method later passwords keep.
 #[actix_rt::test]
 async fn set_password_replaces_the_password_as_the_acls_allow() {
     let dir = std::env::temp_dir().join(format!("clacks-https-setpw-{}", std::process::id()));
@@ -514,13 +523,11 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     .await
     .expect("answer");
     assert!(ok(&answer), "{answer:?}");
-    assert_eq!(answer.2["result"]["method"], "crypt/md5", "{answer:?}");
+    // carol's hash was {SSHA}: her new password keeps her method.
+    assert_eq!(answer.2["result"]["method"], "ssha", "{answer:?}");
     let dn = answer.2["result"]["dn"].as_str().expect("a DN").to_owned();
-    let get = CallRequest::new("objects.get", Params::Positional(vec![json!(dn)]))
-        .with_timeout(Duration::from_secs(5));
-    let stored = n.node.call(get).await.expect("carol");
-    let hash = stored["attrs"]["userPassword"].to_string();
-    assert!(hash.contains("{CRYPT}$1$"), "{stored}");
+    let hash = stored_hash(&n.node, &dn).await;
+    assert!(hash.contains("{SSHA}"), "{hash}");
 
     let answer = post(&https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
         .await
@@ -573,6 +580,53 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     assert!(
         ok(&answer),
         "the password set by changePassword: {answer:?}"
+    );
+
+    // changePasswordMethod (auth.set_password_method) changes the method; later passwords
+    // keep it; a method that cannot hash is refused, naming the ones that can.
+    let answer = post(
+        &https,
+        &n.url,
+        &Cred::Basic("carol", "third-pw"),
+        rpc(
+            "objects.call",
+            json!({"ref": dn, "method": "changePasswordMethod",
+                "args": {"password_method": "crypt/sha-512", "password": "fourth-pw"}}),
+        ),
+    )
+    .await
+    .expect("answer");
+    assert!(ok(&answer), "{answer:?}");
+    assert!(stored_hash(&n.node, &dn).await.contains("{CRYPT}$6$"));
+    let answer = post(
+        &https,
+        &n.url,
+        &Cred::Basic("carol", "fourth-pw"),
+        rpc(
+            "auth.set_password",
+            json!({"user": dn, "password": "fifth-pw"}),
+        ),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(answer.2["result"]["method"], "crypt/sha-512", "{answer:?}");
+    let (_, _, body) = post(
+        &https,
+        &n.url,
+        &Cred::Basic("carol", "fifth-pw"),
+        rpc(
+            "auth.set_password_method",
+            json!({"user": "carol", "method": "crypt/standard-des", "password": "x"}),
+        ),
+    )
+    .await
+    .expect("answer");
+    assert_eq!(body["error"]["code"], -32602, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("crypt/md5")),
+        "{body}"
     );
     n.node.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);

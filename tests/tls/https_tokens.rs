@@ -237,14 +237,20 @@ async fn a_token_from_one_node_is_good_on_another_until_revoked() {
 /// A node that starts after a revocation learns of it from the nodes running
 /// (`TokenRevocations`): alice's token revoked on n1, then n2 started, and n2 refuses it (HTTP
 /// 401 `revoked_token`) though it never saw the `TokenRevoked` event; her other token stays
-/// good on n2.
+/// good on n2. n1 keeps the list in `[auth] revocations_file`: after every node stopped, n1
+/// started alone still refuses the revoked token and takes the other.
 #[actix_rt::test]
-async fn a_node_started_after_a_revocation_refuses_the_revoked_token() {
+async fn a_node_started_after_a_revocation_refuses_the_revoked_token_and_a_kept_list_outlives_a_restart(
+) {
     let domain = Deployed::on_local(BIN, "late-revoke");
     let (pki, files) = auth_files(&domain);
     let admin = pki.client("admin").expect("admin certificate");
     let env: Vec<(&str, &str)> = files.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let n1 = domain.node("n1", "127.0.0.1:0", &env);
+    // n1 keeps the domain's revocations on disk; n2 in memory only.
+    let kept_file = domain.file("n1.revoked").display().to_string();
+    let mut env1 = env.clone();
+    env1.push(("CLACKS_AUTH__REVOCATIONS_FILE", kept_file.as_str()));
+    let n1 = domain.node("n1", "127.0.0.1:0", &env1);
     domain.wait_for_nodes(1);
     create_alice(n1.url(), &pki, &admin);
     let https = https_client(&pki);
@@ -283,8 +289,25 @@ async fn a_node_started_after_a_revocation_refuses_the_revoked_token() {
     let (status, body) = post(&https, n2.url(), &bearer(&kept), ping()).await;
     assert_eq!(status, 200, "n2 refuses a token nobody revoked: {body}");
 
+    // Every node of the domain stops; n1 starts again alone and reads the revocation back
+    // from its file (there is no node left to ask).
     n1.signal("-TERM");
     n2.signal("-TERM");
     let _ = n2.finish(Duration::from_secs(20));
+    let _ = n1.finish(Duration::from_secs(20));
+    let n1 = domain.node("n1", "127.0.0.1:0", &env1);
+    domain.wait_for_nodes(1);
+    let (status, body) = post(&https, n1.url(), &bearer(&revoked), ping()).await;
+    assert_eq!(
+        (status, &body["error"]["data"]["reason"]),
+        (401, &json!("revoked_token")),
+        "n1, restarted after every node stopped, takes the revoked token: {body}"
+    );
+    let (status, body) = post(&https, n1.url(), &bearer(&kept), ping()).await;
+    assert_eq!(
+        status, 200,
+        "the restarted n1 refuses a token nobody revoked: {body}"
+    );
+    n1.signal("-TERM");
     let _ = n1.finish(Duration::from_secs(20));
 }

@@ -44,7 +44,7 @@ impl Auth {
             key: TokenKey::new(&key),
             ttl: Settings::seconds(auth.token_ttl),
             limiter: Limiter::new(auth.max_failures, Settings::seconds(auth.failure_window)),
-            revoked: Revoked::default(),
+            revoked: Revoked::open(&auth.revocations_file)?,
             lookup: PasswordLookup {
                 base: settings.objects.base.clone(),
                 caller: auth.lookup_user(&settings.node.domain),

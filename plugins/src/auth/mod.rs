@@ -13,11 +13,12 @@
 //!
 //! Layout: `authenticator` ([`Auth`]), `token` (signing and checking), `password` (users
 //! and their hashes in the object layer), `limiter` (failed logins and tokens per user and
-//! address), `revoked` (the revocation list and its events), `setting` (setting a password).
+//! address), `revoked` (the revocation list and its events), `revocations_file` (the list on disk), `setting` (setting a password).
 
 mod authenticator;
 mod limiter;
 mod password;
+mod revocations_file;
 mod revoked;
 mod setting;
 mod token;
@@ -82,6 +83,23 @@ impl AuthPlugin {
             })
         })
     }
+
+    /// Sets passwords as the caller of `ctx`, reading and writing on this node when it runs
+    /// the `objects` plugin (so a write just made is seen).
+    fn setter<'a>(&'a self, ctx: &'a CallContext) -> setting::Setter<'a> {
+        let local = self
+            .calls
+            .membership()
+            .node(&self.node)
+            .is_some_and(|n| n.plugins.contains_key("objects"))
+            .then_some(&*self.node);
+        setting::Setter {
+            calls: &self.calls,
+            local,
+            base: &self.auth.lookup.base,
+            caller: ctx.caller(),
+        }
+    }
 }
 
 /// Applies a delivered `TokenRevoked`, or a `TokenRevocations` from another node: adopts its
@@ -91,7 +109,10 @@ fn receive(auth: &Auth, node: &str, bus: &EventBus, event: &Event) {
         match revoked::from_event(event) {
             Some((id, expires_ms)) => {
                 tracing::info!(token = %id, "token revoked");
-                auth.revoked.insert(&id, expires_ms);
+                if let Err(e) = auth.revoked.insert(&id, expires_ms) {
+                    tracing::error!(node = %node, token = %id, error = %e,
+                        "a revocation holds in memory but was not kept on disk");
+                }
             }
             None => tracing::warn!("a TokenRevoked event without id or expiry"),
         }
@@ -107,7 +128,10 @@ fn receive(auth: &Auth, node: &str, bus: &EventBus, event: &Event) {
     if !tokens.is_empty() {
         tracing::info!(node = %node, from = %from, tokens = tokens.len(),
             "revoked tokens adopted from the domain");
-        auth.revoked.extend(&tokens);
+        if let Err(e) = auth.revoked.extend(&tokens) {
+            tracing::error!(node = %node, error = %e,
+                "adopted revocations hold in memory but were not kept on disk");
+        }
         return;
     }
     let current = auth.revoked.current();
@@ -123,9 +147,10 @@ fn receive(auth: &Auth, node: &str, bus: &EventBus, event: &Event) {
 /// Bearer tokens and passwords: revocation, setting a user's password.
 #[plugin(name = "auth")]
 impl AuthPlugin {
-    /// Sets the password of `user` (a `uid` or the user's DN), hashed with the original's
-    /// default method (`crypt/md5`) and stored in `userPassword` through the object layer as
-    /// the caller, whose ACLs decide (`w` on `userPassword`). Returns `{"dn", "method"}`.
+    /// Sets the password of `user` (a `uid` or the user's DN), hashed with the user's own
+    /// method (its `passwordMethod`; `crypt/md5`, the original's default, when the caller may
+    /// not read it or it cannot hash) and stored in `userPassword` through the object layer
+    /// as the caller, whose ACLs decide (`w` on `userPassword`). Returns `{"dn", "method"}`.
     #[command]
     async fn set_password(
         &self,
@@ -133,20 +158,22 @@ impl AuthPlugin {
         user: String,
         password: String,
     ) -> Result<Value, CallError> {
-        let local = self
-            .calls
-            .membership()
-            .node(&self.node)
-            .is_some_and(|n| n.plugins.contains_key("objects"))
-            .then_some(&*self.node);
-        setting::Setter {
-            calls: &self.calls,
-            local,
-            base: &self.auth.lookup.base,
-            caller: ctx.caller(),
-        }
-        .set(&user, &password)
-        .await
+        self.setter(ctx).set(&user, &password, None).await
+    }
+
+    /// Sets the password of `user` as `set_password` does, but hashed with
+    /// `method` (a `passwordMethod` value: `crypt/md5`, `crypt/sha-512`, `ssha`, …), which
+    /// the user's later passwords keep. Returns `{"dn", "method"}`.
+    #[command]
+    async fn set_password_method(
+        &self,
+        ctx: &CallContext,
+        user: String,
+        method: String,
+        password: String,
+    ) -> Result<Value, CallError> {
+        let method = setting::method_named(&method)?;
+        self.setter(ctx).set(&user, &password, Some(method)).await
     }
 
     /// Revokes `token` (from `POST /login`) on every node of the domain until it would have
@@ -164,7 +191,7 @@ impl AuthPlugin {
                 claims.domain, self.auth.domain
             )));
         }
-        self.auth.revoked.insert(&claims.id, claims.expires_ms);
+        let kept = self.auth.revoked.insert(&claims.id, claims.expires_ms);
         let xml = revoked::event_xml(&self.node, &claims);
         self.events.publish_detached(&xml).map_err(|e| {
             CallError::internal(format!(
@@ -172,6 +199,16 @@ impl AuthPlugin {
                 self.node
             ))
         })?;
+        if let Err(e) = kept {
+            // The domain has it (the event went out), but this node would forget it on a
+            // restart of every node: the operator must hear of it.
+            tracing::error!(node = %self.node, token = %claims.id, error = %e,
+                "a revocation holds for the domain but was not kept on disk");
+            return Err(CallError::internal(format!(
+                "revoked for the domain, but {} did not keep it on disk: {e}",
+                self.node
+            )));
+        }
         tracing::info!(node = %self.node, token = %claims.id, user = %claims.user,
             "token revoked for the domain");
         Ok(json!({"id": claims.id, "user": claims.user, "expires_ms": claims.expires_ms}))

@@ -5,48 +5,99 @@
 //! without tokens (a request), and every node holding revocations of unexpired tokens
 //! answers with a `TokenRevocations` listing them, which the starting node adds to its own.
 //! Both events are node-only: callers cannot publish them, and over AMQP they are believed
-//! from node accounts only. A node that starts while no node of the domain runs learns of no
-//! earlier revocation (no node keeps them on disk); tokens are short-lived (`[auth]
-//! token_ttl`) for that reason.
+//! from node accounts only. With `[auth] revocations_file` the list is also kept on disk
+//! (`revocations_file`) and read at start, so it outlives a restart of every node; without,
+//! a node that starts while no node of the domain runs learns of no earlier revocation, and
+//! only the tokens' short life (`[auth] token_ttl`) bounds the damage.
 
 use clacks_runtime::call::unix_millis_now;
 use clacks_runtime::events::Event;
+use clacks_runtime::Error;
 use clacks_xml::document::write::XmlWriter;
 use clacks_xml::events::timestamp;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
 
+use super::revocations_file;
 use super::token::Claims;
 
-/// Token ids revoked, with their expiry (Unix ms).
+/// Token ids revoked, with their expiry (Unix ms), and the file they are kept in if any.
 #[derive(Default)]
 pub struct Revoked {
     ids: Mutex<HashMap<String, u64>>,
+    file: Option<PathBuf>,
 }
 
 impl Revoked {
-    /// Adds `id`, dropping the revocations of tokens that have expired since.
-    pub fn insert(&self, id: &str, expires_ms: u64) {
+    /// The list kept in `file` (read now: what it holds that has not expired), or in memory
+    /// only when `file` is empty.
+    pub fn open(file: &str) -> Result<Revoked, Error> {
+        let file = file.trim();
+        if file.is_empty() {
+            return Ok(Revoked::default());
+        }
+        let path = PathBuf::from(file);
+        let revoked = Revoked {
+            ids: Mutex::default(),
+            file: Some(path.clone()),
+        };
         let now = unix_millis_now();
-        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
-        ids.retain(|_, expires| *expires > now);
-        ids.insert(id.to_owned(), expires_ms);
+        let mut ids = revoked.lock();
+        ids.extend(
+            revocations_file::load(&path)?
+                .into_iter()
+                .filter(|(_, expires)| *expires > now),
+        );
+        drop(ids);
+        Ok(revoked)
     }
 
-    /// Adds every `(id, expiry)` of `tokens` (another node's list) that has not expired.
-    pub fn extend(&self, tokens: &[(String, u64)]) {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, u64>> {
+        self.ids.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds `id`, dropping the revocations of tokens that have expired since; an error when
+    /// the revocation could not be written to the file (it holds in memory all the same).
+    pub fn insert(&self, id: &str, expires_ms: u64) -> Result<(), Error> {
         let now = unix_millis_now();
-        let mut ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ids = self.lock();
+        ids.retain(|_, expires| *expires > now);
+        ids.insert(id.to_owned(), expires_ms);
+        self.keep(&ids)
+    }
+
+    /// Adds every `(id, expiry)` of `tokens` (another node's list) that has not expired; an
+    /// error as for [`insert`](Self::insert).
+    pub fn extend(&self, tokens: &[(String, u64)]) -> Result<(), Error> {
+        let now = unix_millis_now();
+        let mut ids = self.lock();
+        let before = ids.clone();
         ids.retain(|_, expires| *expires > now);
         for (id, expires) in tokens.iter().filter(|(_, e)| *e > now) {
             ids.insert(id.clone(), *expires);
         }
+        if *ids == before {
+            return Ok(());
+        }
+        self.keep(&ids)
+    }
+
+    /// Writes `ids` to the file, if there is one (under the lock, so the file never goes back
+    /// to an older list than memory).
+    fn keep(&self, ids: &HashMap<String, u64>) -> Result<(), Error> {
+        let Some(path) = &self.file else {
+            return Ok(());
+        };
+        let mut list: Vec<(String, u64)> = ids.iter().map(|(i, e)| (i.clone(), *e)).collect();
+        list.sort();
+        revocations_file::save(path, &list)
     }
 
     /// The revocations of tokens not yet expired, by id.
     pub fn current(&self) -> Vec<(String, u64)> {
         let now = unix_millis_now();
-        let ids = self.ids.lock().unwrap_or_else(|p| p.into_inner());
+        let ids = self.lock();
         let mut list: Vec<(String, u64)> = ids
             .iter()
             .filter(|(_, expires)| **expires > now)
@@ -58,10 +109,7 @@ impl Revoked {
 
     /// Whether `id` was revoked.
     pub fn contains(&self, id: &str) -> bool {
-        self.ids
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains_key(id)
+        self.lock().contains_key(id)
     }
 }
 
@@ -146,11 +194,13 @@ mod tests {
     fn a_list_is_a_valid_event_read_back_and_only_unexpired_tokens_are_kept_and_answered() {
         let now = unix_millis_now();
         let revoked = Revoked::default();
-        revoked.insert("old-token-id", now - 1);
-        revoked.extend(&[
-            ("q7Xf0_-kP2mZ3aQe".to_owned(), now + 60_000),
-            ("expired-before-it-came".to_owned(), now - 1_000),
-        ]);
+        revoked.insert("old-token-id", now - 1).unwrap();
+        revoked
+            .extend(&[
+                ("q7Xf0_-kP2mZ3aQe".to_owned(), now + 60_000),
+                ("expired-before-it-came".to_owned(), now - 1_000),
+            ])
+            .unwrap();
         assert!(revoked.contains("q7Xf0_-kP2mZ3aQe"));
         assert!(!revoked.contains("expired-before-it-came"));
         let current = revoked.current();
@@ -171,5 +221,33 @@ mod tests {
                 Some(("n1".to_owned(), tokens.to_vec()))
             );
         }
+    }
+
+    #[test]
+    fn a_list_kept_in_a_file_is_there_for_the_next_start_without_what_expired() {
+        let dir = std::env::temp_dir().join(format!("clacks-revoked-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("revoked").display().to_string();
+        let now = unix_millis_now();
+        let first = Revoked::open(&file).unwrap();
+        first.insert("kept", now + 60_000).unwrap();
+        first
+            .extend(&[("adopted".to_owned(), now + 60_000)])
+            .unwrap();
+        first.insert("soon-expired", now + 300).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        let next = Revoked::open(&file).unwrap();
+        assert!(next.contains("kept") && next.contains("adopted"));
+        assert!(!next.contains("soon-expired"));
+        assert!(
+            !Revoked::open("").unwrap().contains("kept"),
+            "no file: memory only"
+        );
+        std::fs::write(&file, "kept not-a-number\n").unwrap();
+        let e = Revoked::open(&file)
+            .err()
+            .expect("a broken file stops the start");
+        assert!(e.to_string().contains("line 1"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -271,14 +271,12 @@ pub fn to_json(set: &AclSet) -> Value {
     serde_json::to_value(&raw).unwrap_or(Value::Null)
 }
 
-/// Writes a set to `path` atomically (a temporary file renamed over it), so a node that dies
+/// Writes a set to `path` atomically ([`crate::atomic_write::replace`]), so a node that dies
 /// mid-write leaves the previous set, never half of one.
 pub fn save(set: &AclSet, path: &std::path::Path) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(&to_json(set))
         .map_err(|e| Error::acl(path.display().to_string(), e.to_string()))?;
-    let tmp = path.with_extension("acl.tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
+    crate::atomic_write::replace(path, text.as_bytes())
         .map_err(|e| Error::acl(path.display().to_string(), format!("cannot write: {e}")))
 }
 

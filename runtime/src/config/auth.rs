@@ -37,6 +37,10 @@ pub struct AuthSettings {
     /// the node's broker account naming, `DOMAIN-node`.
     #[serde(default)]
     pub lookup_user: String,
+    /// A file the node keeps the domain's token revocations in (one `ID EXPIRES_MS` line
+    /// each), so they outlive a restart of every node; empty: in memory only.
+    #[serde(default)]
+    pub revocations_file: String,
 }
 
 fn token_ttl_default() -> f64 {
@@ -60,6 +64,7 @@ impl Default for AuthSettings {
             max_failures: max_failures_default(),
             failure_window: failure_window_default(),
             lookup_user: String::new(),
+            revocations_file: String::new(),
         }
     }
 }
@@ -74,6 +79,16 @@ impl AuthSettings {
         }
         if self.enabled {
             self.token_key()?;
+        }
+        let kept = std::path::Path::new(self.revocations_file.trim());
+        if let Some(folder) = kept.parent().filter(|f| !f.as_os_str().is_empty()) {
+            if !folder.is_dir() {
+                return Err(bad(
+                    "auth.revocations_file",
+                    kept.display(),
+                    "a file in a folder that exists (the node rewrites it on every revocation)",
+                ));
+            }
         }
         Ok(())
     }
@@ -112,5 +127,27 @@ impl AuthSettings {
         } else {
             self.lookup_user.trim().to_owned()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revocations_file_in_a_missing_folder_is_refused_naming_the_key() {
+        let mut auth = AuthSettings {
+            revocations_file: "/nonexistent-clacks-folder/revoked".into(),
+            ..AuthSettings::default()
+        };
+        let e = auth.validate().unwrap_err().to_string();
+        assert!(e.contains("auth.revocations_file"), "{e}");
+        auth.revocations_file = std::env::temp_dir().join("revoked").display().to_string();
+        assert!(auth.validate().is_ok());
+        auth.revocations_file = "revoked-here".into();
+        assert!(
+            auth.validate().is_ok(),
+            "a bare name is in the working folder"
+        );
     }
 }
