@@ -85,14 +85,64 @@ fn ok(answer: &(u16, Option<String>, Value)) -> bool {
     answer.0 == 200 && answer.2.get("result").is_some()
 }
 
-struct Node {
+/// One test's node and what it needs: its folder (certificates, the token key; removed when
+/// the fixture is dropped), the test CA, the node and an HTTPS client trusting the CA.
+struct Fixture {
+    dir: PathBuf,
+    pki: TestPki,
     node: NodeHandle,
+    /// `https://127.0.0.1:PORT/rpc`.
     url: String,
+    https: awc::Client,
+}
+
+impl Fixture {
+    /// Node `name` (started as [`start`] does, with `extra` settings), [`READER`] granted its
+    /// lookups, and `users` created with their passwords.
+    async fn new(name: &str, extra: &[(&str, &str)], users: &[(&str, &str)]) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("clacks-https-{name}-{}", std::process::id()));
+        let pki = TestPki::generate(&dir).expect("test certificates");
+        let (node, url) = start(name, &pki, &key_file(&dir), extra);
+        grant_reader(&node).await;
+        for (uid, password) in users {
+            create_user(&node, uid, password).await;
+        }
+        let https = client(&pki.ca(), None);
+        Fixture {
+            dir,
+            pki,
+            node,
+            url,
+            https,
+        }
+    }
+
+    /// `POST /login` as `user`: the token (the login must succeed).
+    async fn login(&self, user: &str, password: &str) -> String {
+        let login = self.url.replace("/rpc", "/login");
+        let body = json!({"user": user, "password": password});
+        let (status, _, issued) = post(&self.https, &login, &Cred::None, body)
+            .await
+            .expect("login answers");
+        assert_eq!(status, 200, "{issued}");
+        issued["token"].as_str().expect("a token").to_owned()
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// A node with HTTPS (client certificates from the test CA), `[auth]` on with the key in
-/// `key_file`, and the objects and auth plugins.
-fn start(name: &str, pki: &TestPki, key_file: &Path, extra: &[(&str, &str)]) -> Node {
+/// `key_file`, and the objects and auth plugins; its handle and `/rpc` URL.
+fn start(
+    name: &str,
+    pki: &TestPki,
+    key_file: &Path,
+    extra: &[(&str, &str)],
+) -> (NodeHandle, String) {
     let server = pki
         .server(&format!("gw-{name}"))
         .expect("server certificate");
@@ -132,7 +182,7 @@ fn start(name: &str, pki: &TestPki, key_file: &Path, extra: &[(&str, &str)]) -> 
         .core_child(move |node| Ok(gateway_child(node, listener, gateway)))
         .start()
         .expect("node starts");
-    Node { node, url }
+    (node, url)
 }
 
 /// Adds `entry` on `dc=example,dc=net`, in-process as the harness's `anonymous`.
@@ -208,24 +258,23 @@ fn key_file(dir: &Path) -> PathBuf {
 
 #[actix_rt::test]
 async fn https_with_basic_tokens_and_client_certificates() {
-    let dir = std::env::temp_dir().join(format!("clacks-https-auth-{}", std::process::id()));
-    let pki = TestPki::generate(&dir).expect("test certificates");
-    let key = key_file(&dir);
-    let n = start("a", &pki, &key, &[("auth.max_failures", "5")]);
+    let n = Fixture::new(
+        "a",
+        &[("auth.max_failures", "5")],
+        &[("alice", "s3cret"), ("bob", "hunter2")],
+    )
+    .await;
+    let (https, pki) = (&n.https, &n.pki);
     let seen = AuditLog::detached(&n.node);
-    grant_reader(&n.node).await;
-    create_user(&n.node, "alice", "s3cret").await;
-    create_user(&n.node, "bob", "hunter2").await;
-    let https = client(&pki.ca(), None);
 
     // HTTPS with Basic: the call runs as alice.
-    let answer = post(&https, &n.url, &Cred::Basic("alice", "s3cret"), ping())
+    let answer = post(https, &n.url, &Cred::Basic("alice", "s3cret"), ping())
         .await
         .expect("HTTPS answers");
     assert!(ok(&answer), "{answer:?}");
 
     // No credentials: 401 with a JSON-RPC body, audited.
-    let (status, _, body) = post(&https, &n.url, &Cred::None, ping())
+    let (status, _, body) = post(https, &n.url, &Cred::None, ping())
         .await
         .expect("answer");
     assert_eq!(status, 401, "{body}");
@@ -236,7 +285,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
     seen.wait_for(&["missing_credentials", "denied"]).await;
 
     // A wrong password: 401, audited with the user, and nothing of the call ran.
-    let (status, _, body) = post(&https, &n.url, &Cred::Basic("alice", "guess"), ping())
+    let (status, _, body) = post(https, &n.url, &Cred::Basic("alice", "guess"), ping())
         .await
         .expect("answer");
     assert_eq!(status, 401, "{body}");
@@ -248,7 +297,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
     // POST /login: a token, usable as a bearer; a wrong password there is 401 too.
     let login = n.url.replace("/rpc", "/login");
     let (status, _, issued) = post(
-        &https,
+        https,
         &login,
         &Cred::None,
         json!({"user": "bob", "password": "hunter2"}),
@@ -261,12 +310,12 @@ async fn https_with_basic_tokens_and_client_certificates() {
         issued["expires"].is_string() && issued["expires_ms"].is_u64(),
         "{issued}"
     );
-    let answer = post(&https, &n.url, &Cred::Bearer(token.clone()), ping())
+    let answer = post(https, &n.url, &Cred::Bearer(token.clone()), ping())
         .await
         .expect("answer");
     assert!(ok(&answer), "{answer:?}");
     let (status, _, body) = post(
-        &https,
+        https,
         &login,
         &Cred::None,
         json!({"user": "bob", "password": "nope"}),
@@ -283,7 +332,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
     let (forged, _) = forger
         .issue("bob", n.node.domain(), u64::MAX / 2)
         .expect("forged");
-    let (status, _, body) = post(&https, &n.url, &Cred::Bearer(forged), ping())
+    let (status, _, body) = post(https, &n.url, &Cred::Bearer(forged), ping())
         .await
         .expect("answer");
     assert_eq!(
@@ -294,11 +343,11 @@ async fn https_with_basic_tokens_and_client_certificates() {
     // Revoked: auth.revoke (as bob, with his token) and the token is refused from then on.
     let revoke =
         json!({"jsonrpc": "2.0", "id": 2, "method": "auth.revoke", "params": {"token": token}});
-    let answer = post(&https, &n.url, &Cred::Bearer(token.clone()), revoke)
+    let answer = post(https, &n.url, &Cred::Bearer(token.clone()), revoke)
         .await
         .expect("answer");
     assert!(ok(&answer), "{answer:?}");
-    let (status, _, body) = post(&https, &n.url, &Cred::Bearer(token.clone()), ping())
+    let (status, _, body) = post(https, &n.url, &Cred::Bearer(token.clone()), ping())
         .await
         .expect("answer");
     assert_eq!(
@@ -311,12 +360,12 @@ async fn https_with_basic_tokens_and_client_certificates() {
     // bob's passwords, the forged and the revoked token); one more wrong password reaches the
     // limit, then even the right password gets 429 with Retry-After, for alice and for bob
     // from this address.
-    let (status, _, _) = post(&https, &n.url, &Cred::Basic("alice", "guess"), ping())
+    let (status, _, _) = post(https, &n.url, &Cred::Basic("alice", "guess"), ping())
         .await
         .expect("answer");
     assert_eq!(status, 401);
     for (user, password) in [("alice", "s3cret"), ("bob", "hunter2")] {
-        let (status, retry, body) = post(&https, &n.url, &Cred::Basic(user, password), ping())
+        let (status, retry, body) = post(https, &n.url, &Cred::Basic(user, password), ping())
             .await
             .expect("answer");
         assert_eq!(status, 429, "{user}: {body}");
@@ -367,32 +416,16 @@ async fn https_with_basic_tokens_and_client_certificates() {
         .expect("answer");
     assert!(ok(&answer), "the node stopped serving: {answer:?}");
     n.node.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[actix_rt::test]
 async fn a_token_expires() {
-    let dir = std::env::temp_dir().join(format!("clacks-https-expiry-{}", std::process::id()));
-    let pki = TestPki::generate(&dir).expect("test certificates");
-    let key = key_file(&dir);
-    let n = start("e", &pki, &key, &[("auth.token_ttl", "1")]);
+    let n = Fixture::new("e", &[("auth.token_ttl", "1")], &[("dave", "pw-dave")]).await;
+    let https = &n.https;
     let seen = AuditLog::detached(&n.node);
-    grant_reader(&n.node).await;
-    create_user(&n.node, "dave", "pw-dave").await;
-    let https = client(&pki.ca(), None);
-    let login = n.url.replace("/rpc", "/login");
-    let (status, _, issued) = post(
-        &https,
-        &login,
-        &Cred::None,
-        json!({"user": "dave", "password": "pw-dave"}),
-    )
-    .await
-    .expect("login answers");
-    assert_eq!(status, 200, "{issued}");
-    let token = issued["token"].as_str().expect("token").to_owned();
+    let token = n.login("dave", "pw-dave").await;
     assert!(ok(&post(
-        &https,
+        https,
         &n.url,
         &Cred::Bearer(token.clone()),
         ping()
@@ -400,7 +433,7 @@ async fn a_token_expires() {
     .await
     .expect("answer")));
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    let (status, _, body) = post(&https, &n.url, &Cred::Bearer(token), ping())
+    let (status, _, body) = post(https, &n.url, &Cred::Bearer(token), ping())
         .await
         .expect("answer");
     assert_eq!(
@@ -410,12 +443,11 @@ async fn a_token_expires() {
     );
     seen.wait_for(&["<User>dave</User>", "expired_token"]).await;
     // Serving on.
-    let answer = post(&https, &n.url, &Cred::Basic("dave", "pw-dave"), ping())
+    let answer = post(https, &n.url, &Cred::Basic("dave", "pw-dave"), ping())
         .await
         .expect("answer");
     assert!(ok(&answer), "{answer:?}");
     n.node.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Failed bearer tokens count toward the address's failures like wrong passwords: with
@@ -424,29 +456,11 @@ async fn a_token_expires() {
 /// for the right password, until the window passes.
 #[actix_rt::test]
 async fn failed_bearer_tokens_count_toward_the_address_limit() {
-    let dir = std::env::temp_dir().join(format!("clacks-https-tokens-{}", std::process::id()));
-    let pki = TestPki::generate(&dir).expect("test certificates");
-    let key = key_file(&dir);
-    let n = start("t", &pki, &key, &[("auth.max_failures", "3")]);
+    let n = Fixture::new("t", &[("auth.max_failures", "3")], &[("dave", "pw-dave")]).await;
+    let https = &n.https;
     let seen = AuditLog::detached(&n.node);
-    grant_reader(&n.node).await;
-    create_user(&n.node, "dave", "pw-dave").await;
-    let https = client(&pki.ca(), None);
-    let login = n.url.replace("/rpc", "/login");
-    let mut tokens = Vec::new();
-    for _ in 0..2 {
-        let (status, _, issued) = post(
-            &https,
-            &login,
-            &Cred::None,
-            json!({"user": "dave", "password": "pw-dave"}),
-        )
-        .await
-        .expect("login answers");
-        assert_eq!(status, 200, "{issued}");
-        tokens.push(issued["token"].as_str().expect("a token").to_owned());
-    }
-    let (good, revoked) = (tokens[0].clone(), tokens[1].clone());
+    let good = n.login("dave", "pw-dave").await;
+    let revoked = n.login("dave", "pw-dave").await;
     let revoke = CallRequest::new("auth.revoke", Params::Positional(vec![json!(revoked)]))
         .with_timeout(Duration::from_secs(5));
     n.node.call(revoke).await.expect("revoked");
@@ -460,7 +474,7 @@ async fn failed_bearer_tokens_count_toward_the_address_limit() {
         ("v1.not-a-token".to_owned(), "invalid_token"),
         (revoked, "revoked_token"),
     ] {
-        let (status, _, body) = post(&https, &n.url, &Cred::Bearer(token), ping())
+        let (status, _, body) = post(https, &n.url, &Cred::Bearer(token), ping())
             .await
             .expect("answer");
         assert_eq!(
@@ -471,14 +485,13 @@ async fn failed_bearer_tokens_count_toward_the_address_limit() {
     }
     // The limit is reached: a good token and the right password from this address are 429.
     for cred in [Cred::Bearer(good), Cred::Basic("dave", "pw-dave")] {
-        let (status, retry, body) = post(&https, &n.url, &cred, ping()).await.expect("answer");
+        let (status, retry, body) = post(https, &n.url, &cred, ping()).await.expect("answer");
         assert_eq!(status, 429, "{body}");
         assert!(retry.is_some_and(|r| r.parse::<u64>().is_ok_and(|s| s >= 1)));
         assert_eq!(body["error"]["data"]["reason"], "too_many_failures");
     }
     seen.wait_for(&["too_many_failures"]).await;
     n.node.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `auth.set_password` stores a new hash with the user's own method through the object layer
@@ -488,11 +501,8 @@ async fn failed_bearer_tokens_count_toward_the_address_limit() {
 /// and `set_password_method`, whose method later passwords keep.
 #[actix_rt::test]
 async fn set_password_replaces_the_password_as_the_acls_allow() {
-    let dir = std::env::temp_dir().join(format!("clacks-https-setpw-{}", std::process::id()));
-    let pki = TestPki::generate(&dir).expect("test certificates");
-    let key = key_file(&dir);
-    let n = start("p", &pki, &key, &[]);
-    grant_reader(&n.node).await;
+    let n = Fixture::new("p", &[], &[]).await;
+    let https = &n.https;
     // carol may modify users and write their attributes (her password among them); bob
     // (grant_reader: read and execute) may modify users too, but write no attribute.
     add_acl(
@@ -509,10 +519,9 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     .await;
     create_user(&n.node, "carol", "old-pw").await;
     create_user(&n.node, "bob", "hunter2").await;
-    let https = client(&pki.ca(), None);
 
     let answer = post(
-        &https,
+        https,
         &n.url,
         &Cred::Basic("carol", "old-pw"),
         rpc(
@@ -529,11 +538,11 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     let hash = stored_hash(&n.node, &dn).await;
     assert!(hash.contains("{SSHA}"), "{hash}");
 
-    let answer = post(&https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
+    let answer = post(https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
         .await
         .expect("answer");
     assert!(ok(&answer), "the new password: {answer:?}");
-    let (status, _, body) = post(&https, &n.url, &Cred::Basic("carol", "old-pw"), ping())
+    let (status, _, body) = post(https, &n.url, &Cred::Basic("carol", "old-pw"), ping())
         .await
         .expect("answer");
     assert_eq!(
@@ -544,7 +553,7 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
 
     // bob may read users but not write userPassword: refused by the ACLs, nothing changed.
     let (_, _, body) = post(
-        &https,
+        https,
         &n.url,
         &Cred::Basic("bob", "hunter2"),
         rpc(
@@ -556,14 +565,14 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     .expect("answer");
     assert_eq!(body["error"]["code"], -32003, "{body}");
     assert_eq!(body["error"]["data"]["attribute"], "userPassword", "{body}");
-    let answer = post(&https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
+    let answer = post(https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
         .await
         .expect("answer");
     assert!(ok(&answer), "bob changed carol's password: {answer:?}");
 
     // The definition's method: objects.call(dn, "changePassword") runs auth.set_password.
     let answer = post(
-        &https,
+        https,
         &n.url,
         &Cred::Basic("carol", "new-pw"),
         rpc(
@@ -574,7 +583,7 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     .await
     .expect("answer");
     assert!(ok(&answer), "{answer:?}");
-    let answer = post(&https, &n.url, &Cred::Basic("carol", "third-pw"), ping())
+    let answer = post(https, &n.url, &Cred::Basic("carol", "third-pw"), ping())
         .await
         .expect("answer");
     assert!(
@@ -585,7 +594,7 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     // changePasswordMethod (auth.set_password_method) changes the method; later passwords
     // keep it; a method that cannot hash is refused, naming the ones that can.
     let answer = post(
-        &https,
+        https,
         &n.url,
         &Cred::Basic("carol", "third-pw"),
         rpc(
@@ -599,7 +608,7 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     assert!(ok(&answer), "{answer:?}");
     assert!(stored_hash(&n.node, &dn).await.contains("{CRYPT}$6$"));
     let answer = post(
-        &https,
+        https,
         &n.url,
         &Cred::Basic("carol", "fourth-pw"),
         rpc(
@@ -611,7 +620,7 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     .expect("answer");
     assert_eq!(answer.2["result"]["method"], "crypt/sha-512", "{answer:?}");
     let (_, _, body) = post(
-        &https,
+        https,
         &n.url,
         &Cred::Basic("carol", "fifth-pw"),
         rpc(
@@ -629,5 +638,4 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
         "{body}"
     );
     n.node.shutdown().await;
-    let _ = std::fs::remove_dir_all(&dir);
 }
