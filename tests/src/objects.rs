@@ -6,7 +6,7 @@
 use crate::cluster::{Cluster, LocalFactory};
 use crate::slapd::{PrivateSlapd, ADMIN_DN, ADMIN_PASSWORD};
 use clacks_runtime::call::{CallError, RpcErrorKind};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -131,23 +131,32 @@ pub fn dns(page: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Runs `objects.search` with `params` until it finds something or `within` has passed
-/// since `from`; returns the DNs of the last page.
-pub async fn search_until(
+/// Publishes a `BackendChange` of `dn` (`change`: `add`, `modify`, …) and runs the search
+/// `params` until it finds something, at most `within` after the announcement: what it found
+/// and how long after the announcement.
+pub async fn announce_and_search(
     cluster: &Cluster,
+    dn: &str,
+    change: &str,
     params: &Value,
-    from: Instant,
     within: Duration,
-) -> Vec<String> {
+) -> (Vec<String>, Duration) {
+    let announced = Instant::now();
+    call(
+        cluster,
+        "events.publish",
+        json!([backend_change(dn, change)]),
+    )
+    .await;
     let mut found = Vec::new();
-    while from.elapsed() < within {
+    while announced.elapsed() < within {
         found = dns(&call(cluster, "objects.search", params.clone()).await);
         if !found.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    found
+    (found, announced.elapsed())
 }
 
 /// A `BackendChange` event announcing `change` (`add`, `modify`, …) of the entry `dn`.

@@ -11,15 +11,14 @@ use clacks_plugins::objects::{Action, AllowAll, ObjectAccess, ObjectsPlugin};
 use clacks_runtime::call::RpcErrorKind;
 use clacks_tests::cluster::{Cluster, LocalFactory};
 use clacks_tests::objects::{
-    backend_change, call, dns, node_with, refused, search_until, slapd_overrides, until_up,
-    TempStore,
+    announce_and_search, call, dns, node_with, refused, slapd_overrides, until_up, TempStore,
 };
 use diesel::connection::SimpleConnection;
 use diesel::Connection;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BASE: &str = "dc=example,dc=net";
 const PEOPLE: &str = "ou=people,dc=example,dc=net";
@@ -80,15 +79,8 @@ async fn an_entry_changed_outside_and_announced_is_found_within_a_second() {
     .unwrap_or_else(|e| panic!("outside write: {e}"));
     // Unannounced, the index does not see it.
     assert!(dns(&call(&cluster, "objects.search", query.clone()).await).is_empty());
-    let announced = Instant::now();
-    call(
-        &cluster,
-        "events.publish",
-        json!([backend_change(&dn, "modify")]),
-    )
-    .await;
-    let found = search_until(&cluster, &query, announced, Duration::from_secs(1)).await;
-    let took = announced.elapsed();
+    let (found, took) =
+        announce_and_search(&cluster, &dn, "modify", &query, Duration::from_secs(1)).await;
     assert_eq!(found, vec![dn.clone()], "not found within a second");
     eprintln!("BackendChange to search hit: {} ms", took.as_millis());
 
@@ -330,19 +322,10 @@ async fn an_entry_changed_directly_in_slapd_and_announced_is_found_within_a_seco
         .unwrap_or_else(|e| panic!("ldapmodify: {e}"));
     let query = json!({"base": base, "scope": "sub", "query": {"sn": "Directly"}});
     assert!(dns(&call(&cluster, "objects.search", query.clone()).await).is_empty());
-    let announced = Instant::now();
-    call(
-        &cluster,
-        "events.publish",
-        json!([backend_change(&dn, "modify")]),
-    )
-    .await;
-    let found = search_until(&cluster, &query, announced, Duration::from_secs(1)).await;
+    let (found, took) =
+        announce_and_search(&cluster, &dn, "modify", &query, Duration::from_secs(1)).await;
     assert_eq!(found, vec![dn], "not found within a second");
-    eprintln!(
-        "slapd BackendChange to search hit: {} ms",
-        announced.elapsed().as_millis()
-    );
+    eprintln!("slapd BackendChange to search hit: {} ms", took.as_millis());
 
     // An entry added outside Clacks (ldapadd) and announced: registered and found too.
     let added = format!("cn=Added Outside,{people}");
@@ -354,14 +337,8 @@ async fn an_entry_changed_directly_in_slapd_and_announced_is_found_within_a_seco
         .unwrap_or_else(|e| panic!("ldapadd: {e}"));
     let query = json!({"base": base, "scope": "sub", "query": {"sn": "Outside"}});
     assert!(dns(&call(&cluster, "objects.search", query.clone()).await).is_empty());
-    let announced = Instant::now();
-    call(
-        &cluster,
-        "events.publish",
-        json!([backend_change(&added, "add")]),
-    )
-    .await;
-    let found = search_until(&cluster, &query, announced, Duration::from_secs(1)).await;
+    let (found, took) =
+        announce_and_search(&cluster, &added, "add", &query, Duration::from_secs(1)).await;
     assert_eq!(
         found,
         vec![added.clone()],
@@ -369,7 +346,7 @@ async fn an_entry_changed_directly_in_slapd_and_announced_is_found_within_a_seco
     );
     eprintln!(
         "slapd BackendChange (add) to search hit: {} ms",
-        announced.elapsed().as_millis()
+        took.as_millis()
     );
     let got = call(&cluster, "objects.get", json!([added])).await;
     assert_eq!(got["type"], json!("User"), "{got}");
