@@ -236,13 +236,35 @@ impl Membership {
 
     /// Departed nodes that offered `plugin`, sorted.
     pub fn departed_providers(&self, plugin: &str) -> Vec<String> {
+        Self::departed_in(&self.read(), plugin)
+    }
+
+    /// The nodes offering `plugin` and the departed ones that offered it, both sorted and
+    /// read from one look at the view: a node evicted meanwhile is in one list or the other,
+    /// never in neither (asked one after the other, an eviction between them loses it).
+    pub fn providers_and_departed(&self, plugin: &str) -> (Vec<String>, Vec<String>) {
         let view = self.read();
+        (
+            Self::providers_in(&view, plugin),
+            Self::departed_in(&view, plugin),
+        )
+    }
+
+    fn departed_in(view: &View, plugin: &str) -> Vec<String> {
         let ttl = view.departed_ttl.as_millis() as u64;
         let now = unix_millis_now();
         view.departed
             .values()
             .filter(|(n, at)| n.plugins.contains_key(plugin) && now.saturating_sub(*at) < ttl)
             .map(|(n, _)| n.name.clone())
+            .collect()
+    }
+
+    fn providers_in(view: &View, plugin: &str) -> Vec<String> {
+        view.nodes
+            .values()
+            .filter(|n| n.plugins.contains_key(plugin))
+            .map(|n| n.name.clone())
             .collect()
     }
 
@@ -266,12 +288,7 @@ impl Membership {
 
     /// Names of the nodes offering `plugin`, sorted.
     pub fn providers(&self, plugin: &str) -> Vec<String> {
-        self.read()
-            .nodes
-            .values()
-            .filter(|n| n.plugins.contains_key(plugin))
-            .map(|n| n.name.clone())
-            .collect()
+        Self::providers_in(&self.read(), plugin)
     }
 
     /// Every node, sorted by name.
@@ -340,6 +357,32 @@ mod tests {
             m.evict_silent(500, "me").is_empty(),
             "everyone was just heard of"
         );
+    }
+
+    #[test]
+    fn a_node_leaving_and_coming_back_is_always_a_provider_or_departed_never_neither() {
+        let m = std::sync::Arc::new(Membership::default());
+        m.upsert(record("a", "p", 0));
+        let churn = {
+            let m = m.clone();
+            std::thread::spawn(move || {
+                for _ in 0..20_000 {
+                    m.remove("a");
+                    m.upsert(record("a", "p", 0));
+                }
+            })
+        };
+        let mut looks = 0;
+        while !churn.is_finished() || looks == 0 {
+            let (serving, departed) = m.providers_and_departed("p");
+            assert_eq!(
+                serving.len() + departed.len(),
+                1,
+                "{serving:?} {departed:?}"
+            );
+            looks += 1;
+        }
+        churn.join().unwrap();
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! runs on N nodes at a time. `clacks call`, `clacks ping` and the shell share it.
 //!
 //! ```text
-//! core.nodes (who serves plugin P) + core.departed P (who left: named missing at once),
+//! core.providers P (who serves plugin P, who left: named missing at once; one node's view),
 //!   asked three times at once (a frozen node may hold one copy), the first answer wins
 //!   → --where: host.facts on each node (call_on), kept when every condition holds
 //!   → the call on each node (call_on), N at a time, each with the call's deadline
@@ -199,9 +199,39 @@ async fn discover(
     }))
 }
 
-/// Who serves `plugin` (from `core.nodes`) and who did but left (from `core.departed`, which
-/// older nodes lack: then nobody).
+/// Who serves `plugin` and who did but left, from one node's view (`core.providers`); from
+/// nodes that lack it, `core.nodes` and then `core.departed` (which the oldest lack too: then
+/// nobody left).
 async fn ask_who_serves(
+    client: &Client,
+    plugin: &str,
+) -> Result<(Vec<String>, Vec<String>), ClientError> {
+    let ask = CallRequest::new("core.providers", Params::Positional(vec![json!(plugin)]));
+    let mut session = client.session();
+    let answer = session.call(&ask).await;
+    session.close().await;
+    match answer {
+        Ok((found, _)) => {
+            let names = |key: &str| {
+                serde_json::from_value::<Vec<String>>(found[key].clone()).map_err(|e| {
+                    ClientError::Other(
+                        Exit::CallFailed,
+                        format!("core.providers answered without a list of {key}: {e}"),
+                    )
+                })
+            };
+            Ok((names("serving")?, names("departed")?))
+        }
+        Err(ClientError::Call(e, _)) if e.kind() == RpcErrorKind::MethodNotFound => {
+            ask_nodes_then_departed(client, plugin).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// [`ask_who_serves`] of nodes older than `core.providers`: two questions, which two nodes
+/// whose views differ around an eviction may answer (a node just evicted can be in neither).
+async fn ask_nodes_then_departed(
     client: &Client,
     plugin: &str,
 ) -> Result<(Vec<String>, Vec<String>), ClientError> {

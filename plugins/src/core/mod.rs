@@ -104,6 +104,20 @@ impl CorePlugin {
         self.domain_view.membership().departed_providers(&plugin)
     }
 
+    /// Who serves `plugin` and who offered it and left (as `departed` names them), from this
+    /// node's one view of the domain, so a node evicted a moment ago is in one list or the
+    /// other: `{"node": answering node, "serving": [...], "departed": [...]}`. `clacks call
+    /// --all` asks this (`core.nodes` and `core.departed` may be answered by two nodes whose
+    /// views differ around an eviction).
+    #[command]
+    fn providers(&self, plugin: String) -> Value {
+        let (serving, departed) = self
+            .domain_view
+            .membership()
+            .providers_and_departed(&plugin);
+        json!({"node": &*self.node, "serving": serving, "departed": departed})
+    }
+
     /// Every actor of every node: path, kind, state, restarts in the intensity window, mailbox
     /// depth, uptime and last error. Target one node with `call_on` (`--node`).
     #[command(call_type = "cumulative")]
