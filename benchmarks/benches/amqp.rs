@@ -22,6 +22,7 @@
 //! `RESULT key=value …` line repeats them for scripts (`benchmarks/compare-commits`).
 //! Broker: `CLACKS_BENCH_AMQP_URL` (default amqp://guest:guest@127.0.0.1:5672/%2f).
 
+use clacks_benchmarks::cpu::{self, Reading};
 use clacks_benchmarks::{amqp_node, knobs, median, report, round_order, Samples, Side};
 use clacks_runtime::call::{CallRequest, Params};
 use clacks_runtime::plugin::plugin;
@@ -316,29 +317,79 @@ async fn timed(total: usize, in_flight: usize, side: &mut Side<'_>) -> Duration 
     started.elapsed()
 }
 
+/// What [`throughputs`] measured.
+struct Throughputs {
+    /// Calls per second over all rounds (all calls / all time), per side.
+    rate: Vec<f64>,
+    /// Each round's calls per second (`[round][side]`), for per-round ratios.
+    rounds: Vec<Vec<f64>>,
+    /// CPU per call of this process and of the broker, per side (`None`: not readable).
+    cpu: Vec<Option<PerCall>>,
+}
+
+/// What one call cost, on average.
+#[derive(Clone, Copy)]
+struct PerCall {
+    /// CPU time of this process.
+    own: Duration,
+    /// CPU time of the broker.
+    other: Duration,
+    /// Time slices of this process's threads (about one per thread wake-up).
+    slices: f64,
+}
+
 /// Each side with `in_flight` calls in flight, over `rounds` rounds whose sides run in
-/// [`round_order`]: calls per second over all rounds (all calls / all time, per side), and each
-/// round's calls per second (`[round][side]`) for per-round ratios.
+/// [`round_order`]; `broker` is the broker's process, whose CPU time is read around each run.
 async fn throughputs(
     total: usize,
     in_flight: usize,
     rounds: usize,
     sides: &mut [Side<'_>],
-) -> (Vec<f64>, Vec<Vec<f64>>) {
+    broker: Option<u32>,
+) -> Throughputs {
     let per_round = (total / rounds / in_flight).max(4) * in_flight;
     let mut time = vec![Duration::ZERO; sides.len()];
+    let mut cpu: Vec<Option<Reading>> = vec![Some(Reading::default()); sides.len()];
     let mut each = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let mut rates = vec![0.0; sides.len()];
         for i in round_order(round, sides.len()) {
+            let before = Reading::now(broker);
             let took = timed(per_round, in_flight, &mut sides[i]).await;
+            let used = before.zip(Reading::now(broker)).map(|(b, a)| a.since(b));
+            cpu[i] = cpu[i].zip(used).map(|(mut sum, used)| {
+                sum.add(used);
+                sum
+            });
             time[i] += took;
             rates[i] = per_round as f64 / took.as_secs_f64();
         }
         each.push(rates);
     }
     let all = (per_round * rounds) as f64;
-    (time.iter().map(|t| all / t.as_secs_f64()).collect(), each)
+    let per_call = |r: Reading| PerCall {
+        own: r.own.div_f64(all),
+        other: r.other.div_f64(all),
+        slices: r.slices as f64 / all,
+    };
+    Throughputs {
+        rate: time.iter().map(|t| all / t.as_secs_f64()).collect(),
+        rounds: each,
+        cpu: cpu.into_iter().map(|c| c.map(per_call)).collect(),
+    }
+}
+
+/// "bench process + broker" CPU per call in µs, and the bench's time slices per call.
+fn cpu_text(cpu: Option<PerCall>) -> String {
+    match cpu {
+        Some(c) => format!(
+            "{:.0}+{:.0} ({:.1})",
+            c.own.as_secs_f64() * 1e6,
+            c.other.as_secs_f64() * 1e6,
+            c.slices
+        ),
+        None => "?".to_owned(),
+    }
 }
 
 /// The median over rounds of `f` of a round's values (`[bare, same, clacks]`).
@@ -407,19 +458,27 @@ fn main() {
             p99(&seq[2], &seq[0]),
         );
         let mut goal64 = (0.0, 0.0, 0.0);
+        let broker = cpu::find_process("beam.smp");
         for in_flight in [1usize, 64, 256] {
             let total = (sequential * 4).max(in_flight * 24);
-            let (rate, rates) = throughputs(total, in_flight, rounds, &mut sides).await;
+            let measured = throughputs(total, in_flight, rounds, &mut sides, broker).await;
+            let (rate, rates) = (&measured.rate, &measured.rounds);
             let (vs_same, vs_bare, guarantees) = (
-                across(&rates, |r| r[2] / r[1]),
-                across(&rates, |r| r[2] / r[0]),
-                across(&rates, |r| r[1] / r[0]),
+                across(rates, |r| r[2] / r[1]),
+                across(rates, |r| r[2] / r[0]),
+                across(rates, |r| r[1] / r[0]),
             );
             println!(
                 "{in_flight:>3} in flight: raw {:>7.0}/s  raw same guarantees {:>7.0}/s  clacks {:>7.0}/s   ratio clacks/same {vs_same:.2}x  clacks/raw bare {vs_bare:.2}x  same/bare {guarantees:.2}x",
                 rate[0],
                 rate[1],
                 rate[2],
+            );
+            println!(
+                "     CPU per call, this process + broker in µs (this process's time slices): raw {}  raw same guarantees {}  clacks {}",
+                cpu_text(measured.cpu[0]),
+                cpu_text(measured.cpu[1]),
+                cpu_text(measured.cpu[2]),
             );
             if in_flight == 64 {
                 goal64 = (vs_same, vs_bare, guarantees);

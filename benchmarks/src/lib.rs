@@ -10,6 +10,7 @@
 //! - [`Samples`]: latency samples with percentiles and throughput.
 //! - [`report`]: the printed table row; [`median`] of per-round ratios.
 //! - [`amqp_node`]: benchmark nodes on the real broker, and their domain's removal.
+//! - [`cpu`]: CPU time of this process and of the broker, read around a measured run.
 //! - [`knobs`]: run sizes from the environment (`CLACKS_BENCH_CALLS`, …), bad values refused.
 //! - [`ready`]: calling a fresh node until it answers, before anything is measured.
 //! - `benches/amqp.rs`: calls over RabbitMQ beside two raw lapin request/reply loops: a bare
@@ -23,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod amqp_node;
+pub mod cpu;
 pub mod knobs;
 pub mod ready;
 
