@@ -95,9 +95,12 @@ pub fn generate(dir: &Path) -> Res<String> {
     g.emit()
 }
 
-/// The `(file name, include_str!(…))` entries of every `*.xsd` in `dir`, for embedding.
+/// The `(file name, include_str!(…))` entries of every `*.xsd` in `dir` (relative to the
+/// crate), for embedding. The paths are `concat!(env!("CARGO_MANIFEST_DIR"), …)`, resolved
+/// when the crate compiles, not absolute paths written now: checkouts sharing one target
+/// folder (`.ci/run` with `CARGO_TARGET_DIR`) share this output too, and an absolute path
+/// pointed at whichever checkout ran the script last (a deleted one failed the build).
 pub fn embed_list(dir: &Path) -> Res<String> {
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?;
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -107,11 +110,10 @@ pub fn embed_list(dir: &Path) -> Res<String> {
     names.sort();
     let mut out = String::from("&[\n");
     for n in names {
-        let path = Path::new(&manifest).join(dir).join(&n);
+        let relative = format!("/{}/{n}", dir.display());
         let _ = writeln!(
             out,
-            "    ({n:?}, include_str!({:?})),",
-            path.display().to_string()
+            "    ({n:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {relative:?}))),"
         );
     }
     out.push(']');
