@@ -117,6 +117,25 @@ impl Fixture {
         }
     }
 
+    /// `method` with `params` over HTTPS as `cred`: the status, `Retry-After` and JSON body.
+    async fn rpc_as(
+        &self,
+        cred: &Cred,
+        method: &str,
+        params: Value,
+    ) -> (u16, Option<String>, Value) {
+        post(&self.https, &self.url, cred, rpc(method, params))
+            .await
+            .expect("answer")
+    }
+
+    /// `core.ping` over HTTPS as `cred`: the status, `Retry-After` and JSON body.
+    async fn ping_as(&self, cred: &Cred) -> (u16, Option<String>, Value) {
+        post(&self.https, &self.url, cred, ping())
+            .await
+            .expect("answer")
+    }
+
     /// `POST /login` as `user`: the token (the login must succeed).
     async fn login(&self, user: &str, password: &str) -> String {
         let login = self.url.replace("/rpc", "/login");
@@ -274,9 +293,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
     assert!(ok(&answer), "{answer:?}");
 
     // No credentials: 401 with a JSON-RPC body, audited.
-    let (status, _, body) = post(https, &n.url, &Cred::None, ping())
-        .await
-        .expect("answer");
+    let (status, _, body) = n.ping_as(&Cred::None).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(
         body["error"]["data"]["reason"], "missing_credentials",
@@ -285,9 +302,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
     seen.wait_for(&["missing_credentials", "denied"]).await;
 
     // A wrong password: 401, audited with the user, and nothing of the call ran.
-    let (status, _, body) = post(https, &n.url, &Cred::Basic("alice", "guess"), ping())
-        .await
-        .expect("answer");
+    let (status, _, body) = n.ping_as(&Cred::Basic("alice", "guess")).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["error"]["data"]["reason"], "wrong_password");
     assert!(body.get("result").is_none());
@@ -310,9 +325,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
         issued["expires"].is_string() && issued["expires_ms"].is_u64(),
         "{issued}"
     );
-    let answer = post(https, &n.url, &Cred::Bearer(token.clone()), ping())
-        .await
-        .expect("answer");
+    let answer = n.ping_as(&Cred::Bearer(token.clone())).await;
     assert!(ok(&answer), "{answer:?}");
     let (status, _, body) = post(
         https,
@@ -332,9 +345,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
     let (forged, _) = forger
         .issue("bob", n.node.domain(), u64::MAX / 2)
         .expect("forged");
-    let (status, _, body) = post(https, &n.url, &Cred::Bearer(forged), ping())
-        .await
-        .expect("answer");
+    let (status, _, body) = n.ping_as(&Cred::Bearer(forged)).await;
     assert_eq!(
         (status, body["error"]["data"]["reason"].clone()),
         (401, json!("invalid_token"))
@@ -347,9 +358,7 @@ async fn https_with_basic_tokens_and_client_certificates() {
         .await
         .expect("answer");
     assert!(ok(&answer), "{answer:?}");
-    let (status, _, body) = post(https, &n.url, &Cred::Bearer(token.clone()), ping())
-        .await
-        .expect("answer");
+    let (status, _, body) = n.ping_as(&Cred::Bearer(token.clone())).await;
     assert_eq!(
         (status, body["error"]["data"]["reason"].clone()),
         (401, json!("revoked_token"))
@@ -360,14 +369,10 @@ async fn https_with_basic_tokens_and_client_certificates() {
     // bob's passwords, the forged and the revoked token); one more wrong password reaches the
     // limit, then even the right password gets 429 with Retry-After, for alice and for bob
     // from this address.
-    let (status, _, _) = post(https, &n.url, &Cred::Basic("alice", "guess"), ping())
-        .await
-        .expect("answer");
+    let (status, _, _) = n.ping_as(&Cred::Basic("alice", "guess")).await;
     assert_eq!(status, 401);
     for (user, password) in [("alice", "s3cret"), ("bob", "hunter2")] {
-        let (status, retry, body) = post(https, &n.url, &Cred::Basic(user, password), ping())
-            .await
-            .expect("answer");
+        let (status, retry, body) = n.ping_as(&Cred::Basic(user, password)).await;
         assert_eq!(status, 429, "{user}: {body}");
         assert!(retry.is_some_and(|r| r.parse::<u64>().is_ok_and(|s| s >= 1)));
         assert_eq!(body["error"]["data"]["reason"], "too_many_failures");
@@ -421,21 +426,11 @@ async fn https_with_basic_tokens_and_client_certificates() {
 #[actix_rt::test]
 async fn a_token_expires() {
     let n = Fixture::new("e", &[("auth.token_ttl", "1")], &[("dave", "pw-dave")]).await;
-    let https = &n.https;
     let seen = AuditLog::detached(&n.node);
     let token = n.login("dave", "pw-dave").await;
-    assert!(ok(&post(
-        https,
-        &n.url,
-        &Cred::Bearer(token.clone()),
-        ping()
-    )
-    .await
-    .expect("answer")));
+    assert!(ok(&n.ping_as(&Cred::Bearer(token.clone())).await));
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    let (status, _, body) = post(https, &n.url, &Cred::Bearer(token), ping())
-        .await
-        .expect("answer");
+    let (status, _, body) = n.ping_as(&Cred::Bearer(token)).await;
     assert_eq!(
         (status, body["error"]["data"]["reason"].clone()),
         (401, json!("expired_token")),
@@ -443,9 +438,7 @@ async fn a_token_expires() {
     );
     seen.wait_for(&["<User>dave</User>", "expired_token"]).await;
     // Serving on.
-    let answer = post(https, &n.url, &Cred::Basic("dave", "pw-dave"), ping())
-        .await
-        .expect("answer");
+    let answer = n.ping_as(&Cred::Basic("dave", "pw-dave")).await;
     assert!(ok(&answer), "{answer:?}");
     n.node.shutdown().await;
 }
@@ -457,7 +450,6 @@ async fn a_token_expires() {
 #[actix_rt::test]
 async fn failed_bearer_tokens_count_toward_the_address_limit() {
     let n = Fixture::new("t", &[("auth.max_failures", "3")], &[("dave", "pw-dave")]).await;
-    let https = &n.https;
     let seen = AuditLog::detached(&n.node);
     let good = n.login("dave", "pw-dave").await;
     let revoked = n.login("dave", "pw-dave").await;
@@ -474,9 +466,7 @@ async fn failed_bearer_tokens_count_toward_the_address_limit() {
         ("v1.not-a-token".to_owned(), "invalid_token"),
         (revoked, "revoked_token"),
     ] {
-        let (status, _, body) = post(https, &n.url, &Cred::Bearer(token), ping())
-            .await
-            .expect("answer");
+        let (status, _, body) = n.ping_as(&Cred::Bearer(token)).await;
         assert_eq!(
             (status, body["error"]["data"]["reason"].clone()),
             (401, json!(reason)),
@@ -485,7 +475,7 @@ async fn failed_bearer_tokens_count_toward_the_address_limit() {
     }
     // The limit is reached: a good token and the right password from this address are 429.
     for cred in [Cred::Bearer(good), Cred::Basic("dave", "pw-dave")] {
-        let (status, retry, body) = post(https, &n.url, &cred, ping()).await.expect("answer");
+        let (status, retry, body) = n.ping_as(&cred).await;
         assert_eq!(status, 429, "{body}");
         assert!(retry.is_some_and(|r| r.parse::<u64>().is_ok_and(|s| s >= 1)));
         assert_eq!(body["error"]["data"]["reason"], "too_many_failures");
@@ -502,7 +492,6 @@ async fn failed_bearer_tokens_count_toward_the_address_limit() {
 #[actix_rt::test]
 async fn set_password_replaces_the_password_as_the_acls_allow() {
     let n = Fixture::new("p", &[], &[]).await;
-    let https = &n.https;
     // carol may modify users and write their attributes (her password among them); bob
     // (grant_reader: read and execute) may modify users too, but write no attribute.
     add_acl(
@@ -520,17 +509,13 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     create_user(&n.node, "carol", "old-pw").await;
     create_user(&n.node, "bob", "hunter2").await;
 
-    let answer = post(
-        https,
-        &n.url,
-        &Cred::Basic("carol", "old-pw"),
-        rpc(
+    let answer = n
+        .rpc_as(
+            &Cred::Basic("carol", "old-pw"),
             "auth.set_password",
             json!({"user": "carol", "password": "new-pw"}),
-        ),
-    )
-    .await
-    .expect("answer");
+        )
+        .await;
     assert!(ok(&answer), "{answer:?}");
     // carol's hash was {SSHA}: her new password keeps her method.
     assert_eq!(answer.2["result"]["method"], "ssha", "{answer:?}");
@@ -538,13 +523,9 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     let hash = stored_hash(&n.node, &dn).await;
     assert!(hash.contains("{SSHA}"), "{hash}");
 
-    let answer = post(https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
-        .await
-        .expect("answer");
+    let answer = n.ping_as(&Cred::Basic("carol", "new-pw")).await;
     assert!(ok(&answer), "the new password: {answer:?}");
-    let (status, _, body) = post(https, &n.url, &Cred::Basic("carol", "old-pw"), ping())
-        .await
-        .expect("answer");
+    let (status, _, body) = n.ping_as(&Cred::Basic("carol", "old-pw")).await;
     assert_eq!(
         (status, body["error"]["data"]["reason"].clone()),
         (401, json!("wrong_password")),
@@ -552,40 +533,28 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
     );
 
     // bob may read users but not write userPassword: refused by the ACLs, nothing changed.
-    let (_, _, body) = post(
-        https,
-        &n.url,
-        &Cred::Basic("bob", "hunter2"),
-        rpc(
+    let (_, _, body) = n
+        .rpc_as(
+            &Cred::Basic("bob", "hunter2"),
             "auth.set_password",
             json!({"user": "carol", "password": "bobs-pw"}),
-        ),
-    )
-    .await
-    .expect("answer");
+        )
+        .await;
     assert_eq!(body["error"]["code"], -32003, "{body}");
     assert_eq!(body["error"]["data"]["attribute"], "userPassword", "{body}");
-    let answer = post(https, &n.url, &Cred::Basic("carol", "new-pw"), ping())
-        .await
-        .expect("answer");
+    let answer = n.ping_as(&Cred::Basic("carol", "new-pw")).await;
     assert!(ok(&answer), "bob changed carol's password: {answer:?}");
 
     // The definition's method: objects.call(dn, "changePassword") runs auth.set_password.
-    let answer = post(
-        https,
-        &n.url,
-        &Cred::Basic("carol", "new-pw"),
-        rpc(
+    let answer = n
+        .rpc_as(
+            &Cred::Basic("carol", "new-pw"),
             "objects.call",
             json!({"ref": dn, "method": "changePassword", "args": {"password": "third-pw"}}),
-        ),
-    )
-    .await
-    .expect("answer");
+        )
+        .await;
     assert!(ok(&answer), "{answer:?}");
-    let answer = post(https, &n.url, &Cred::Basic("carol", "third-pw"), ping())
-        .await
-        .expect("answer");
+    let answer = n.ping_as(&Cred::Basic("carol", "third-pw")).await;
     assert!(
         ok(&answer),
         "the password set by changePassword: {answer:?}"
@@ -593,43 +562,31 @@ async fn set_password_replaces_the_password_as_the_acls_allow() {
 
     // changePasswordMethod (auth.set_password_method) changes the method; later passwords
     // keep it; a method that cannot hash is refused, naming the ones that can.
-    let answer = post(
-        https,
-        &n.url,
-        &Cred::Basic("carol", "third-pw"),
-        rpc(
+    let answer = n
+        .rpc_as(
+            &Cred::Basic("carol", "third-pw"),
             "objects.call",
             json!({"ref": dn, "method": "changePasswordMethod",
                 "args": {"password_method": "crypt/sha-512", "password": "fourth-pw"}}),
-        ),
-    )
-    .await
-    .expect("answer");
+        )
+        .await;
     assert!(ok(&answer), "{answer:?}");
     assert!(stored_hash(&n.node, &dn).await.contains("{CRYPT}$6$"));
-    let answer = post(
-        https,
-        &n.url,
-        &Cred::Basic("carol", "fourth-pw"),
-        rpc(
+    let answer = n
+        .rpc_as(
+            &Cred::Basic("carol", "fourth-pw"),
             "auth.set_password",
             json!({"user": dn, "password": "fifth-pw"}),
-        ),
-    )
-    .await
-    .expect("answer");
+        )
+        .await;
     assert_eq!(answer.2["result"]["method"], "crypt/sha-512", "{answer:?}");
-    let (_, _, body) = post(
-        https,
-        &n.url,
-        &Cred::Basic("carol", "fifth-pw"),
-        rpc(
+    let (_, _, body) = n
+        .rpc_as(
+            &Cred::Basic("carol", "fifth-pw"),
             "auth.set_password_method",
             json!({"user": "carol", "method": "crypt/standard-des", "password": "x"}),
-        ),
-    )
-    .await
-    .expect("answer");
+        )
+        .await;
     assert_eq!(body["error"]["code"], -32602, "{body}");
     assert!(
         body["error"]["message"]

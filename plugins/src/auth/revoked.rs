@@ -72,12 +72,15 @@ impl Revoked {
     pub fn extend(&self, tokens: &[(String, u64)]) -> Result<(), Error> {
         let now = unix_millis_now();
         let mut ids = self.lock();
-        let before = ids.clone();
+        let held = ids.len();
         ids.retain(|_, expires| *expires > now);
+        // Every node answers a starting node with its whole list: most of it is known here
+        // already, and the file is rewritten only when something changed.
+        let mut changed = ids.len() != held;
         for (id, expires) in tokens.iter().filter(|(_, e)| *e > now) {
-            ids.insert(id.clone(), *expires);
+            changed |= ids.insert(id.clone(), *expires) != Some(*expires);
         }
-        if *ids == before {
+        if !changed {
             return Ok(());
         }
         self.keep(&ids)

@@ -112,7 +112,8 @@ impl Setter<'_> {
                 .map(str::to_owned)
         };
         if user.contains('=') {
-            let get = CallRequest::new("objects.get", Params::Positional(vec![json!(user)]))
+            let get = Params::Positional(vec![json!(user), json!(["passwordMethod"])]);
+            let get = CallRequest::new("objects.get", get)
                 .with_caller(self.caller.to_owned())
                 .with_timeout(WRITE_TIMEOUT);
             let get = match self.local {

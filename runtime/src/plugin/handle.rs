@@ -16,6 +16,11 @@ use super::dispatch_message::Dispatch;
 use super::guard::CallGuard;
 use crate::call::{CallError, ResolvedCall, RpcErrorKind};
 
+/// How the reason of the handle's own refusal starts while its plugin is failed, and while
+/// it is stopped ([`PluginHandle::refused_while_down`] reads them back).
+const FAILED: &str = "failed: ";
+const STOPPED: &str = "stopped: ";
+
 /// What a plugin on one node is doing now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PluginStatus {
@@ -179,8 +184,7 @@ impl PluginHandle {
         let text = |key| error.data(key).and_then(Value::as_str);
         error.kind() == RpcErrorKind::Unavailable
             && text("plugin") == Some(self.inner.name.as_str())
-            && text("reason")
-                .is_some_and(|r| r.starts_with("stopped: ") || r.starts_with("failed: "))
+            && text("reason").is_some_and(|r| r.starts_with(STOPPED) || r.starts_with(FAILED))
     }
 
     /// Serves `request` on this plugin before `deadline`, once the ACLs let it through.
@@ -206,10 +210,10 @@ impl PluginHandle {
                         Some(addr.send(Dispatch { call: call.clone() }))
                     }
                     (PluginStatus::Failed(reason), _) => {
-                        return Err(CallError::unavailable(name, format!("failed: {reason}")))
+                        return Err(CallError::unavailable(name, format!("{FAILED}{reason}")))
                     }
                     (PluginStatus::Stopped(reason), _) => {
-                        return Err(CallError::unavailable(name, format!("stopped: {reason}")))
+                        return Err(CallError::unavailable(name, format!("{STOPPED}{reason}")))
                     }
                     _ => None,
                 }
